@@ -13,8 +13,8 @@
 
 pub mod codec;
 pub mod json;
-mod reflect;
 pub mod recordio;
+mod reflect;
 
 /// The Mesos v1 public API (`mesos.v1` and its sub-packages).
 #[allow(clippy::all, missing_docs)]

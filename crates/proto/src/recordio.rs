@@ -93,7 +93,10 @@ mod tests {
         assert_eq!(decoder.next_record(), Err(RecordIoError::InvalidLength));
         let mut decoder = Decoder::new();
         decoder.push(b"99999999999999\n");
-        assert!(matches!(decoder.next_record(), Err(RecordIoError::TooLarge(_))));
+        assert!(matches!(
+            decoder.next_record(),
+            Err(RecordIoError::TooLarge(_))
+        ));
     }
 
     proptest! {
