@@ -15,6 +15,7 @@ pub mod codec;
 pub mod json;
 pub mod recordio;
 mod reflect;
+mod states;
 
 /// The Mesos v1 public API (`mesos.v1` and its sub-packages).
 #[allow(clippy::all, missing_docs)]

@@ -1,0 +1,401 @@
+//! The master state machine: its configuration, state, outbox of actions,
+//! timers and the offer cycle. Calls from schedulers and agents are handled
+//! in `scheduler/` and `agents.rs`; both mutate this state and push
+//! [`Action`]s that the daemon carries out.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::time::Duration;
+
+use mesos_allocator::{Allocation, Allocator, AllocatorConfig};
+use mesos_proto::internal::AgentEvent;
+use mesos_proto::v1::scheduler::{Event, event};
+use mesos_proto::v1::{self, AgentId, FrameworkId, MasterInfo, OfferId};
+
+use crate::StreamId;
+use crate::agent::Agent;
+use crate::framework::Framework;
+use crate::ids::IdGenerator;
+use crate::metrics::Counters;
+use crate::offer::Offer;
+
+/// Settings of the master core, from the daemon's flags.
+#[derive(Debug, Clone)]
+pub struct MasterConfig {
+    /// This master's identity as frameworks and agents see it.
+    pub info: MasterInfo,
+    /// `--offer_timeout`: offers are rescinded after this long.
+    pub offer_timeout: Option<Duration>,
+    /// `--agent_ping_timeout`.
+    pub agent_ping_timeout: Duration,
+    /// `--max_agent_ping_timeouts`.
+    pub max_agent_ping_timeouts: u32,
+    /// `--roles`: when set, frameworks may only use these roles.
+    pub roles_whitelist: Option<Vec<String>>,
+    /// `--max_completed_frameworks`.
+    pub max_completed_frameworks: usize,
+    /// `--max_completed_tasks_per_framework`.
+    pub max_completed_tasks_per_framework: usize,
+    /// `--max_unreachable_tasks_per_framework`.
+    pub max_unreachable_tasks_per_framework: usize,
+    /// Interval of HEARTBEAT events on scheduler streams.
+    pub heartbeat_interval: Duration,
+    /// `--weights`.
+    pub weights: Vec<(String, f64)>,
+    pub allocator: AllocatorConfig,
+}
+
+impl MasterConfig {
+    /// Defaults as Mesos has them, for a master with the given identity.
+    pub fn new(info: MasterInfo) -> MasterConfig {
+        MasterConfig {
+            info,
+            offer_timeout: None,
+            agent_ping_timeout: Duration::from_secs(15),
+            max_agent_ping_timeouts: 5,
+            roles_whitelist: None,
+            max_completed_frameworks: 50,
+            max_completed_tasks_per_framework: 1000,
+            max_unreachable_tasks_per_framework: 1000,
+            heartbeat_interval: Duration::from_secs(15),
+            weights: Vec::new(),
+            allocator: AllocatorConfig::default(),
+        }
+    }
+}
+
+/// Something the daemon must do for the core.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Send an event on a scheduler's subscription stream.
+    ToFramework { stream: StreamId, event: Box<Event> },
+    /// End a scheduler's subscription stream (after anything already sent).
+    CloseFramework { stream: StreamId },
+    /// Send an event on an agent's stream.
+    ToAgent {
+        stream: StreamId,
+        event: Box<AgentEvent>,
+    },
+    /// End an agent's stream.
+    CloseAgent { stream: StreamId },
+}
+
+/// The master's state. Every method takes the current time as `now` (time
+/// since the Unix epoch) and leaves the actions it decided in the outbox,
+/// to be drained with [`Master::take_actions`].
+#[derive(Debug)]
+pub struct Master {
+    pub(crate) config: MasterConfig,
+    pub(crate) ids: IdGenerator,
+    pub(crate) frameworks: HashMap<FrameworkId, Framework>,
+    pub(crate) completed_frameworks: VecDeque<Framework>,
+    pub(crate) agents: HashMap<AgentId, Agent>,
+    /// Agents marked unreachable, with the time they became so.
+    pub(crate) unreachable_agents: HashMap<AgentId, Duration>,
+    pub(crate) offers: HashMap<OfferId, Offer>,
+    pub(crate) allocator: Allocator,
+    pub(crate) scheduler_streams: HashMap<StreamId, FrameworkId>,
+    pub(crate) agent_streams: HashMap<StreamId, AgentId>,
+    pub(crate) removed_frameworks: HashSet<FrameworkId>,
+    pub(crate) actions: Vec<Action>,
+    pub(crate) counters: Counters,
+    pub(crate) start_time: Duration,
+    /// Set by events that may make new offers possible.
+    pub(crate) allocation_wanted: bool,
+}
+
+impl Master {
+    pub fn new(config: MasterConfig, now: Duration) -> Master {
+        let mut allocator = Allocator::new(config.allocator.clone());
+        if !config.weights.is_empty() {
+            allocator.update_weights(&config.weights);
+        }
+        Master {
+            ids: IdGenerator::new(&config.info.id),
+            config,
+            frameworks: HashMap::new(),
+            completed_frameworks: VecDeque::new(),
+            agents: HashMap::new(),
+            unreachable_agents: HashMap::new(),
+            offers: HashMap::new(),
+            allocator,
+            scheduler_streams: HashMap::new(),
+            agent_streams: HashMap::new(),
+            removed_frameworks: HashSet::new(),
+            actions: Vec::new(),
+            counters: Counters::default(),
+            start_time: now,
+            allocation_wanted: false,
+        }
+    }
+
+    /// Drains the actions decided so far, in order.
+    pub fn take_actions(&mut self) -> Vec<Action> {
+        std::mem::take(&mut self.actions)
+    }
+
+    pub fn config(&self) -> &MasterConfig {
+        &self.config
+    }
+
+    pub fn info(&self) -> &MasterInfo {
+        &self.config.info
+    }
+
+    pub fn start_time(&self) -> Duration {
+        self.start_time
+    }
+
+    pub fn frameworks(&self) -> impl Iterator<Item = &Framework> {
+        self.frameworks.values()
+    }
+
+    pub fn framework(&self, id: &FrameworkId) -> Option<&Framework> {
+        self.frameworks.get(id)
+    }
+
+    pub fn completed_frameworks(&self) -> impl Iterator<Item = &Framework> {
+        self.completed_frameworks.iter()
+    }
+
+    pub fn agents(&self) -> impl Iterator<Item = &Agent> {
+        self.agents.values()
+    }
+
+    pub fn agent(&self, id: &AgentId) -> Option<&Agent> {
+        self.agents.get(id)
+    }
+
+    pub fn unreachable_agents(&self) -> impl Iterator<Item = (&AgentId, &Duration)> {
+        self.unreachable_agents.iter()
+    }
+
+    pub fn offers(&self) -> impl Iterator<Item = &Offer> {
+        self.offers.values()
+    }
+
+    pub fn allocator(&self) -> &Allocator {
+        &self.allocator
+    }
+
+    /// Whether something happened that may allow new offers; the daemon
+    /// runs a cycle soon, batching bursts of events into one.
+    pub fn allocation_wanted(&self) -> bool {
+        self.allocation_wanted
+    }
+
+    // -----------------------------------------------------------------------
+    // Timers.
+
+    /// The earliest time at which [`Master::tick`] has work to do.
+    pub fn next_deadline(&self) -> Option<Duration> {
+        let offers = self.offers.values().filter_map(|o| o.expires);
+        let failovers = self.frameworks.values().filter_map(|f| f.failover_deadline);
+        let agents = self.agents.values().flat_map(|a| {
+            let ping = a.connected().then_some(a.next_ping);
+            ping.into_iter().chain(a.disconnected_deadline)
+        });
+        offers.chain(failovers).chain(agents).min()
+    }
+
+    /// Fires every timer that is due: offer timeouts, framework failover
+    /// timeouts, agent pings and agents that stopped answering.
+    pub fn tick(&mut self, now: Duration) {
+        let expired: Vec<OfferId> = self
+            .offers
+            .values()
+            .filter(|o| o.expires.is_some_and(|t| t <= now))
+            .map(|o| o.id.clone())
+            .collect();
+        for offer in expired {
+            self.rescind_offer(&offer, now);
+        }
+        let failed: Vec<FrameworkId> = self
+            .frameworks
+            .values()
+            .filter(|f| f.failover_deadline.is_some_and(|t| t <= now))
+            .map(|f| f.id.clone())
+            .collect();
+        for framework in failed {
+            self.remove_framework(&framework, now);
+        }
+        self.check_agents(now);
+    }
+
+    // -----------------------------------------------------------------------
+    // Offers.
+
+    /// Runs an allocation cycle and sends the resulting offers, one OFFERS
+    /// event per framework.
+    pub fn allocate(&mut self, now: Duration) {
+        self.allocation_wanted = false;
+        let allocations = self.allocator.allocate(now);
+        self.counters.allocation_runs += 1;
+        let mut by_framework: Vec<(FrameworkId, Vec<v1::Offer>)> = Vec::new();
+        for allocation in allocations {
+            if let Some(offer) = self.make_offer(allocation, now) {
+                match by_framework
+                    .iter_mut()
+                    .find(|(f, _)| *f == offer.framework_id)
+                {
+                    Some((_, list)) => list.push(offer),
+                    None => by_framework.push((offer.framework_id.clone(), vec![offer])),
+                }
+            }
+        }
+        for (framework, offers) in by_framework {
+            self.counters.offers_sent += offers.len() as u64;
+            let event = Event {
+                r#type: Some(event::Type::Offers as i32),
+                offers: Some(event::Offers { offers }),
+                ..Default::default()
+            };
+            self.send_to_framework(&framework, event);
+        }
+    }
+
+    /// Records an allocation as an outstanding offer, or gives it straight
+    /// back when its framework or agent can no longer take it.
+    fn make_offer(&mut self, allocation: Allocation, now: Duration) -> Option<v1::Offer> {
+        let Allocation {
+            framework,
+            agent,
+            role,
+            resources,
+        } = allocation;
+        let usable = self.frameworks.get(&framework).is_some_and(|f| f.active)
+            && self
+                .agents
+                .get(&agent)
+                .is_some_and(|a| a.connected() && a.active);
+        if !usable {
+            self.allocator
+                .recover_resources(&framework, &agent, &resources, None, now);
+            return None;
+        }
+        let id = self.ids.next_offer();
+        let agent_record = self.agents.get_mut(&agent)?;
+        agent_record.offered.add(&resources);
+        let framework_record = self.frameworks.get_mut(&framework)?;
+        framework_record.offers.insert(id.clone());
+        let format = framework_record.capabilities.resource_format();
+        let executor_ids = agent_record
+            .executors
+            .get(&framework)
+            .map(|e| e.keys().cloned().collect())
+            .unwrap_or_default();
+        let wire = v1::Offer {
+            id: id.clone(),
+            framework_id: framework.clone(),
+            agent_id: agent.clone(),
+            hostname: agent_record.info.hostname.clone(),
+            url: Some(agent_record.url()),
+            domain: agent_record.info.domain.clone(),
+            resources: resources.to_proto(format),
+            attributes: agent_record.info.attributes.clone(),
+            executor_ids,
+            unavailability: None,
+            allocation_info: Some(v1::resource::AllocationInfo {
+                role: Some(role.clone()),
+            }),
+        };
+        let expires = self.config.offer_timeout.map(|t| now + t);
+        self.offers.insert(
+            id.clone(),
+            Offer {
+                id,
+                framework,
+                agent,
+                role,
+                resources,
+                created: now,
+                expires,
+            },
+        );
+        Some(wire)
+    }
+
+    /// Removes an offer from the books without giving its resources back.
+    pub(crate) fn take_offer(&mut self, id: &OfferId) -> Option<Offer> {
+        let offer = self.offers.remove(id)?;
+        if let Some(agent) = self.agents.get_mut(&offer.agent) {
+            agent.offered.subtract(&offer.resources);
+        }
+        if let Some(framework) = self.frameworks.get_mut(&offer.framework) {
+            framework.offers.remove(id);
+        }
+        Some(offer)
+    }
+
+    /// Withdraws an offer: tells its framework (RESCIND) and returns the
+    /// resources to the allocator.
+    pub(crate) fn rescind_offer(&mut self, id: &OfferId, now: Duration) {
+        let Some(offer) = self.take_offer(id) else {
+            return;
+        };
+        self.allocator.recover_resources(
+            &offer.framework,
+            &offer.agent,
+            &offer.resources,
+            None,
+            now,
+        );
+        self.counters.offers_rescinded += 1;
+        let event = Event {
+            r#type: Some(event::Type::Rescind as i32),
+            rescind: Some(event::Rescind {
+                offer_id: offer.id.clone(),
+            }),
+            ..Default::default()
+        };
+        self.send_to_framework(&offer.framework, event);
+        self.allocation_wanted = true;
+    }
+
+    /// Gives an offer's resources back without telling the framework (it
+    /// declined, or it is gone).
+    pub(crate) fn discard_offer(&mut self, id: &OfferId, refuse: Option<Duration>, now: Duration) {
+        if let Some(offer) = self.take_offer(id) {
+            self.allocator.recover_resources(
+                &offer.framework,
+                &offer.agent,
+                &offer.resources,
+                refuse,
+                now,
+            );
+            self.allocation_wanted = true;
+        }
+    }
+
+    // -----------------------------------------------------------------------
+    // Sending.
+
+    /// Sends an event to a framework if it is connected; events for
+    /// disconnected frameworks are dropped (reliable updates are retried by
+    /// their agent).
+    pub(crate) fn send_to_framework(&mut self, framework: &FrameworkId, event: Event) {
+        if let Some(connection) = self
+            .frameworks
+            .get(framework)
+            .and_then(|f| f.connection.as_ref())
+        {
+            self.actions.push(Action::ToFramework {
+                stream: connection.stream,
+                event: Box::new(event),
+            });
+        }
+    }
+
+    pub(crate) fn send_to_agent(&mut self, agent: &AgentId, event: AgentEvent) {
+        if let Some(connection) = self.agents.get(agent).and_then(|a| a.connection.as_ref()) {
+            self.counters.agent_messages_sent += 1;
+            self.actions.push(Action::ToAgent {
+                stream: connection.stream,
+                event: Box::new(event),
+            });
+        }
+    }
+
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+}

@@ -1,0 +1,124 @@
+//! A task as the master tracks it: the `Task` record the operator API
+//! reports, plus the resources to give back when it ends.
+
+use std::time::Duration;
+
+use mesos_proto::v1::{self, TaskState, TaskStatus, task_status};
+use mesos_resources::{ResourceFormat, Resources};
+
+/// A launched task.
+#[derive(Debug, Clone)]
+pub struct Task {
+    pub record: v1::Task,
+    /// The resources it holds, allocated to `role`.
+    pub resources: Resources,
+    pub role: String,
+}
+
+impl Task {
+    /// A task just accepted for launch, in TASK_STAGING.
+    pub fn staging(
+        info: &v1::TaskInfo,
+        framework: &v1::FrameworkInfo,
+        resources: Resources,
+        role: &str,
+    ) -> Task {
+        let record = v1::Task {
+            name: info.name.clone(),
+            task_id: info.task_id.clone(),
+            framework_id: framework.id.clone().unwrap_or_default(),
+            executor_id: info.executor.as_ref().map(|e| e.executor_id.clone()),
+            agent_id: info.agent_id.clone(),
+            state: TaskState::TaskStaging as i32,
+            resources: resources.to_proto(ResourceFormat::PostRefinement),
+            statuses: Vec::new(),
+            status_update_state: None,
+            status_update_uuid: None,
+            labels: info.labels.clone(),
+            discovery: info.discovery.clone(),
+            container: info.container.clone(),
+            health_check: info.health_check.clone(),
+            kill_policy: info.kill_policy,
+            user: info
+                .command
+                .as_ref()
+                .and_then(|c| c.user.clone())
+                .or_else(|| Some(framework.user.clone()).filter(|u| !u.is_empty())),
+            limits: info.limits.clone(),
+        };
+        Task {
+            record,
+            resources,
+            role: role.to_owned(),
+        }
+    }
+
+    pub fn state(&self) -> TaskState {
+        TaskState::try_from(self.record.state).unwrap_or(TaskState::TaskStaging)
+    }
+
+    pub fn is_terminal(&self) -> bool {
+        self.state().is_terminal()
+    }
+
+    /// Records an update: the latest state moves to `latest` and the status
+    /// joins the task's history (without its data, as Mesos keeps it).
+    pub fn apply_status(&mut self, status: &TaskStatus, latest: TaskState) {
+        self.record.state = latest as i32;
+        let mut kept = status.clone();
+        kept.data = None;
+        self.record.statuses.push(kept);
+        if status.uuid.is_some() {
+            self.record.status_update_state = Some(status.state);
+            self.record.status_update_uuid = status.uuid.clone();
+        }
+    }
+
+    /// The latest status, or a STAGING status made up for a task that has
+    /// had no update yet.
+    pub fn latest_status(&self, now: Duration) -> TaskStatus {
+        self.record
+            .statuses
+            .last()
+            .cloned()
+            .unwrap_or_else(|| TaskStatus {
+                task_id: self.record.task_id.clone(),
+                state: self.record.state,
+                agent_id: Some(self.record.agent_id.clone()),
+                executor_id: self.record.executor_id.clone(),
+                source: Some(task_status::Source::Master as i32),
+                timestamp: Some(now.as_secs_f64()),
+                ..Default::default()
+            })
+    }
+
+    /// Timestamp of the latest status (for sorting task lists).
+    pub fn last_timestamp(&self) -> f64 {
+        self.record
+            .statuses
+            .last()
+            .and_then(|s| s.timestamp)
+            .unwrap_or(0.0)
+    }
+}
+
+/// A master-generated status (no uuid, so never acknowledged).
+pub fn master_status(
+    task_id: &v1::TaskId,
+    agent_id: Option<&v1::AgentId>,
+    state: TaskState,
+    reason: task_status::Reason,
+    message: impl Into<String>,
+    now: Duration,
+) -> TaskStatus {
+    TaskStatus {
+        task_id: task_id.clone(),
+        state: state as i32,
+        message: Some(message.into()),
+        source: Some(task_status::Source::Master as i32),
+        reason: Some(reason as i32),
+        agent_id: agent_id.cloned(),
+        timestamp: Some(now.as_secs_f64()),
+        ..Default::default()
+    }
+}
