@@ -1,0 +1,16 @@
+//! HTTP plumbing shared by the daemons and the client libraries, so that
+//! every v1 endpoint negotiates content and frames streams the same way.
+//!
+//! - `server` (feature `server`): reading a v1 call from a request with
+//!   Mesos's status codes, answering with a message or an error, and
+//!   streaming events as RecordIO with heartbeats.
+//! - `client` (feature `client`): a small HTTP/1.1 client for posting calls
+//!   and reading RecordIO event streams.
+
+#[cfg(feature = "client")]
+pub mod client;
+#[cfg(feature = "server")]
+pub mod server;
+
+/// The header carrying a subscription's stream id.
+pub const STREAM_ID_HEADER: &str = "Mesos-Stream-Id";
