@@ -20,7 +20,12 @@ pub enum ClientError {
     #[error("cannot reach {url}: {reason}")]
     Unreachable { url: String, reason: String },
     #[error("{url} answered {status}: {body}")]
-    Status { url: String, status: StatusCode, body: String, location: Option<String> },
+    Status {
+        url: String,
+        status: StatusCode,
+        body: String,
+        location: Option<String>,
+    },
     #[error("invalid response from {url}: {reason}")]
     Protocol { url: String, reason: String },
     #[error("request to {url} timed out")]
@@ -31,9 +36,11 @@ impl ClientError {
     /// The leader a non-leading master redirected to, as `host:port`.
     pub fn redirect(&self) -> Option<String> {
         match self {
-            ClientError::Status { status, location: Some(location), .. } if *status == StatusCode::TEMPORARY_REDIRECT => {
-                redirect_authority(location)
-            }
+            ClientError::Status {
+                status,
+                location: Some(location),
+                ..
+            } if *status == StatusCode::TEMPORARY_REDIRECT => redirect_authority(location),
             _ => None,
         }
     }
@@ -48,7 +55,10 @@ impl ClientError {
 
 /// `host:port` of a `Location` such as `//host:port/path` or `http://host:port/path`.
 pub fn redirect_authority(location: &str) -> Option<String> {
-    let rest = location.strip_prefix("http://").or_else(|| location.strip_prefix("https://")).or_else(|| location.strip_prefix("//"))?;
+    let rest = location
+        .strip_prefix("http://")
+        .or_else(|| location.strip_prefix("https://"))
+        .or_else(|| location.strip_prefix("//"))?;
     let authority = rest.split('/').next()?;
     (!authority.is_empty()).then(|| authority.to_owned())
 }
@@ -71,8 +81,13 @@ impl Client {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         connector.set_connect_timeout(Some(Duration::from_secs(5)));
-        let http = HyperClient::builder(TokioExecutor::new()).pool_idle_timeout(Duration::from_secs(30)).build(connector);
-        Client { http, timeout: Duration::from_secs(30) }
+        let http = HyperClient::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build(connector);
+        Client {
+            http,
+            timeout: Duration::from_secs(30),
+        }
     }
 
     /// Sets the timeout of non-streaming requests.
@@ -81,19 +96,38 @@ impl Client {
         self
     }
 
-    async fn send(&self, request: Request<Full<Bytes>>) -> Result<http::Response<Incoming>, ClientError> {
+    async fn send(
+        &self,
+        request: Request<Full<Bytes>>,
+    ) -> Result<http::Response<Incoming>, ClientError> {
         let url = request.uri().to_string();
-        self.http.request(request).await.map_err(|e| ClientError::Unreachable { url, reason: error_chain(&e) })
+        self.http
+            .request(request)
+            .await
+            .map_err(|e| ClientError::Unreachable {
+                url,
+                reason: error_chain(&e),
+            })
     }
 
-    fn build(url: &str, content_type: ContentType, body: Vec<u8>, stream_id: Option<&str>) -> Result<Request<Full<Bytes>>, ClientError> {
+    fn build(
+        url: &str,
+        content_type: ContentType,
+        body: Vec<u8>,
+        stream_id: Option<&str>,
+    ) -> Result<Request<Full<Bytes>>, ClientError> {
         let mut builder = Request::post(url)
             .header(header::CONTENT_TYPE, content_type.as_str())
             .header(header::ACCEPT, content_type.as_str());
         if let Some(id) = stream_id {
             builder = builder.header(crate::STREAM_ID_HEADER, id);
         }
-        builder.body(Full::new(Bytes::from(body))).map_err(|e| ClientError::Protocol { url: url.to_owned(), reason: e.to_string() })
+        builder
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| ClientError::Protocol {
+                url: url.to_owned(),
+                reason: e.to_string(),
+            })
     }
 
     /// Posts a call; a 2xx answer returns its status and body, anything else
@@ -110,19 +144,30 @@ impl Client {
             let response = self.send(request).await?;
             read_full(url, response).await
         };
-        tokio::time::timeout(self.timeout, work).await.map_err(|_| ClientError::Timeout { url: url.to_owned() })?
+        tokio::time::timeout(self.timeout, work)
+            .await
+            .map_err(|_| ClientError::Timeout {
+                url: url.to_owned(),
+            })?
     }
 
     /// A plain GET.
     pub async fn get(&self, url: &str) -> Result<(StatusCode, Bytes), ClientError> {
         let request = Request::get(url)
             .body(Full::new(Bytes::new()))
-            .map_err(|e| ClientError::Protocol { url: url.to_owned(), reason: e.to_string() })?;
+            .map_err(|e| ClientError::Protocol {
+                url: url.to_owned(),
+                reason: e.to_string(),
+            })?;
         let work = async {
             let response = self.send(request).await?;
             read_full(url, response).await
         };
-        tokio::time::timeout(self.timeout, work).await.map_err(|_| ClientError::Timeout { url: url.to_owned() })?
+        tokio::time::timeout(self.timeout, work)
+            .await
+            .map_err(|_| ClientError::Timeout {
+                url: url.to_owned(),
+            })?
     }
 
     /// Opens a subscription: posts `call` and returns the event stream.
@@ -136,14 +181,22 @@ impl Client {
         let request = Self::build(url, content_type, content_type.encode(call), stream_id)?;
         let response = tokio::time::timeout(self.timeout, self.send(request))
             .await
-            .map_err(|_| ClientError::Timeout { url: url.to_owned() })??;
-        if response.status() != StatusCode::OK {
-            return Err(read_full(url, response).await.err().unwrap_or_else(|| ClientError::Protocol {
+            .map_err(|_| ClientError::Timeout {
                 url: url.to_owned(),
-                reason: "expected 200 OK for a subscription".into(),
+            })??;
+        if response.status() != StatusCode::OK {
+            return Err(read_full(url, response).await.err().unwrap_or_else(|| {
+                ClientError::Protocol {
+                    url: url.to_owned(),
+                    reason: "expected 200 OK for a subscription".into(),
+                }
             }));
         }
-        let stream_id = response.headers().get(crate::STREAM_ID_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let stream_id = response
+            .headers()
+            .get(crate::STREAM_ID_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         Ok(Subscription {
             url: url.to_owned(),
             stream_id,
@@ -155,19 +208,34 @@ impl Client {
     }
 }
 
-async fn read_full(url: &str, response: http::Response<Incoming>) -> Result<(StatusCode, Bytes), ClientError> {
+async fn read_full(
+    url: &str,
+    response: http::Response<Incoming>,
+) -> Result<(StatusCode, Bytes), ClientError> {
     let status = response.status();
-    let location = response.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let location = response
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let body = response
         .into_body()
         .collect()
         .await
-        .map_err(|e| ClientError::Unreachable { url: url.to_owned(), reason: e.to_string() })?
+        .map_err(|e| ClientError::Unreachable {
+            url: url.to_owned(),
+            reason: e.to_string(),
+        })?
         .to_bytes();
     if status.is_success() {
         Ok((status, body))
     } else {
-        Err(ClientError::Status { url: url.to_owned(), status, body: String::from_utf8_lossy(&body).into_owned(), location })
+        Err(ClientError::Status {
+            url: url.to_owned(),
+            status,
+            body: String::from_utf8_lossy(&body).into_owned(),
+            location,
+        })
     }
 }
 
@@ -199,17 +267,29 @@ impl<E: prost::Message + prost::Name + Default> Subscription<E> {
         loop {
             match self.decoder.next_record() {
                 Ok(Some(record)) => {
-                    return Some(self.content_type.decode::<E>(&record).map_err(|e| ClientError::Protocol {
+                    return Some(self.content_type.decode::<E>(&record).map_err(|e| {
+                        ClientError::Protocol {
+                            url: self.url.clone(),
+                            reason: e.to_string(),
+                        }
+                    }));
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    return Some(Err(ClientError::Protocol {
                         url: self.url.clone(),
                         reason: e.to_string(),
                     }));
                 }
-                Ok(None) => {}
-                Err(e) => return Some(Err(ClientError::Protocol { url: self.url.clone(), reason: e.to_string() })),
             }
             match self.body.frame().await {
                 None => return None,
-                Some(Err(e)) => return Some(Err(ClientError::Unreachable { url: self.url.clone(), reason: e.to_string() })),
+                Some(Err(e)) => {
+                    return Some(Err(ClientError::Unreachable {
+                        url: self.url.clone(),
+                        reason: e.to_string(),
+                    }));
+                }
                 Some(Ok(frame)) => {
                     if let Some(data) = frame.data_ref() {
                         self.decoder.push(data);
@@ -233,8 +313,14 @@ mod tests {
 
     #[test]
     fn redirect_locations() {
-        assert_eq!(redirect_authority("//10.0.0.1:5050/api/v1/scheduler").as_deref(), Some("10.0.0.1:5050"));
-        assert_eq!(redirect_authority("http://m2:5050").as_deref(), Some("m2:5050"));
+        assert_eq!(
+            redirect_authority("//10.0.0.1:5050/api/v1/scheduler").as_deref(),
+            Some("10.0.0.1:5050")
+        );
+        assert_eq!(
+            redirect_authority("http://m2:5050").as_deref(),
+            Some("m2:5050")
+        );
         assert_eq!(redirect_authority("/relative"), None);
     }
 }

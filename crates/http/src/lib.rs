@@ -11,6 +11,7 @@
 pub mod client;
 #[cfg(feature = "server")]
 pub mod server;
+pub mod system;
 
 /// The header carrying a subscription's stream id.
 pub const STREAM_ID_HEADER: &str = "Mesos-Stream-Id";

@@ -1,0 +1,241 @@
+//! The master's event loop: one task owns the core and takes every input in
+//! order from a channel, runs timers and allocation cycles, and routes the
+//! core's actions to the channels behind each open stream.
+//!
+//! Allocation runs every `--allocation_interval` and, when an event made new
+//! offers possible, once after the queue of pending inputs is drained, so a
+//! burst of events makes one cycle and two cycles never overlap.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use mesos_master_core::{Action, ApiError, Master, StreamId};
+use mesos_proto::internal::{AgentCall, AgentEvent};
+use mesos_proto::v1::AgentId;
+use mesos_proto::v1::scheduler::{Call, Event};
+use tokio::sync::{mpsc, oneshot};
+
+/// The time since the Unix epoch: the only clock the master reads.
+pub fn now() -> Duration {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+}
+
+type Reply<T> = oneshot::Sender<Result<T, ApiError>>;
+
+/// A read-only look at the core, run inside the loop.
+pub type Inspector = Box<dyn FnOnce(&Master, Duration) + Send>;
+
+/// Something for the event loop to do.
+pub enum Command {
+    Subscribe {
+        stream: StreamId,
+        stream_id: String,
+        call: Box<Call>,
+        events: mpsc::UnboundedSender<Event>,
+        reply: Reply<()>,
+    },
+    SchedulerCall {
+        stream_id: Option<String>,
+        call: Box<Call>,
+        reply: Reply<()>,
+    },
+    SchedulerClosed {
+        stream: StreamId,
+    },
+    AgentSubscribe {
+        stream: StreamId,
+        stream_id: String,
+        call: Box<AgentCall>,
+        events: mpsc::UnboundedSender<AgentEvent>,
+        reply: Reply<AgentId>,
+    },
+    AgentCall {
+        stream_id: Option<String>,
+        call: Box<AgentCall>,
+        reply: Reply<()>,
+    },
+    AgentClosed {
+        stream: StreamId,
+    },
+    /// Runs a read-only closure on the core (state endpoints).
+    Inspect(Inspector),
+}
+
+/// A cloneable way to reach the event loop.
+#[derive(Clone)]
+pub struct MasterHandle {
+    commands: mpsc::UnboundedSender<Command>,
+    next_stream: Arc<AtomicU64>,
+}
+
+impl MasterHandle {
+    /// A fresh identity for a streaming connection.
+    pub fn new_stream(&self) -> StreamId {
+        StreamId(self.next_stream.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// Queues a command; false when the loop is gone.
+    pub fn send(&self, command: Command) -> bool {
+        self.commands.send(command).is_ok()
+    }
+
+    /// Runs `inspect` on the core and returns its result.
+    pub async fn inspect<T: Send + 'static>(
+        &self,
+        inspect: impl FnOnce(&Master, Duration) -> T + Send + 'static,
+    ) -> Option<T> {
+        let (reply, answer) = oneshot::channel();
+        let command = Command::Inspect(Box::new(move |master, now| {
+            let _ = reply.send(inspect(master, now));
+        }));
+        if !self.send(command) {
+            return None;
+        }
+        answer.await.ok()
+    }
+}
+
+/// Starts the event loop around `core`.
+pub fn spawn(core: Master, allocation_interval: Duration) -> MasterHandle {
+    let (commands, inbox) = mpsc::unbounded_channel();
+    tokio::spawn(EventLoop::new(core, allocation_interval).run(inbox));
+    MasterHandle {
+        commands,
+        next_stream: Arc::new(AtomicU64::new(1)),
+    }
+}
+
+struct EventLoop {
+    core: Master,
+    allocation_interval: Duration,
+    next_allocation: Duration,
+    schedulers: HashMap<StreamId, mpsc::UnboundedSender<Event>>,
+    agents: HashMap<StreamId, mpsc::UnboundedSender<AgentEvent>>,
+}
+
+impl EventLoop {
+    fn new(core: Master, allocation_interval: Duration) -> EventLoop {
+        EventLoop {
+            core,
+            allocation_interval,
+            next_allocation: now() + allocation_interval,
+            schedulers: HashMap::new(),
+            agents: HashMap::new(),
+        }
+    }
+
+    async fn run(mut self, mut inbox: mpsc::UnboundedReceiver<Command>) {
+        loop {
+            let deadline = self
+                .core
+                .next_deadline()
+                .map_or(self.next_allocation, |d| d.min(self.next_allocation));
+            let wait = deadline.saturating_sub(now());
+            tokio::select! {
+                command = inbox.recv() => {
+                    let Some(command) = command else { break };
+                    self.handle(command);
+                    while let Ok(command) = inbox.try_recv() {
+                        self.handle(command);
+                    }
+                }
+                () = tokio::time::sleep(wait) => {}
+            }
+            let now = now();
+            self.core.tick(now);
+            if now >= self.next_allocation {
+                self.next_allocation = now + self.allocation_interval;
+                self.core.allocate(now);
+            } else if self.core.allocation_wanted() {
+                self.core.allocate(now);
+            }
+            self.dispatch();
+        }
+    }
+
+    fn handle(&mut self, command: Command) {
+        let now = now();
+        match command {
+            Command::Subscribe {
+                stream,
+                stream_id,
+                call,
+                events,
+                reply,
+            } => {
+                self.schedulers.insert(stream, events);
+                let result = self.core.subscribe(now, stream, stream_id, *call);
+                if result.is_err() {
+                    self.schedulers.remove(&stream);
+                }
+                let _ = reply.send(result);
+            }
+            Command::SchedulerCall {
+                stream_id,
+                call,
+                reply,
+            } => {
+                let _ = reply.send(self.core.scheduler_call(now, stream_id.as_deref(), *call));
+            }
+            Command::SchedulerClosed { stream } => {
+                self.schedulers.remove(&stream);
+                self.core.scheduler_disconnected(now, stream);
+            }
+            Command::AgentSubscribe {
+                stream,
+                stream_id,
+                call,
+                events,
+                reply,
+            } => {
+                self.agents.insert(stream, events);
+                let result = self.core.agent_subscribe(now, stream, stream_id, *call);
+                if result.is_err() {
+                    self.agents.remove(&stream);
+                }
+                let _ = reply.send(result);
+            }
+            Command::AgentCall {
+                stream_id,
+                call,
+                reply,
+            } => {
+                let _ = reply.send(self.core.agent_call(now, stream_id.as_deref(), *call));
+            }
+            Command::AgentClosed { stream } => {
+                self.agents.remove(&stream);
+                self.core.agent_disconnected(now, stream);
+            }
+            Command::Inspect(inspect) => inspect(&self.core, now),
+        }
+        // Actions go out in the order they were decided, before later inputs.
+        self.dispatch();
+    }
+
+    fn dispatch(&mut self) {
+        for action in self.core.take_actions() {
+            match action {
+                Action::ToFramework { stream, event } => {
+                    if let Some(events) = self.schedulers.get(&stream) {
+                        let _ = events.send(*event);
+                    }
+                }
+                Action::CloseFramework { stream } => {
+                    self.schedulers.remove(&stream);
+                }
+                Action::ToAgent { stream, event } => {
+                    if let Some(events) = self.agents.get(&stream) {
+                        let _ = events.send(*event);
+                    }
+                }
+                Action::CloseAgent { stream } => {
+                    self.agents.remove(&stream);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! The master's flags, with Mesos's names and defaults. Every flag can also
+//! be given as the environment variable `MESOS_<NAME>`; the command line
+//! wins.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+use mesos_flags::MesosDuration;
+
+/// Boolean flags, which also accept Mesos's `--no-<name>` form.
+pub const BOOLEAN_FLAGS: &[&str] = &["hostname_lookup", "filter_gpu_resources", "quiet"];
+
+/// mesos-master: the master of a Mesos-compatible cluster.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "mesos-master", version, about, long_about = None)]
+pub struct MasterFlags {
+    /// IP address to listen on (all interfaces when unset; the advertised
+    /// address is then the one the hostname resolves to).
+    #[arg(long, env = "MESOS_IP")]
+    pub ip: Option<IpAddr>,
+
+    /// Port to listen on.
+    #[arg(long, env = "MESOS_PORT", default_value_t = 5050)]
+    pub port: u16,
+
+    /// IP address advertised to frameworks and agents, when it differs from
+    /// the one bound (behind NAT, in containers).
+    #[arg(long, env = "MESOS_ADVERTISE_IP")]
+    pub advertise_ip: Option<IpAddr>,
+
+    /// Port advertised to frameworks and agents.
+    #[arg(long, env = "MESOS_ADVERTISE_PORT")]
+    pub advertise_port: Option<u16>,
+
+    /// Hostname the master advertises (default: this machine's hostname, or
+    /// its IP address with --no-hostname_lookup).
+    #[arg(long, env = "MESOS_HOSTNAME")]
+    pub hostname: Option<String>,
+
+    /// Whether to look up this machine's hostname when --hostname is unset.
+    #[arg(long, env = "MESOS_HOSTNAME_LOOKUP", default_value_t = true, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub hostname_lookup: bool,
+
+    /// Directory for the master's persistent state.
+    #[arg(long, env = "MESOS_WORK_DIR")]
+    pub work_dir: Option<PathBuf>,
+
+    /// Name of the cluster, shown in the web UI and state endpoints.
+    #[arg(long, env = "MESOS_CLUSTER")]
+    pub cluster: Option<String>,
+
+    /// Time after which an outstanding offer is rescinded (never when unset).
+    #[arg(long, env = "MESOS_OFFER_TIMEOUT")]
+    pub offer_timeout: Option<MesosDuration>,
+
+    /// Time between batch allocation cycles.
+    #[arg(long, env = "MESOS_ALLOCATION_INTERVAL", default_value = "1secs")]
+    pub allocation_interval: MesosDuration,
+
+    /// Time without an answer to a ping after which an agent counts a missed ping.
+    #[arg(
+        long,
+        env = "MESOS_AGENT_PING_TIMEOUT",
+        alias = "slave_ping_timeout",
+        default_value = "15secs"
+    )]
+    pub agent_ping_timeout: MesosDuration,
+
+    /// Missed pings after which an agent is marked unreachable.
+    #[arg(long, env = "MESOS_MAX_AGENT_PING_TIMEOUTS", alias = "max_slave_ping_timeouts", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_agent_ping_timeouts: u32,
+
+    /// Comma-separated list of the roles frameworks may use (any role when unset).
+    #[arg(long, env = "MESOS_ROLES")]
+    pub roles: Option<String>,
+
+    /// Role weights, `role=weight,role=weight`.
+    #[arg(long, env = "MESOS_WEIGHTS")]
+    pub weights: Option<String>,
+
+    /// Minimum resources an offer must hold, as `|`-separated alternatives
+    /// of `;`-separated quantities.
+    #[arg(
+        long,
+        env = "MESOS_MIN_ALLOCATABLE_RESOURCES",
+        default_value = "cpus:0.01|mem:32"
+    )]
+    pub min_allocatable_resources: String,
+
+    /// Resource names left out of fair sharing, comma-separated.
+    #[arg(long, env = "MESOS_FAIR_SHARING_EXCLUDED_RESOURCE_NAMES")]
+    pub fair_sharing_excluded_resource_names: Option<String>,
+
+    /// Only frameworks with the GPU_RESOURCES capability get offers from
+    /// agents that have GPUs.
+    #[arg(long, env = "MESOS_FILTER_GPU_RESOURCES", default_value_t = true, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub filter_gpu_resources: bool,
+
+    /// Sorter of roles: `drf` or `random`.
+    #[arg(
+        long,
+        env = "MESOS_ROLE_SORTER",
+        alias = "user_sorter",
+        default_value = "drf"
+    )]
+    pub role_sorter: String,
+
+    /// Sorter of frameworks within a role: `drf` or `random`.
+    #[arg(long, env = "MESOS_FRAMEWORK_SORTER", default_value = "drf")]
+    pub framework_sorter: String,
+
+    /// Completed frameworks kept in memory.
+    #[arg(long, env = "MESOS_MAX_COMPLETED_FRAMEWORKS", default_value_t = 50)]
+    pub max_completed_frameworks: usize,
+
+    /// Completed tasks kept in memory per framework.
+    #[arg(
+        long,
+        env = "MESOS_MAX_COMPLETED_TASKS_PER_FRAMEWORK",
+        default_value_t = 1000
+    )]
+    pub max_completed_tasks_per_framework: usize,
+
+    /// Unreachable tasks kept in memory per framework.
+    #[arg(
+        long,
+        env = "MESOS_MAX_UNREACHABLE_TASKS_PER_FRAMEWORK",
+        default_value_t = 1000
+    )]
+    pub max_unreachable_tasks_per_framework: usize,
+
+    /// Logging level: ERROR, WARNING, INFO (default) or a tracing filter.
+    #[arg(long, env = "MESOS_LOGGING_LEVEL", default_value = "INFO")]
+    pub logging_level: String,
+
+    /// Directory for the master's log file (standard error when unset).
+    #[arg(long, env = "MESOS_LOG_DIR")]
+    pub log_dir: Option<PathBuf>,
+
+    /// Log nothing to standard error.
+    #[arg(long, env = "MESOS_QUIET", default_value_t = false, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub quiet: bool,
+}
+
+impl MasterFlags {
+    /// Parses the process arguments, accepting `--no-<flag>` for booleans.
+    pub fn from_args() -> MasterFlags {
+        MasterFlags::parse_from(mesos_flags::normalize_args(std::env::args(), BOOLEAN_FLAGS))
+    }
+
+    /// Every flag as `(name, value)` strings, for `/master/flags`.
+    pub fn to_pairs(&self) -> Vec<(String, String)> {
+        let mut pairs = vec![
+            ("port".to_owned(), self.port.to_string()),
+            (
+                "hostname_lookup".to_owned(),
+                self.hostname_lookup.to_string(),
+            ),
+            (
+                "allocation_interval".to_owned(),
+                self.allocation_interval.to_string(),
+            ),
+            (
+                "agent_ping_timeout".to_owned(),
+                self.agent_ping_timeout.to_string(),
+            ),
+            (
+                "max_agent_ping_timeouts".to_owned(),
+                self.max_agent_ping_timeouts.to_string(),
+            ),
+            (
+                "min_allocatable_resources".to_owned(),
+                self.min_allocatable_resources.clone(),
+            ),
+            (
+                "filter_gpu_resources".to_owned(),
+                self.filter_gpu_resources.to_string(),
+            ),
+            ("role_sorter".to_owned(), self.role_sorter.clone()),
+            ("framework_sorter".to_owned(), self.framework_sorter.clone()),
+            (
+                "max_completed_frameworks".to_owned(),
+                self.max_completed_frameworks.to_string(),
+            ),
+            (
+                "max_completed_tasks_per_framework".to_owned(),
+                self.max_completed_tasks_per_framework.to_string(),
+            ),
+            (
+                "max_unreachable_tasks_per_framework".to_owned(),
+                self.max_unreachable_tasks_per_framework.to_string(),
+            ),
+            ("logging_level".to_owned(), self.logging_level.clone()),
+            ("quiet".to_owned(), self.quiet.to_string()),
+        ];
+        let optional = [
+            ("ip", self.ip.map(|v| v.to_string())),
+            ("advertise_ip", self.advertise_ip.map(|v| v.to_string())),
+            ("advertise_port", self.advertise_port.map(|v| v.to_string())),
+            ("hostname", self.hostname.clone()),
+            (
+                "work_dir",
+                self.work_dir.as_ref().map(|p| p.display().to_string()),
+            ),
+            ("cluster", self.cluster.clone()),
+            ("offer_timeout", self.offer_timeout.map(|v| v.to_string())),
+            ("roles", self.roles.clone()),
+            ("weights", self.weights.clone()),
+            (
+                "fair_sharing_excluded_resource_names",
+                self.fair_sharing_excluded_resource_names.clone(),
+            ),
+            (
+                "log_dir",
+                self.log_dir.as_ref().map(|p| p.display().to_string()),
+            ),
+        ];
+        pairs.extend(
+            optional
+                .into_iter()
+                .filter_map(|(name, value)| Some((name.to_owned(), value?))),
+        );
+        pairs.sort();
+        pairs
+    }
+}

@@ -1,0 +1,95 @@
+//! Small endpoints every master serves: health, version, redirect, flags
+//! and metrics.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use http::{StatusCode, header};
+use mesos_http::server::json_response;
+use serde_json::{Map, Value, json};
+
+use super::AppState;
+use crate::identity::VERSION;
+
+pub async fn health() -> StatusCode {
+    StatusCode::OK
+}
+
+/// `/version`: a plain dotted version and build facts.
+pub async fn version(Query(query): Query<HashMap<String, String>>) -> Response {
+    legacy_json(&query, version_json())
+}
+
+pub fn version_json() -> Value {
+    json!({
+        "version": VERSION,
+        "build_date": "",
+        "build_time": 0.0,
+        "build_user": "",
+    })
+}
+
+/// `/master/redirect`: 307 to the leading master (this one).
+pub async fn redirect(State(app): State<AppState>) -> Response {
+    let address = app.info.address.clone().unwrap_or_default();
+    let host = address.hostname.or(address.ip).unwrap_or_default();
+    let location = format!("//{host}:{}", address.port);
+    (
+        StatusCode::TEMPORARY_REDIRECT,
+        [(header::LOCATION, location)],
+    )
+        .into_response()
+}
+
+/// `/master/flags`: `{"flags": {"name": "value", ...}}`.
+pub async fn flags(
+    State(app): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let flags: Map<String, Value> = app
+        .flags
+        .to_pairs()
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect();
+    legacy_json(&query, json!({ "flags": flags }))
+}
+
+/// `/metrics/snapshot`: a flat object of Mesos-named metrics.
+pub async fn metrics(
+    State(app): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let start = app.start_time;
+    let Some(mut metrics) = app
+        .master
+        .inspect(move |master, now| {
+            let mut metrics = master.metrics();
+            metrics.insert(
+                "master/uptime_secs".to_owned(),
+                now.saturating_sub(start).as_secs_f64(),
+            );
+            metrics
+        })
+        .await
+    else {
+        return super::unavailable();
+    };
+    metrics.extend(mesos_http::system::metrics());
+    legacy_json(&query, serde_json::to_value(metrics).unwrap_or(Value::Null))
+}
+
+/// A legacy JSON answer, honouring `?jsonp=`.
+pub fn legacy_json(query: &HashMap<String, String>, value: Value) -> Response {
+    let (wrapped, text) =
+        mesos_http::system::jsonp(query.get("jsonp").map(String::as_str), value.to_string());
+    let mut response = json_response(StatusCode::OK, text);
+    if wrapped {
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            http::HeaderValue::from_static("text/javascript"),
+        );
+    }
+    response
+}

@@ -1,0 +1,70 @@
+//! The master's HTTP surface. Paths answer both with and without the
+//! `/master` prefix, as Mesos delegates unprefixed paths to the master.
+
+mod agents;
+mod endpoints;
+mod scheduler;
+mod state;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use http::StatusCode;
+use mesos_http::server::HttpError;
+use mesos_master_core::ApiError;
+use mesos_proto::v1::MasterInfo;
+
+use crate::actor::MasterHandle;
+use crate::flags::MasterFlags;
+
+/// What every handler needs.
+#[derive(Clone)]
+pub struct AppState {
+    pub master: MasterHandle,
+    pub flags: Arc<MasterFlags>,
+    pub info: Arc<MasterInfo>,
+    /// When this master started, as time since the Unix epoch.
+    pub start_time: Duration,
+}
+
+/// Builds the router of every master endpoint.
+pub fn router(state: AppState) -> Router {
+    let mut router = Router::new();
+    for prefix in ["", "/master"] {
+        router = router
+            .route(
+                &format!("{prefix}/api/v1/scheduler"),
+                post(scheduler::scheduler_api),
+            )
+            .route(
+                &format!("{prefix}/internal/agent/v1"),
+                post(agents::agent_api),
+            )
+            .route(&format!("{prefix}/health"), get(endpoints::health))
+            .route(&format!("{prefix}/redirect"), get(endpoints::redirect))
+            .route(&format!("{prefix}/flags"), get(endpoints::flags))
+            .route(&format!("{prefix}/state"), get(state::state))
+            .route(&format!("{prefix}/frameworks"), get(state::frameworks))
+            .route(&format!("{prefix}/slaves"), get(state::agents))
+            .route(&format!("{prefix}/tasks"), get(state::tasks));
+    }
+    router
+        .route("/version", get(endpoints::version))
+        .route("/metrics/snapshot", get(endpoints::metrics))
+        .fallback(|| async { (StatusCode::NOT_FOUND, "No such endpoint").into_response() })
+        .with_state(state)
+}
+
+/// The HTTP answer to a refused call.
+pub(crate) fn api_error(error: ApiError) -> Response {
+    let status = StatusCode::from_u16(error.status.code()).unwrap_or(StatusCode::BAD_REQUEST);
+    HttpError::new(status, error.message).into_response()
+}
+
+/// The answer when the event loop is gone (shutting down).
+pub(crate) fn unavailable() -> Response {
+    HttpError::new(StatusCode::SERVICE_UNAVAILABLE, "Master is shutting down").into_response()
+}
