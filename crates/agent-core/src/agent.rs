@@ -1,0 +1,723 @@
+//! The agent state machine: registration with the master and what the master
+//! asks of it (run, kill, acknowledge, message, shut down), plus timers.
+//! The executor API and container lifecycle live in `executors.rs`.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+
+use mesos_proto::internal::{AgentCall, agent_call};
+use mesos_proto::v1::executor::{Event as ExecutorEvent, event as executor_event};
+use mesos_proto::v1::{
+    self, AgentId, AgentInfo, CommandInfo, ExecutorId, ExecutorInfo, FrameworkId, FrameworkInfo,
+    KillPolicy, TaskGroupInfo, TaskId, TaskInfo, TaskState, task_status::Reason,
+};
+
+use crate::records::{AgentTask, Executor, ExecutorPhase, ExecutorStream, FrameworkEntry, Queued};
+use crate::status_updates::{Acknowledged, StatusUpdateManager};
+
+/// Settings of the agent core.
+#[derive(Debug, Clone)]
+pub struct AgentConfig {
+    /// Hostname, port, resources and attributes; `id` is set on registration.
+    pub info: AgentInfo,
+    /// `--executor_registration_timeout`.
+    pub executor_registration_timeout: Duration,
+    /// `--executor_shutdown_grace_period`.
+    pub executor_shutdown_grace_period: Duration,
+    /// Path of the command executor binary (`<launcher_dir>/mesos-executor`).
+    pub command_executor_path: String,
+    /// `--max_completed_executors_per_framework`.
+    pub max_completed_executors_per_framework: usize,
+    /// Seed for the uuids of agent-generated status updates.
+    pub uuid_seed: u64,
+}
+
+/// What the core asks the daemon to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AgentAction {
+    /// Send a call to the master (status updates, exits, messages).
+    ToMaster(Box<AgentCall>),
+    /// Start an executor in a new container.
+    LaunchExecutor(Box<LaunchSpec>),
+    /// Kill everything in a container.
+    DestroyContainer { container_id: String },
+    /// Send an event on an executor's stream.
+    ToExecutor {
+        stream: ExecutorStream,
+        event: Box<ExecutorEvent>,
+    },
+    /// End an executor's stream.
+    CloseExecutor { stream: ExecutorStream },
+}
+
+/// Everything needed to start an executor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LaunchSpec {
+    pub container_id: String,
+    pub framework: FrameworkInfo,
+    pub executor: ExecutorInfo,
+    /// For a command executor: the task whose command it will run (its URIs
+    /// are fetched into the sandbox).
+    pub command_task: Option<TaskInfo>,
+}
+
+/// The agent's state.
+#[derive(Debug)]
+pub struct Agent {
+    pub(crate) config: AgentConfig,
+    pub(crate) agent_id: Option<AgentId>,
+    pub(crate) frameworks: HashMap<FrameworkId, FrameworkEntry>,
+    pub(crate) streams: HashMap<ExecutorStream, (FrameworkId, ExecutorId)>,
+    pub(crate) updates: StatusUpdateManager,
+    pub(crate) actions: Vec<AgentAction>,
+    pub(crate) uuid_counter: u64,
+    pub(crate) registered: bool,
+}
+
+impl Agent {
+    pub fn new(config: AgentConfig) -> Agent {
+        Agent {
+            agent_id: config.info.id.clone(),
+            config,
+            frameworks: HashMap::new(),
+            streams: HashMap::new(),
+            updates: StatusUpdateManager::new(),
+            actions: Vec::new(),
+            uuid_counter: 0,
+            registered: false,
+        }
+    }
+
+    pub fn take_actions(&mut self) -> Vec<AgentAction> {
+        std::mem::take(&mut self.actions)
+    }
+
+    pub fn agent_id(&self) -> Option<&AgentId> {
+        self.agent_id.as_ref()
+    }
+
+    /// AgentInfo with the id once registered.
+    pub fn info(&self) -> AgentInfo {
+        let mut info = self.config.info.clone();
+        info.id = self.agent_id.clone();
+        info
+    }
+
+    pub fn config(&self) -> &AgentConfig {
+        &self.config
+    }
+
+    pub fn is_registered(&self) -> bool {
+        self.registered
+    }
+
+    pub fn frameworks(&self) -> impl Iterator<Item = &FrameworkEntry> {
+        self.frameworks.values()
+    }
+
+    pub fn status_updates(&self) -> &StatusUpdateManager {
+        &self.updates
+    }
+
+    // -----------------------------------------------------------------------
+    // Registration.
+
+    /// The master (re-)registered this agent: pending updates go out again.
+    pub fn registered(&mut self, agent_id: AgentId, now: Duration) {
+        self.agent_id = Some(agent_id);
+        self.registered = true;
+        for update in self.updates.flush(now) {
+            self.send_update(update);
+        }
+    }
+
+    /// The connection to the master is gone; updates wait for the next one.
+    pub fn disconnected(&mut self) {
+        self.registered = false;
+    }
+
+    /// The REGISTER or REREGISTER call for the current state.
+    pub fn registration_call(&self, version: &str, address: v1::Address) -> AgentCall {
+        let info = self.info();
+        match &self.agent_id {
+            None => AgentCall {
+                r#type: Some(agent_call::Type::Register as i32),
+                register: Some(agent_call::Register {
+                    agent_info: info,
+                    capabilities: capabilities(),
+                    version: Some(version.to_owned()),
+                    address: Some(address),
+                }),
+                ..Default::default()
+            },
+            Some(agent_id) => AgentCall {
+                agent_id: Some(agent_id.clone()),
+                r#type: Some(agent_call::Type::Reregister as i32),
+                reregister: Some(agent_call::Reregister {
+                    agent_info: info,
+                    capabilities: capabilities(),
+                    version: Some(version.to_owned()),
+                    address: Some(address),
+                    tasks: self.task_records(),
+                    executor_infos: self.executor_infos(),
+                    frameworks: self.frameworks.values().map(|f| f.info.clone()).collect(),
+                    checkpointed_resources: Vec::new(),
+                }),
+                ..Default::default()
+            },
+        }
+    }
+
+    /// `Task` records of every live task (launched or queued).
+    pub fn task_records(&self) -> Vec<v1::Task> {
+        let agent_id = self.agent_id.clone().unwrap_or_default();
+        let mut records = Vec::new();
+        for (framework_id, framework) in &self.frameworks {
+            for executor in framework
+                .executors
+                .values()
+                .filter(|e| e.phase != ExecutorPhase::Terminated)
+            {
+                let executor_id =
+                    (!executor.command_executor).then(|| executor.info.executor_id.clone());
+                let queued = executor
+                    .queued
+                    .iter()
+                    .flat_map(|q| q.tasks())
+                    .map(|t| (t, TaskState::TaskStaging, None));
+                let launched = executor
+                    .tasks
+                    .values()
+                    .map(|t| (&t.info, t.state, t.latest.clone()));
+                for (info, state, latest) in queued.chain(launched) {
+                    records.push(v1::Task {
+                        name: info.name.clone(),
+                        task_id: info.task_id.clone(),
+                        framework_id: framework_id.clone(),
+                        executor_id: executor_id.clone(),
+                        agent_id: agent_id.clone(),
+                        state: state as i32,
+                        resources: info.resources.clone(),
+                        statuses: latest.into_iter().collect(),
+                        labels: info.labels.clone(),
+                        discovery: info.discovery.clone(),
+                        container: info.container.clone(),
+                        health_check: info.health_check.clone(),
+                        kill_policy: info.kill_policy,
+                        limits: info.limits.clone(),
+                        ..Default::default()
+                    });
+                }
+            }
+        }
+        records
+    }
+
+    /// ExecutorInfos of executors still alive (the command executors'
+    /// resources are the agent's own business and are not reported).
+    pub fn executor_infos(&self) -> Vec<ExecutorInfo> {
+        self.frameworks
+            .values()
+            .flat_map(|f| f.executors.values())
+            .filter(|e| e.phase != ExecutorPhase::Terminated && !e.command_executor)
+            .map(|e| e.info.clone())
+            .collect()
+    }
+
+    // -----------------------------------------------------------------------
+    // What the master asks.
+
+    /// RUN_TASK: the task goes to its executor, which is launched if needed.
+    pub fn run_task(
+        &mut self,
+        framework: FrameworkInfo,
+        task: TaskInfo,
+        container_id: String,
+        now: Duration,
+    ) {
+        let executor = match &task.executor {
+            Some(executor) => executor.clone(),
+            None => self.command_executor_info(&framework, &task),
+        };
+        let command = task.executor.is_none();
+        self.enqueue(
+            framework,
+            executor,
+            Queued::Task(Box::new(task)),
+            command,
+            container_id,
+            now,
+        );
+    }
+
+    /// RUN_TASK_GROUP: the group goes to its (default) executor.
+    pub fn run_task_group(
+        &mut self,
+        framework: FrameworkInfo,
+        executor: ExecutorInfo,
+        group: TaskGroupInfo,
+        container_id: String,
+        now: Duration,
+    ) {
+        self.enqueue(
+            framework,
+            executor,
+            Queued::Group(group),
+            false,
+            container_id,
+            now,
+        );
+    }
+
+    fn enqueue(
+        &mut self,
+        framework: FrameworkInfo,
+        executor_info: ExecutorInfo,
+        work: Queued,
+        command: bool,
+        container_id: String,
+        now: Duration,
+    ) {
+        let Some(framework_id) = framework.id.clone() else {
+            return;
+        };
+        let entry = self
+            .frameworks
+            .entry(framework_id.clone())
+            .or_insert_with(|| FrameworkEntry {
+                info: framework.clone(),
+                executors: HashMap::new(),
+                completed_executors: VecDeque::new(),
+            });
+        entry.info = framework.clone();
+        match entry.executors.get_mut(&executor_info.executor_id) {
+            Some(executor) if executor.phase == ExecutorPhase::Running => {
+                if let Some(stream) = executor.stream {
+                    let event = launch_event(&work);
+                    for task in work.tasks() {
+                        executor.tasks.insert(
+                            task.task_id.clone(),
+                            AgentTask {
+                                info: task.clone(),
+                                state: TaskState::TaskStaging,
+                                latest: None,
+                            },
+                        );
+                    }
+                    self.actions.push(AgentAction::ToExecutor {
+                        stream,
+                        event: Box::new(event),
+                    });
+                } else {
+                    executor.queued.push(work);
+                }
+            }
+            Some(executor) if executor.phase == ExecutorPhase::Launching => {
+                executor.queued.push(work)
+            }
+            Some(_) => {
+                let tasks: Vec<TaskId> = work
+                    .tasks()
+                    .into_iter()
+                    .map(|t| t.task_id.clone())
+                    .collect();
+                for task in tasks {
+                    self.send_agent_status(
+                        &framework_id,
+                        &executor_info.executor_id,
+                        &task,
+                        TaskState::TaskLost,
+                        Reason::ExecutorTerminated,
+                        "Executor is terminating",
+                        now,
+                    );
+                }
+            }
+            None => {
+                let command_task = match (&work, command) {
+                    (Queued::Task(task), true) => Some((**task).clone()),
+                    _ => None,
+                };
+                let executor = Executor {
+                    info: executor_info.clone(),
+                    container_id: container_id.clone(),
+                    command_executor: command,
+                    phase: ExecutorPhase::Launching,
+                    stream: None,
+                    queued: vec![work],
+                    tasks: HashMap::new(),
+                    completed_tasks: VecDeque::new(),
+                    killed: Default::default(),
+                    registration_deadline: Some(now + self.config.executor_registration_timeout),
+                    shutdown_deadline: None,
+                    launched_at: now,
+                };
+                entry
+                    .executors
+                    .insert(executor_info.executor_id.clone(), executor);
+                self.actions
+                    .push(AgentAction::LaunchExecutor(Box::new(LaunchSpec {
+                        container_id,
+                        framework,
+                        executor: executor_info,
+                        command_task,
+                    })));
+            }
+        }
+    }
+
+    /// The ExecutorInfo the agent builds to run a task's command.
+    fn command_executor_info(&self, framework: &FrameworkInfo, task: &TaskInfo) -> ExecutorInfo {
+        let command = task.command.clone().unwrap_or_default();
+        let shown = if command.shell() {
+            format!("sh -c '{}'", command.value.clone().unwrap_or_default())
+        } else {
+            let mut argv = vec![command.value.clone().unwrap_or_default()];
+            argv.extend(command.arguments.iter().cloned());
+            format!("[{}]", argv.join(", "))
+        };
+        #[allow(deprecated)]
+        ExecutorInfo {
+            executor_id: ExecutorId {
+                value: task.task_id.value.clone(),
+            },
+            framework_id: framework.id.clone(),
+            command: Some(CommandInfo {
+                value: Some(self.config.command_executor_path.clone()),
+                shell: Some(false),
+                arguments: vec!["mesos-executor".to_owned()],
+                uris: command.uris.clone(),
+                environment: command.environment.clone(),
+                user: command.user.clone(),
+            }),
+            name: Some(format!(
+                "Command Executor (Task: {}) (Command: {shown})",
+                task.task_id.value
+            )),
+            source: Some(task.task_id.value.clone()),
+            container: task.container.clone(),
+            labels: task.labels.clone(),
+            ..Default::default()
+        }
+    }
+
+    /// KILL_TASK: a queued task is killed on the spot; a launched one is
+    /// passed to its executor.
+    pub fn kill_task(
+        &mut self,
+        framework_id: &FrameworkId,
+        task_id: &TaskId,
+        kill_policy: Option<KillPolicy>,
+        now: Duration,
+    ) {
+        let Some(framework) = self.frameworks.get_mut(framework_id) else {
+            return;
+        };
+        let Some(executor) = framework.executors.values_mut().find(|e| {
+            e.tasks.contains_key(task_id)
+                || e.queued
+                    .iter()
+                    .any(|q| q.tasks().iter().any(|t| t.task_id == *task_id))
+        }) else {
+            return;
+        };
+        let executor_id = executor.info.executor_id.clone();
+        if let Some(position) = executor
+            .queued
+            .iter()
+            .position(|q| q.tasks().iter().any(|t| t.task_id == *task_id))
+        {
+            // Killing one task of a group kills the group.
+            let removed = executor.queued.remove(position);
+            let ids: Vec<TaskId> = removed
+                .tasks()
+                .into_iter()
+                .map(|t| t.task_id.clone())
+                .collect();
+            let idle = executor.idle() && executor.phase == ExecutorPhase::Launching;
+            for id in ids {
+                self.send_agent_status(
+                    framework_id,
+                    &executor_id,
+                    &id,
+                    TaskState::TaskKilled,
+                    Reason::TaskKilledDuringLaunch,
+                    "Killed before delivery to the executor",
+                    now,
+                );
+            }
+            if idle {
+                self.shutdown_executor(framework_id, &executor_id, now);
+            }
+            return;
+        }
+        executor.killed.insert(task_id.clone());
+        if let Some(stream) = executor.stream {
+            let event = ExecutorEvent {
+                r#type: Some(executor_event::Type::Kill as i32),
+                kill: Some(executor_event::Kill {
+                    task_id: task_id.clone(),
+                    kill_policy,
+                }),
+                ..Default::default()
+            };
+            self.actions.push(AgentAction::ToExecutor {
+                stream,
+                event: Box::new(event),
+            });
+        }
+    }
+
+    /// A framework acknowledged an update: the next one goes out.
+    pub fn acknowledge(
+        &mut self,
+        framework_id: &FrameworkId,
+        task_id: &TaskId,
+        uuid: &[u8],
+        now: Duration,
+    ) -> Acknowledged {
+        let (outcome, next) = self.updates.acknowledge(framework_id, task_id, uuid, now);
+        if let Some(next) = next {
+            self.send_update(next);
+        }
+        outcome
+    }
+
+    /// FRAMEWORK_TO_EXECUTOR: passed to the executor if it is subscribed.
+    pub fn framework_message(
+        &mut self,
+        framework_id: &FrameworkId,
+        executor_id: &ExecutorId,
+        data: Vec<u8>,
+    ) {
+        let stream = self
+            .frameworks
+            .get(framework_id)
+            .and_then(|f| f.executors.get(executor_id))
+            .and_then(|e| e.stream);
+        if let Some(stream) = stream {
+            let event = ExecutorEvent {
+                r#type: Some(executor_event::Type::Message as i32),
+                message: Some(executor_event::Message { data }),
+                ..Default::default()
+            };
+            self.actions.push(AgentAction::ToExecutor {
+                stream,
+                event: Box::new(event),
+            });
+        }
+    }
+
+    /// SHUTDOWN_FRAMEWORK: every executor of the framework shuts down and its
+    /// pending updates are dropped.
+    pub fn shutdown_framework(&mut self, framework_id: &FrameworkId, now: Duration) {
+        let Some(framework) = self.frameworks.get(framework_id) else {
+            return;
+        };
+        let executors: Vec<ExecutorId> = framework.executors.keys().cloned().collect();
+        for executor in executors {
+            self.shutdown_executor(framework_id, &executor, now);
+        }
+        self.updates.remove_framework(framework_id);
+    }
+
+    /// SHUTDOWN_EXECUTOR: a subscribed executor gets SHUTDOWN and a grace
+    /// period; one that never subscribed is destroyed at once.
+    pub fn shutdown_executor(
+        &mut self,
+        framework_id: &FrameworkId,
+        executor_id: &ExecutorId,
+        now: Duration,
+    ) {
+        let grace = self.config.executor_shutdown_grace_period;
+        let Some(executor) = self
+            .frameworks
+            .get_mut(framework_id)
+            .and_then(|f| f.executors.get_mut(executor_id))
+        else {
+            return;
+        };
+        if matches!(
+            executor.phase,
+            ExecutorPhase::Terminating | ExecutorPhase::Terminated
+        ) {
+            return;
+        }
+        let queued: Vec<TaskId> = executor
+            .queued
+            .drain(..)
+            .flat_map(|q| {
+                q.tasks()
+                    .into_iter()
+                    .map(|t| t.task_id.clone())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        executor.phase = ExecutorPhase::Terminating;
+        executor.registration_deadline = None;
+        for task in executor.tasks.keys() {
+            executor.killed.insert(task.clone());
+        }
+        let container_id = executor.container_id.clone();
+        match executor.stream {
+            Some(stream) => {
+                executor.shutdown_deadline = Some(now + grace);
+                let event = ExecutorEvent {
+                    r#type: Some(executor_event::Type::Shutdown as i32),
+                    ..Default::default()
+                };
+                self.actions.push(AgentAction::ToExecutor {
+                    stream,
+                    event: Box::new(event),
+                });
+            }
+            None => self
+                .actions
+                .push(AgentAction::DestroyContainer { container_id }),
+        }
+        for task in queued {
+            self.send_agent_status(
+                framework_id,
+                executor_id,
+                &task,
+                TaskState::TaskKilled,
+                Reason::ExecutorUnregistered,
+                "Executor shut down before the task was delivered",
+                now,
+            );
+        }
+    }
+
+    /// The framework's info changed.
+    pub fn update_framework(&mut self, info: FrameworkInfo) {
+        if let Some(entry) = info.id.clone().and_then(|id| self.frameworks.get_mut(&id)) {
+            entry.info = info;
+        }
+    }
+
+    // -----------------------------------------------------------------------
+    // Timers.
+
+    /// Retries due updates and enforces executor registration and shutdown
+    /// timeouts.
+    pub fn tick(&mut self, now: Duration) {
+        if self.registered {
+            for update in self.updates.due(now) {
+                self.send_update(update);
+            }
+        }
+        let mut expired = Vec::new();
+        let mut overdue = Vec::new();
+        for (framework_id, framework) in &self.frameworks {
+            for executor in framework.executors.values() {
+                if executor.registration_deadline.is_some_and(|d| d <= now) {
+                    expired.push((framework_id.clone(), executor.info.executor_id.clone()));
+                }
+                if executor.shutdown_deadline.is_some_and(|d| d <= now) {
+                    overdue.push(executor.container_id.clone());
+                }
+            }
+        }
+        for (framework_id, executor_id) in expired {
+            self.registration_timed_out(&framework_id, &executor_id, now);
+        }
+        for container_id in overdue {
+            self.actions
+                .push(AgentAction::DestroyContainer { container_id });
+        }
+    }
+
+    /// When [`Agent::tick`] next has work.
+    pub fn next_deadline(&self) -> Option<Duration> {
+        let executors = self
+            .frameworks
+            .values()
+            .flat_map(|f| f.executors.values())
+            .flat_map(|e| {
+                e.registration_deadline
+                    .into_iter()
+                    .chain(e.shutdown_deadline)
+            });
+        let updates = if self.registered {
+            self.updates.next_deadline()
+        } else {
+            None
+        };
+        executors.chain(updates).min()
+    }
+
+    fn registration_timed_out(
+        &mut self,
+        framework_id: &FrameworkId,
+        executor_id: &ExecutorId,
+        now: Duration,
+    ) {
+        let Some(executor) = self
+            .frameworks
+            .get_mut(framework_id)
+            .and_then(|f| f.executors.get_mut(executor_id))
+        else {
+            return;
+        };
+        executor.registration_deadline = None;
+        executor.phase = ExecutorPhase::Terminating;
+        let container_id = executor.container_id.clone();
+        let queued: Vec<TaskId> = executor
+            .queued
+            .drain(..)
+            .flat_map(|q| {
+                q.tasks()
+                    .into_iter()
+                    .map(|t| t.task_id.clone())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        self.actions
+            .push(AgentAction::DestroyContainer { container_id });
+        for task in queued {
+            self.send_agent_status(
+                framework_id,
+                executor_id,
+                &task,
+                TaskState::TaskFailed,
+                Reason::ExecutorRegistrationTimeout,
+                "Executor did not register within the executor registration timeout",
+                now,
+            );
+        }
+    }
+}
+
+fn capabilities() -> Vec<v1::agent_info::Capability> {
+    use v1::agent_info::capability::Type;
+    [
+        Type::MultiRole,
+        Type::HierarchicalRole,
+        Type::ReservationRefinement,
+    ]
+    .into_iter()
+    .map(|t| v1::agent_info::Capability {
+        r#type: Some(t as i32),
+    })
+    .collect()
+}
+
+/// The LAUNCH or LAUNCH_GROUP event for queued work.
+pub(crate) fn launch_event(work: &Queued) -> ExecutorEvent {
+    match work {
+        Queued::Task(task) => ExecutorEvent {
+            r#type: Some(executor_event::Type::Launch as i32),
+            launch: Some(executor_event::Launch {
+                task: (**task).clone(),
+            }),
+            ..Default::default()
+        },
+        Queued::Group(group) => ExecutorEvent {
+            r#type: Some(executor_event::Type::LaunchGroup as i32),
+            launch_group: Some(executor_event::LaunchGroup {
+                task_group: group.clone(),
+            }),
+            ..Default::default()
+        },
+    }
+}

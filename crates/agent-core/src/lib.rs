@@ -1,0 +1,19 @@
+//! The agent's decision logic as a pure state machine.
+//!
+//! [`Agent`] tracks frameworks, executors and tasks, and owns the status
+//! update manager that delivers every task's updates reliably and in order.
+//! The daemon feeds it the master's events, the executor API's calls, the
+//! fates of containers and the passage of time, and carries out the
+//! [`AgentAction`]s it decides: calls to the master, container launches and
+//! destructions, events to executors. It reads no clock and touches no disk
+//! or socket.
+
+mod agent;
+mod executors;
+mod records;
+mod status;
+pub mod status_updates;
+
+pub use agent::{Agent, AgentAction, AgentConfig, LaunchSpec};
+pub use executors::ExecutorError;
+pub use records::{AgentTask, Executor, ExecutorPhase, ExecutorStream, FrameworkEntry, Queued};
