@@ -10,6 +10,8 @@
 #[cfg(feature = "client")]
 pub mod client;
 #[cfg(feature = "server")]
+pub mod daemon;
+#[cfg(feature = "server")]
 pub mod server;
 pub mod system;
 

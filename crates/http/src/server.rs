@@ -113,6 +113,20 @@ pub fn json_response(status: StatusCode, text: String) -> Response {
     response
 }
 
+/// A legacy endpoint's JSON answer, wrapped as `callback(...)` with
+/// `text/javascript` when a `?jsonp=` callback is given.
+pub fn legacy_json(jsonp: Option<&str>, json: String) -> Response {
+    let (wrapped, text) = crate::system::jsonp(jsonp, json);
+    let mut response = json_response(StatusCode::OK, text);
+    if wrapped {
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/javascript"),
+        );
+    }
+    response
+}
+
 /// The streaming body of a subscription: events from `events`, framed as
 /// RecordIO in the negotiated encoding, with a heartbeat whenever the stream
 /// has been quiet for `heartbeat_every`. `on_close` runs when the body is

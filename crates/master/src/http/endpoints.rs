@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use http::{StatusCode, header};
-use mesos_http::server::json_response;
 use serde_json::{Map, Value, json};
 
 use super::AppState;
@@ -82,14 +81,5 @@ pub async fn metrics(
 
 /// A legacy JSON answer, honouring `?jsonp=`.
 pub fn legacy_json(query: &HashMap<String, String>, value: Value) -> Response {
-    let (wrapped, text) =
-        mesos_http::system::jsonp(query.get("jsonp").map(String::as_str), value.to_string());
-    let mut response = json_response(StatusCode::OK, text);
-    if wrapped {
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            http::HeaderValue::from_static("text/javascript"),
-        );
-    }
-    response
+    mesos_http::server::legacy_json(query.get("jsonp").map(String::as_str), value.to_string())
 }

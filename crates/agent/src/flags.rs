@@ -1,0 +1,170 @@
+//! The agent's flags, with Mesos's names and defaults; each can also be
+//! given as `MESOS_<NAME>` in the environment.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+use mesos_flags::MesosDuration;
+
+/// Boolean flags, which also accept Mesos's `--no-<name>` form.
+pub const BOOLEAN_FLAGS: &[&str] = &["hostname_lookup", "quiet"];
+
+/// mesos-agent: runs tasks for a Mesos-compatible master.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "mesos-agent", version, about, long_about = None)]
+pub struct AgentFlags {
+    /// The master: `host:port`, `master@host:port` or `http://host:port`.
+    #[arg(long, env = "MESOS_MASTER")]
+    pub master: String,
+
+    /// Directory for sandboxes and the agent's checkpoints.
+    #[arg(long, env = "MESOS_WORK_DIR")]
+    pub work_dir: PathBuf,
+
+    /// IP address to listen on (all interfaces when unset).
+    #[arg(long, env = "MESOS_IP")]
+    pub ip: Option<IpAddr>,
+
+    /// Port to listen on.
+    #[arg(long, env = "MESOS_PORT", default_value_t = 5051)]
+    pub port: u16,
+
+    /// IP address advertised to the master and executors.
+    #[arg(long, env = "MESOS_ADVERTISE_IP")]
+    pub advertise_ip: Option<IpAddr>,
+
+    /// Port advertised to the master and executors.
+    #[arg(long, env = "MESOS_ADVERTISE_PORT")]
+    pub advertise_port: Option<u16>,
+
+    /// Hostname the agent reports (default: this machine's hostname).
+    #[arg(long, env = "MESOS_HOSTNAME")]
+    pub hostname: Option<String>,
+
+    /// Whether to look up this machine's hostname when --hostname is unset.
+    #[arg(long, env = "MESOS_HOSTNAME_LOOKUP", default_value_t = true, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub hostname_lookup: bool,
+
+    /// Resources to offer: `cpus:4;mem:1024;disk:8192;ports:[31000-32000]`,
+    /// `cpus(role):2`, or a JSON array of Resource objects. What is left out
+    /// is detected from the machine.
+    #[arg(long, env = "MESOS_RESOURCES")]
+    pub resources: Option<String>,
+
+    /// Attributes: `rack:abc;zone:west;level:10;keys:[1000-1500]`.
+    #[arg(long, env = "MESOS_ATTRIBUTES")]
+    pub attributes: Option<String>,
+
+    /// Role of resources given without one.
+    #[arg(long, env = "MESOS_DEFAULT_ROLE", default_value = "*")]
+    pub default_role: String,
+
+    /// Directory holding the executor binaries (`mesos-executor`), by
+    /// default the directory of this program.
+    #[arg(long, env = "MESOS_LAUNCHER_DIR")]
+    pub launcher_dir: Option<PathBuf>,
+
+    /// Time an executor has to subscribe before its container is destroyed.
+    #[arg(
+        long,
+        env = "MESOS_EXECUTOR_REGISTRATION_TIMEOUT",
+        default_value = "1mins"
+    )]
+    pub executor_registration_timeout: MesosDuration,
+
+    /// Time an executor has to exit after SHUTDOWN before it is killed.
+    #[arg(
+        long,
+        env = "MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD",
+        default_value = "5secs"
+    )]
+    pub executor_shutdown_grace_period: MesosDuration,
+
+    /// Base of the randomized backoff between attempts to register.
+    #[arg(
+        long,
+        env = "MESOS_REGISTRATION_BACKOFF_FACTOR",
+        default_value = "1secs"
+    )]
+    pub registration_backoff_factor: MesosDuration,
+
+    /// Completed executors kept in memory per framework.
+    #[arg(
+        long,
+        env = "MESOS_MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK",
+        default_value_t = 150
+    )]
+    pub max_completed_executors_per_framework: usize,
+
+    /// Containerizers to use, in order.
+    #[arg(long, env = "MESOS_CONTAINERIZERS", default_value = "mesos")]
+    pub containerizers: String,
+
+    /// Logging level: ERROR, WARNING, INFO (default) or a tracing filter.
+    #[arg(long, env = "MESOS_LOGGING_LEVEL", default_value = "INFO")]
+    pub logging_level: String,
+
+    /// Log nothing to standard error.
+    #[arg(long, env = "MESOS_QUIET", default_value_t = false, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub quiet: bool,
+}
+
+impl AgentFlags {
+    /// Parses the process arguments, accepting `--no-<flag>` for booleans.
+    pub fn from_args() -> AgentFlags {
+        AgentFlags::parse_from(mesos_flags::normalize_args(std::env::args(), BOOLEAN_FLAGS))
+    }
+
+    /// Every flag as `(name, value)` strings, for `/flags`.
+    pub fn to_pairs(&self) -> Vec<(String, String)> {
+        let mut pairs = vec![
+            ("master".to_owned(), self.master.clone()),
+            ("work_dir".to_owned(), self.work_dir.display().to_string()),
+            ("port".to_owned(), self.port.to_string()),
+            (
+                "hostname_lookup".to_owned(),
+                self.hostname_lookup.to_string(),
+            ),
+            ("default_role".to_owned(), self.default_role.clone()),
+            (
+                "executor_registration_timeout".to_owned(),
+                self.executor_registration_timeout.to_string(),
+            ),
+            (
+                "executor_shutdown_grace_period".to_owned(),
+                self.executor_shutdown_grace_period.to_string(),
+            ),
+            (
+                "registration_backoff_factor".to_owned(),
+                self.registration_backoff_factor.to_string(),
+            ),
+            (
+                "max_completed_executors_per_framework".to_owned(),
+                self.max_completed_executors_per_framework.to_string(),
+            ),
+            ("containerizers".to_owned(), self.containerizers.clone()),
+            ("logging_level".to_owned(), self.logging_level.clone()),
+            ("quiet".to_owned(), self.quiet.to_string()),
+        ];
+        let optional = [
+            ("ip", self.ip.map(|v| v.to_string())),
+            ("advertise_ip", self.advertise_ip.map(|v| v.to_string())),
+            ("advertise_port", self.advertise_port.map(|v| v.to_string())),
+            ("hostname", self.hostname.clone()),
+            ("resources", self.resources.clone()),
+            ("attributes", self.attributes.clone()),
+            (
+                "launcher_dir",
+                self.launcher_dir.as_ref().map(|p| p.display().to_string()),
+            ),
+        ];
+        pairs.extend(
+            optional
+                .into_iter()
+                .filter_map(|(name, value)| Some((name.to_owned(), value?))),
+        );
+        pairs.sort();
+        pairs
+    }
+}

@@ -1,0 +1,46 @@
+//! The agent's HTTP surface: the executor API and the agent's endpoints.
+//! Paths answer both under `/slave(1)` and without a prefix, as Mesos
+//! delegates unprefixed paths to the agent process.
+
+mod endpoints;
+mod executor_api;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use http::StatusCode;
+
+use crate::actor::AgentHandle;
+use crate::flags::AgentFlags;
+
+/// What every handler needs.
+#[derive(Clone)]
+pub struct AppState {
+    pub agent: AgentHandle,
+    pub flags: Arc<AgentFlags>,
+    pub start_time: Duration,
+    /// `slave(1)@ip:port`.
+    pub pid: String,
+}
+
+pub fn router(state: AppState) -> Router {
+    let mut router = Router::new();
+    for prefix in ["", "/slave(1)"] {
+        router = router
+            .route(
+                &format!("{prefix}/api/v1/executor"),
+                post(executor_api::executor_api),
+            )
+            .route(&format!("{prefix}/health"), get(endpoints::health))
+            .route(&format!("{prefix}/flags"), get(endpoints::flags))
+            .route(&format!("{prefix}/state"), get(endpoints::state));
+    }
+    router
+        .route("/version", get(endpoints::version))
+        .route("/metrics/snapshot", get(endpoints::metrics))
+        .fallback(|| async { (StatusCode::NOT_FOUND, "No such endpoint").into_response() })
+        .with_state(state)
+}

@@ -1,0 +1,137 @@
+//! The agent daemon: the pure [`mesos_agent_core::Agent`] driven by an event
+//! loop, connected to the master, running executors with the POSIX
+//! containerizer, and serving the executor API.
+//!
+//! [`run`] takes an already bound listener and a shutdown signal, so tests
+//! and `mesos-local` can run agents on any port, several per process.
+
+pub mod actor;
+mod containerizer;
+pub mod detect;
+mod fetcher;
+pub mod flags;
+mod http;
+mod launch;
+pub mod master_link;
+pub mod paths;
+pub mod views;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use mesos_agent_core::{Agent, AgentConfig};
+use mesos_proto::v1::{Address, AgentInfo};
+use tokio::net::TcpListener;
+
+pub use flags::AgentFlags;
+
+/// Runs an agent on `listener` until `shutdown` completes or the master
+/// tells it to go away.
+pub async fn run(
+    flags: AgentFlags,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let master = master_link::master_url(&flags.master).map_err(anyhow::Error::msg)?;
+    std::fs::create_dir_all(&flags.work_dir).map_err(|e| {
+        anyhow::anyhow!("cannot create --work_dir {}: {e}", flags.work_dir.display())
+    })?;
+    let local = listener.local_addr()?;
+    let hostname = match (&flags.hostname, flags.hostname_lookup) {
+        (Some(hostname), _) => hostname.clone(),
+        (None, true) => nix::unistd::gethostname()
+            .ok()
+            .and_then(|h| h.into_string().ok())
+            .unwrap_or_else(|| "localhost".into()),
+        (None, false) => local.ip().to_string(),
+    };
+    let ip = flags.advertise_ip.unwrap_or_else(|| {
+        if local.ip().is_unspecified() {
+            std::net::Ipv4Addr::LOCALHOST.into()
+        } else {
+            local.ip()
+        }
+    });
+    let port = flags.advertise_port.unwrap_or(local.port());
+    let given = match &flags.resources {
+        Some(text) => {
+            mesos_resources::parse::resources(&mesos_flags::read_value(text)?, &flags.default_role)?
+        }
+        None => mesos_resources::Resources::new(),
+    };
+    let total =
+        mesos_resources::detect::with_defaults(given, detect::machine_capacity(&flags.work_dir));
+    let attributes = match &flags.attributes {
+        Some(text) => mesos_resources::parse::attributes(&mesos_flags::read_value(text)?)?,
+        None => Vec::new(),
+    };
+    let info = AgentInfo {
+        hostname: hostname.clone(),
+        port: Some(i32::from(port)),
+        resources: total.to_proto(mesos_resources::ResourceFormat::PostRefinement),
+        attributes,
+        id: None,
+        domain: None,
+    };
+    let launcher_dir = flags
+        .launcher_dir
+        .clone()
+        .unwrap_or_else(actor::default_launcher_dir);
+    let config = AgentConfig {
+        info,
+        executor_registration_timeout: flags.executor_registration_timeout.into(),
+        executor_shutdown_grace_period: flags.executor_shutdown_grace_period.into(),
+        command_executor_path: launcher_dir.join("mesos-executor").display().to_string(),
+        max_completed_executors_per_framework: flags.max_completed_executors_per_framework,
+        uuid_seed: rand::random(),
+    };
+    let endpoint = format!("{ip}:{port}");
+    let launcher = launch::Launcher {
+        paths: paths::Paths::new(flags.work_dir.clone()),
+        endpoint: endpoint.clone(),
+        shutdown_grace_period: flags.executor_shutdown_grace_period.into(),
+    };
+    let (goodbye, mut goodbye_rx) = tokio::sync::mpsc::unbounded_channel();
+    let handle = actor::spawn(
+        Agent::new(config),
+        launcher,
+        containerizer::PosixContainerizer::new(),
+        goodbye,
+    );
+    let address = Address {
+        hostname: Some(hostname.clone()),
+        ip: Some(ip.to_string()),
+        port: i32::from(port),
+    };
+    tracing::info!(%endpoint, %hostname, resources = %total, "agent started");
+    let link = tokio::spawn(master_link::run(
+        handle.clone(),
+        master,
+        address,
+        env!("CARGO_PKG_VERSION").to_owned(),
+        flags.registration_backoff_factor.into(),
+    ));
+    let state = http::AppState {
+        agent: handle,
+        pid: format!("slave(1)@{endpoint}"),
+        flags: Arc::new(flags),
+        start_time: actor::now(),
+    };
+    let stop = async move {
+        tokio::select! {
+            () = shutdown => {}
+            message = goodbye_rx.recv() => {
+                tracing::warn!(?message, "shutting down at the master's request");
+                // Give the executors' shutdown a moment to reach them.
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    };
+    let served = axum::serve(listener, http::router(state))
+        .with_graceful_shutdown(stop)
+        .await;
+    link.abort();
+    served?;
+    Ok(())
+}

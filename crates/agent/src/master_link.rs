@@ -1,0 +1,115 @@
+//! The agent's connection to the master: open the stream with REGISTER (or
+//! REREGISTER once the agent has an id), feed its events to the event loop,
+//! and reconnect with a randomized backoff when it breaks. A non-leading
+//! master's redirect is followed.
+
+use std::time::Duration;
+
+use mesos_proto::ContentType;
+use mesos_proto::internal::{AgentCall, AgentEvent};
+use mesos_proto::v1::Address;
+use rand::Rng;
+
+use crate::actor::{AgentHandle, Command};
+
+/// The protocol's path on the master.
+pub const AGENT_API_PATH: &str = "/internal/agent/v1";
+
+/// Longest wait between registration attempts, as Mesos caps it.
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+/// `http://host:port` of a `--master` value (`host:port`,
+/// `master@host:port`, `http://host:port`).
+pub fn master_url(master: &str) -> Result<String, String> {
+    let trimmed = master.trim().trim_end_matches('/');
+    if trimmed.starts_with("zk://") || trimmed.starts_with("file://") {
+        return Err(format!(
+            "'{trimmed}': ZooKeeper master detection is not supported by this build; give host:port"
+        ));
+    }
+    let authority = trimmed
+        .strip_prefix("http://")
+        .or_else(|| trimmed.split_once('@').map(|(_, rest)| rest))
+        .unwrap_or(trimmed);
+    if authority.is_empty() || !authority.contains(':') {
+        return Err(format!("'{master}' is not of the form host:port"));
+    }
+    Ok(format!("http://{authority}"))
+}
+
+/// Keeps the agent connected to the master, forever.
+pub async fn run(
+    agent: AgentHandle,
+    mut master: String,
+    address: Address,
+    version: String,
+    backoff_factor: Duration,
+) {
+    let client = mesos_http::client::Client::new();
+    let mut backoff = backoff_factor;
+    loop {
+        let version = version.clone();
+        let address = address.clone();
+        let Some(call) = agent
+            .inspect(move |core, _| core.registration_call(&version, address))
+            .await
+        else {
+            return;
+        };
+        let url = format!("{master}{AGENT_API_PATH}");
+        match client
+            .subscribe::<AgentCall, AgentEvent>(&url, ContentType::Protobuf, &call, None)
+            .await
+        {
+            Ok(mut stream) => {
+                let stream_id = stream.stream_id.clone().unwrap_or_default();
+                agent.send(Command::MasterConnected {
+                    url: url.clone(),
+                    stream_id,
+                });
+                backoff = backoff_factor;
+                while let Some(event) = stream.next().await {
+                    match event {
+                        Ok(event) => {
+                            agent.send(Command::MasterEvent(Box::new(event)));
+                        }
+                        Err(error) => {
+                            tracing::warn!(%error, "lost the master's stream");
+                            break;
+                        }
+                    }
+                }
+                agent.send(Command::MasterDisconnected);
+                tracing::warn!(%master, "disconnected from the master");
+            }
+            Err(error) => {
+                if let Some(leader) = error.redirect() {
+                    tracing::info!(%leader, "following the master's redirect to the leader");
+                    master = format!("http://{leader}");
+                    continue;
+                }
+                tracing::warn!(%error, "failed to register with the master");
+            }
+        }
+        let wait =
+            rand::rng().random_range(Duration::ZERO..=backoff.max(Duration::from_millis(10)));
+        tokio::time::sleep(wait).await;
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn master_addresses() {
+        assert_eq!(master_url("10.0.0.1:5050").unwrap(), "http://10.0.0.1:5050");
+        assert_eq!(
+            master_url("master@10.0.0.1:5050").unwrap(),
+            "http://10.0.0.1:5050"
+        );
+        assert_eq!(master_url("http://m:5050/").unwrap(), "http://m:5050");
+        assert!(master_url("nonsense").is_err());
+    }
+}
