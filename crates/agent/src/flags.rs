@@ -12,7 +12,7 @@ pub const BOOLEAN_FLAGS: &[&str] = &["hostname_lookup", "quiet"];
 
 /// mesos-agent: runs tasks for a Mesos-compatible master.
 #[derive(Debug, Clone, Parser)]
-#[command(name = "mesos-agent", version, about, long_about = None)]
+#[command(name = "mesos-agent", version, about, long_about = None, rename_all = "snake_case")]
 pub struct AgentFlags {
     /// The master: `host:port`, `master@host:port` or `http://host:port`.
     #[arg(long, env = "MESOS_MASTER")]

@@ -13,7 +13,7 @@ pub const BOOLEAN_FLAGS: &[&str] = &["hostname_lookup", "filter_gpu_resources", 
 
 /// mesos-master: the master of a Mesos-compatible cluster.
 #[derive(Debug, Clone, Parser)]
-#[command(name = "mesos-master", version, about, long_about = None)]
+#[command(name = "mesos-master", version, about, long_about = None, rename_all = "snake_case")]
 pub struct MasterFlags {
     /// IP address to listen on (all interfaces when unset; the advertised
     /// address is then the one the hostname resolves to).

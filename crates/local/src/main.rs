@@ -1,0 +1,109 @@
+//! `mesos-local`: a master and `--num_slaves` agents in one process, on
+//! embedded defaults, for trying the system on one machine.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+
+use clap::Parser;
+use mesos_agent::AgentFlags;
+use mesos_master::MasterFlags;
+
+/// mesos-local: a whole cluster in one process.
+#[derive(Debug, Parser)]
+#[command(name = "mesos-local", version, about, long_about = None, rename_all = "snake_case")]
+struct LocalFlags {
+    /// IP address to listen on.
+    #[arg(long, env = "MESOS_IP", default_value = "127.0.0.1")]
+    ip: IpAddr,
+
+    /// Port of the master (agents take free ports).
+    #[arg(long, env = "MESOS_PORT", default_value_t = 5050)]
+    port: u16,
+
+    /// Number of agents.
+    #[arg(long, env = "MESOS_NUM_SLAVES", default_value_t = 1)]
+    num_slaves: usize,
+
+    /// Directory for the agents' sandboxes (a new temporary directory when unset).
+    #[arg(long, env = "MESOS_WORK_DIR")]
+    work_dir: Option<PathBuf>,
+
+    /// Resources of each agent (detected from the machine when unset).
+    #[arg(long, env = "MESOS_RESOURCES")]
+    resources: Option<String>,
+
+    /// Logging level: ERROR, WARNING, INFO (default) or a tracing filter.
+    #[arg(long, env = "MESOS_LOGGING_LEVEL", default_value = "INFO")]
+    logging_level: String,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let local = LocalFlags::parse();
+    mesos_http::daemon::init_logging(&local.logging_level, false);
+    let work_dir = match &local.work_dir {
+        Some(dir) => dir.clone(),
+        None => std::env::temp_dir().join(format!("mesos-local-{}", std::process::id())),
+    };
+    std::fs::create_dir_all(&work_dir)?;
+    let master_address = SocketAddr::new(local.ip, local.port);
+    let master_listener = tokio::net::TcpListener::bind(master_address)
+        .await
+        .map_err(|e| anyhow::anyhow!("failed to bind {master_address}: {e}"))?;
+    let master_flags = MasterFlags::parse_from([
+        "mesos-master".to_owned(),
+        format!("--ip={}", local.ip),
+        format!("--port={}", local.port),
+        format!("--work_dir={}", work_dir.join("master").display()),
+    ]);
+    let (stop, _) = tokio::sync::broadcast::channel::<()>(1);
+    let mut tasks = Vec::new();
+    let mut stopped = stop.subscribe();
+    tasks.push(tokio::spawn(mesos_master::run(
+        master_flags,
+        master_listener,
+        async move {
+            let _ = stopped.recv().await;
+        },
+    )));
+    for index in 0..local.num_slaves {
+        let listener = tokio::net::TcpListener::bind(SocketAddr::new(local.ip, 0)).await?;
+        let mut args = vec![
+            "mesos-agent".to_owned(),
+            format!("--master={master_address}"),
+            format!("--ip={}", local.ip),
+            format!(
+                "--work_dir={}",
+                work_dir.join(format!("agent-{index}")).display()
+            ),
+        ];
+        if let Some(resources) = &local.resources {
+            args.push(format!("--resources={resources}"));
+        }
+        let agent_flags = AgentFlags::parse_from(args);
+        let mut stopped = stop.subscribe();
+        tasks.push(tokio::spawn(mesos_agent::run(
+            agent_flags,
+            listener,
+            async move {
+                let _ = stopped.recv().await;
+            },
+        )));
+    }
+    let web = if local.ip == IpAddr::V4(Ipv4Addr::UNSPECIFIED) {
+        format!("127.0.0.1:{}", local.port)
+    } else {
+        master_address.to_string()
+    };
+    println!(
+        "mesos-local: master at http://{web} with {} agent(s); sandboxes under {}",
+        local.num_slaves,
+        work_dir.display()
+    );
+    mesos_http::daemon::shutdown_signal().await;
+    let _ = stop.send(());
+    for task in tasks {
+        let _ = task.await;
+    }
+    Ok(())
+}
