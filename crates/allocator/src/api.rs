@@ -5,6 +5,14 @@ use std::time::Duration;
 
 use mesos_proto::v1::{AgentId, FrameworkId};
 use mesos_resources::{Resources, Scalar};
+use rand::SeedableRng;
+use rand::rngs::SmallRng;
+
+use crate::agents::Agents;
+use crate::filters::OfferFilters;
+use crate::frameworks::Frameworks;
+use crate::quantities::{MinAllocatable, NameId, Names};
+use crate::roles::{RoleQuota, Roles};
 
 /// Why an allocator request was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -124,79 +132,124 @@ pub struct RoleStatus {
     pub quota: Option<Quota>,
 }
 
+/// Settings compiled from [`AllocatorConfig`].
+#[derive(Debug)]
+pub(crate) struct Settings {
+    pub(crate) min_allocatable: MinAllocatable,
+    /// Names left out of fair sharing.
+    pub(crate) excluded: Vec<NameId>,
+    pub(crate) filter_gpu: bool,
+}
+
+/// Counters kept by cycles.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) cycles: u64,
+    pub(crate) offers: u64,
+    pub(crate) last_offers: usize,
+}
+
 /// The allocator. See the crate documentation for the resource flow.
 #[derive(Debug)]
 pub struct Allocator {
-    _private: (),
+    pub(crate) settings: Settings,
+    pub(crate) names: Names,
+    pub(crate) agents: Agents,
+    pub(crate) frameworks: Frameworks,
+    pub(crate) roles: Roles,
+    pub(crate) filters: OfferFilters,
+    pub(crate) rng: SmallRng,
+    /// The `agents.total_epoch` the sorters were last given.
+    pub(crate) synced_epoch: u64,
+    pub(crate) under_maintenance: usize,
+    pub(crate) metrics: Counters,
 }
 
 impl Allocator {
     pub fn new(config: AllocatorConfig) -> Allocator {
-        let _ = config;
-        todo!()
+        let mut names = Names::default();
+        let settings = Settings {
+            min_allocatable: MinAllocatable::compile(&mut names, &config.min_allocatable_resources),
+            excluded: config
+                .fair_sharing_excluded_resource_names
+                .iter()
+                .map(|name| names.id(name))
+                .collect(),
+            filter_gpu: config.filter_gpu_resources,
+        };
+        Allocator {
+            settings,
+            names,
+            agents: Agents::default(),
+            frameworks: Frameworks::default(),
+            roles: Roles::new(config.role_sorter, config.framework_sorter, config.seed),
+            filters: OfferFilters::default(),
+            rng: SmallRng::seed_from_u64(config.seed),
+            synced_epoch: u64::MAX,
+            under_maintenance: 0,
+            metrics: Counters::default(),
+        }
     }
 
     /// A framework subscribed (or was recovered); `used` is what it already
     /// holds on each agent (tasks and executors found on re-registering
     /// agents).
-    pub fn add_framework(&mut self, id: &FrameworkId, spec: FrameworkSpec, used: &[(AgentId, Resources)], active: bool) {
-        let _ = (id, spec, used, active);
-        todo!()
+    pub fn add_framework(
+        &mut self,
+        id: &FrameworkId,
+        spec: FrameworkSpec,
+        used: &[(AgentId, Resources)],
+        active: bool,
+    ) {
+        self.framework_added(id, spec, used, active);
     }
 
     /// The framework changed its roles, suppressed roles or capabilities.
     pub fn update_framework(&mut self, id: &FrameworkId, spec: FrameworkSpec) {
-        let _ = (id, spec);
-        todo!()
+        if let Some(fw) = self.frameworks.index(id) {
+            self.apply_spec(fw, spec);
+        }
     }
 
     /// The framework is gone; whatever it held is freed.
     pub fn remove_framework(&mut self, id: &FrameworkId) {
-        let _ = id;
-        todo!()
+        self.framework_removed(id);
     }
 
     /// The framework may receive offers again (it reconnected).
     pub fn activate_framework(&mut self, id: &FrameworkId) {
-        let _ = id;
-        todo!()
+        self.framework_activation(id, true);
     }
 
     /// The framework receives no offers for now (it disconnected).
     pub fn deactivate_framework(&mut self, id: &FrameworkId) {
-        let _ = id;
-        todo!()
+        self.framework_activation(id, false);
     }
 
     /// An agent registered; `used` is what frameworks already hold on it.
     pub fn add_agent(&mut self, id: &AgentId, spec: AgentSpec, used: &[(FrameworkId, Resources)]) {
-        let _ = (id, spec, used);
-        todo!()
+        self.agent_added(id, spec, used);
     }
 
     /// The agent's total changed (re-registration with other resources).
     pub fn update_agent(&mut self, id: &AgentId, total: Resources) {
-        let _ = (id, total);
-        todo!()
+        self.agent_updated(id, total);
     }
 
     /// The agent is gone; its resources leave the pool.
     pub fn remove_agent(&mut self, id: &AgentId) {
-        let _ = id;
-        todo!()
+        self.agent_removed(id);
     }
 
     /// The agent's free resources may be offered again.
     pub fn activate_agent(&mut self, id: &AgentId) {
-        let _ = id;
-        todo!()
+        self.agent_activation(id, true);
     }
 
     /// The agent's free resources are not offered (disconnected, deactivated
     /// or draining).
     pub fn deactivate_agent(&mut self, id: &AgentId) {
-        let _ = id;
-        todo!()
+        self.agent_activation(id, false);
     }
 
     /// Gives back resources allocated to `framework` on `agent`. With
@@ -210,33 +263,50 @@ impl Allocator {
         refuse: Option<Duration>,
         now: Duration,
     ) {
-        let _ = (framework, agent, resources, refuse, now);
-        todo!()
+        self.recover(framework, agent, resources, refuse, now);
     }
 
     /// Stops offers to `framework` for `roles` (all its roles when empty).
     pub fn suppress_offers(&mut self, framework: &FrameworkId, roles: &[String]) {
-        let _ = (framework, roles);
-        todo!()
+        self.suppress(framework, roles);
     }
 
     /// Clears `framework`'s filters and suppression for `roles` (all when
     /// empty).
     pub fn revive_offers(&mut self, framework: &FrameworkId, roles: &[String]) {
-        let _ = (framework, roles);
-        todo!()
+        self.revive(framework, roles);
     }
 
-    /// Sets role weights (default 1.0).
+    /// Sets role weights (default 1.0). Weights that are not positive and
+    /// finite are ignored (the master validates them).
     pub fn update_weights(&mut self, weights: &[(String, f64)]) {
-        let _ = weights;
-        todo!()
+        for (role, weight) in weights {
+            if weight.is_finite() && *weight > 0.0 && mesos_resources::role::validate(role).is_ok()
+            {
+                let id = self.roles.intern(role);
+                self.roles.set_weight(id, *weight);
+            }
+        }
     }
 
     /// Sets (or, with an empty `Quota`, clears) a role's quota.
     pub fn update_quota(&mut self, role: &str, quota: Quota) -> Result<(), AllocatorError> {
-        let _ = (role, quota);
-        todo!()
+        crate::quota::validate(role, &quota)?;
+        let id = self.roles.intern(role);
+        self.roles.roles[id].quota = if quota.guarantees.is_empty() && quota.limits.is_empty() {
+            None
+        } else {
+            let mut guarantees = crate::quantities::Qty::default();
+            for (id, amount) in self.names.compile(&quota.guarantees) {
+                guarantees.add_at(id, amount);
+            }
+            Some(RoleQuota {
+                guarantees,
+                limits: self.names.compile(&quota.limits),
+                config: quota,
+            })
+        };
+        Ok(())
     }
 
     /// Resources allocated to `framework` on `agent` were transformed by an
@@ -249,31 +319,44 @@ impl Allocator {
         from: &Resources,
         to: &Resources,
     ) -> Result<(), AllocatorError> {
-        let _ = (framework, agent, from, to);
-        todo!()
+        self.convert_allocation(framework, agent, from, to)
     }
 
     /// Unallocated resources of `agent` were transformed by an operator call
     /// (RESERVE_RESOURCES, ...): fails if `from` is not available.
-    pub fn update_available(&mut self, agent: &AgentId, from: &Resources, to: &Resources) -> Result<(), AllocatorError> {
-        let _ = (agent, from, to);
-        todo!()
+    pub fn update_available(
+        &mut self,
+        agent: &AgentId,
+        from: &Resources,
+        to: &Resources,
+    ) -> Result<(), AllocatorError> {
+        self.convert_available(agent, from, to)
     }
 
     /// Runs one allocation cycle over every active agent, in a random order.
     pub fn allocate(&mut self, now: Duration) -> Vec<Allocation> {
-        let _ = now;
-        todo!()
+        self.run_cycle(None, now)
+    }
+
+    /// Runs one allocation cycle over the given agents only (those that are
+    /// known and active), in a random order: for cycles triggered by events
+    /// about a few agents (an agent added, resources recovered).
+    pub fn allocate_agents(&mut self, agents: &[AgentId], now: Duration) -> Vec<Allocation> {
+        let mut indices: Vec<u32> = agents.iter().filter_map(|a| self.agents.index(a)).collect();
+        indices.sort_unstable();
+        indices.dedup();
+        self.run_cycle(Some(&indices), now)
     }
 
     /// What `framework` holds on each agent (offered or in use).
     pub fn allocated_to(&self, framework: &FrameworkId) -> Vec<(AgentId, Resources)> {
-        let _ = framework;
-        todo!()
+        self.holdings(framework)
     }
 
     /// Every role known to the allocator, with weight, share and quota.
+    /// `dominant_share` is the role's own dominant share divided by its
+    /// weight, the figure the role sorter orders by.
     pub fn roles(&self) -> Vec<RoleStatus> {
-        todo!()
+        self.role_statuses()
     }
 }

@@ -12,6 +12,26 @@
 //! declined, rescinded or timed out; the unused part of an accepted offer; a
 //! finished task's resources).
 
+mod agent_events;
+mod agents;
 mod api;
+mod cycle;
+mod filters;
+mod flow;
+mod framework_events;
+mod frameworks;
+mod maintenance;
+mod offer;
+mod quantities;
+mod quota;
+mod report;
+mod roles;
+pub mod sorter;
 
 pub use api::*;
+pub use filters::MAX_REFUSE;
+pub use maintenance::{InverseOffer, InverseOfferAnswer, Unavailability};
+pub use report::AllocatorMetrics;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,337 @@
+//! Offer filters: "do not offer me these resources on this agent in this
+//! role again for N seconds" (DECLINE with `refuse_seconds`).
+//!
+//! As in Apache Mesos, a filter applies when the resources about to be
+//! offered are contained in the refused ones, and it lasts until it expires
+//! or the framework revives. To keep filtered (framework, agent) pairs cheap
+//! in an allocation cycle, the filters of an agent are grouped by (role,
+//! refused resources): frameworks that refused the same thing share a group,
+//! a bit set tells membership, and the group caches whether its refused
+//! resources cover *everything* available on the agent (valid until the
+//! agent's available resources grow, see `Agent::epoch`). When they do, a
+//! member is filtered whatever it would be offered: one bit test, no bag
+//! arithmetic. Expiry is driven by a heap of per-group deadlines.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::time::Duration;
+
+use mesos_resources::Resources;
+
+use crate::roles::RoleId;
+
+/// The longest a filter may last (Mesos caps `refuse_seconds` at 365 days).
+pub const MAX_REFUSE: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
+/// What a quick look at the filters says about a (framework, agent, role).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Quick {
+    /// No filter.
+    Clear,
+    /// Filtered whatever would be offered.
+    Filtered,
+    /// A filter may apply: check the offer with [`OfferFilters::refuses`].
+    Maybe,
+}
+
+#[derive(Debug)]
+struct Group {
+    uid: u64,
+    role: RoleId,
+    refused: Resources,
+    members: Vec<(u32, Duration)>,
+    bits: Vec<u64>,
+    earliest: Duration,
+    /// `(agent epoch, refused ⊇ available)` when last computed.
+    covers: Option<(u64, bool)>,
+}
+
+impl Group {
+    fn has(&self, framework: u32) -> bool {
+        let word = (framework / 64) as usize;
+        self.bits
+            .get(word)
+            .is_some_and(|w| w & (1 << (framework % 64)) != 0)
+    }
+
+    fn set_bit(&mut self, framework: u32, on: bool) {
+        let word = (framework / 64) as usize;
+        if self.bits.len() <= word {
+            self.bits.resize(word + 1, 0);
+        }
+        if on {
+            self.bits[word] |= 1 << (framework % 64);
+        } else {
+            self.bits[word] &= !(1 << (framework % 64));
+        }
+    }
+
+    fn covers(&mut self, available: &Resources, epoch: u64) -> bool {
+        match self.covers {
+            Some((at, covers)) if at == epoch => covers,
+            _ => {
+                let covers = self.refused.contains(available);
+                self.covers = Some((epoch, covers));
+                covers
+            }
+        }
+    }
+
+    /// Drops members matching `drop`; returns how many.
+    fn retain(&mut self, mut keep: impl FnMut(u32, Duration) -> bool) -> usize {
+        let before = self.members.len();
+        let mut index = 0;
+        while index < self.members.len() {
+            let (framework, expiry) = self.members[index];
+            if keep(framework, expiry) {
+                index += 1;
+            } else {
+                self.members.swap_remove(index);
+                self.set_bit(framework, false);
+            }
+        }
+        self.earliest = self
+            .members
+            .iter()
+            .map(|&(_, e)| e)
+            .min()
+            .unwrap_or(Duration::MAX);
+        before - self.members.len()
+    }
+}
+
+/// Every offer filter, by agent.
+#[derive(Debug, Default)]
+pub(crate) struct OfferFilters {
+    agents: Vec<Vec<Group>>,
+    deadlines: BinaryHeap<Reverse<(Duration, u32, u64)>>,
+    next_uid: u64,
+    /// Live filters per framework index.
+    per_framework: Vec<u32>,
+}
+
+impl OfferFilters {
+    /// Number of live filters.
+    pub(crate) fn count(&self) -> usize {
+        self.per_framework.iter().map(|&n| n as usize).sum()
+    }
+
+    pub(crate) fn count_for(&self, framework: u32) -> u32 {
+        self.per_framework
+            .get(framework as usize)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    fn counted(&mut self, framework: u32, delta: i64) {
+        let index = framework as usize;
+        if self.per_framework.len() <= index {
+            self.per_framework.resize(index + 1, 0);
+        }
+        let count = &mut self.per_framework[index];
+        *count = u32::try_from(i64::from(*count) + delta).unwrap_or(0);
+    }
+
+    /// `framework` refuses `refused` on `agent` in `role` until `expiry`.
+    /// `available` and `epoch` are the agent's current ones.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn add(
+        &mut self,
+        agent: u32,
+        framework: u32,
+        role: RoleId,
+        refused: Resources,
+        expiry: Duration,
+        available: &Resources,
+        epoch: u64,
+    ) {
+        if self.agents.len() <= agent as usize {
+            self.agents.resize_with(agent as usize + 1, Vec::new);
+        }
+        let groups = &mut self.agents[agent as usize];
+        let found = groups.iter().position(|g| {
+            g.role == role && g.refused.contains(&refused) && refused.contains(&g.refused)
+        });
+        let index = match found {
+            Some(index) => index,
+            None => {
+                self.next_uid += 1;
+                groups.push(Group {
+                    uid: self.next_uid,
+                    role,
+                    refused,
+                    members: Vec::new(),
+                    bits: Vec::new(),
+                    earliest: Duration::MAX,
+                    covers: None,
+                });
+                groups.len() - 1
+            }
+        };
+        let group = &mut groups[index];
+        let fresh = !group.has(framework);
+        if fresh {
+            group.members.push((framework, expiry));
+            group.set_bit(framework, true);
+        } else {
+            for member in group.members.iter_mut().filter(|m| m.0 == framework) {
+                member.1 = member.1.max(expiry);
+            }
+        }
+        group.covers(available, epoch);
+        if expiry < group.earliest {
+            group.earliest = expiry;
+            self.deadlines.push(Reverse((expiry, agent, group.uid)));
+        }
+        if fresh {
+            self.counted(framework, 1);
+        }
+    }
+
+    /// Drops the filters that expired by `now`.
+    pub(crate) fn expire(&mut self, now: Duration) {
+        while let Some(&Reverse((deadline, agent, uid))) = self.deadlines.peek() {
+            if deadline > now {
+                break;
+            }
+            self.deadlines.pop();
+            let Some(groups) = self.agents.get_mut(agent as usize) else {
+                continue;
+            };
+            let Some(index) = groups.iter().position(|g| g.uid == uid) else {
+                continue;
+            };
+            let group = &mut groups[index];
+            if group.earliest != deadline {
+                continue;
+            }
+            let mut expired = Vec::new();
+            group.retain(|framework, expiry| {
+                let keep = expiry > now;
+                if !keep {
+                    expired.push(framework);
+                }
+                keep
+            });
+            if group.members.is_empty() {
+                groups.swap_remove(index);
+            } else {
+                let next = group.earliest;
+                self.deadlines.push(Reverse((next, agent, uid)));
+            }
+            for framework in expired {
+                self.counted(framework, -1);
+            }
+        }
+    }
+
+    /// Drops `framework`'s filters in the roles `matching` accepts.
+    pub(crate) fn clear_framework(&mut self, framework: u32, matching: impl Fn(RoleId) -> bool) {
+        if self.count_for(framework) == 0 {
+            return;
+        }
+        let mut removed = 0;
+        for groups in &mut self.agents {
+            groups.retain_mut(|group| {
+                if matching(group.role) && group.has(framework) {
+                    removed += group.retain(|f, _| f != framework);
+                }
+                !group.members.is_empty()
+            });
+        }
+        self.counted(framework, -(removed as i64));
+    }
+
+    /// Drops every filter on `agent`.
+    pub(crate) fn clear_agent(&mut self, agent: u32) {
+        let Some(groups) = self.agents.get_mut(agent as usize) else {
+            return;
+        };
+        let groups = std::mem::take(groups);
+        for group in groups {
+            for (framework, _) in group.members {
+                self.counted(framework, -1);
+            }
+        }
+    }
+
+    /// Whether `framework` may be filtered on `agent` in `role`.
+    pub(crate) fn quick(
+        &mut self,
+        agent: u32,
+        framework: u32,
+        role: RoleId,
+        available: &Resources,
+        epoch: u64,
+    ) -> Quick {
+        let Some(groups) = self.agents.get_mut(agent as usize) else {
+            return Quick::Clear;
+        };
+        let mut verdict = Quick::Clear;
+        for group in groups.iter_mut() {
+            if group.role == role && group.has(framework) {
+                if group.covers(available, epoch) {
+                    return Quick::Filtered;
+                }
+                verdict = Quick::Maybe;
+            }
+        }
+        verdict
+    }
+
+    /// Whether `framework` refuses `offer` (unallocated) on `agent` in `role`.
+    pub(crate) fn refuses(
+        &self,
+        agent: u32,
+        framework: u32,
+        role: RoleId,
+        offer: &Resources,
+    ) -> bool {
+        self.agents.get(agent as usize).is_some_and(|groups| {
+            groups
+                .iter()
+                .any(|g| g.role == role && g.has(framework) && g.refused.contains(offer))
+        })
+    }
+
+    /// Whether `agent` has any filter at all.
+    #[cfg(test)]
+    pub(crate) fn any_on(&self, agent: u32) -> bool {
+        self.agents
+            .get(agent as usize)
+            .is_some_and(|groups| !groups.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mesos_resources::parse;
+
+    fn bag(text: &str) -> Resources {
+        parse::resources(text, "*").unwrap()
+    }
+
+    #[test]
+    fn filters_group_cover_and_expire() {
+        let mut filters = OfferFilters::default();
+        let available = bag("cpus:8;mem:1024");
+        let secs = Duration::from_secs;
+        filters.add(3, 1, 0, available.clone(), secs(10), &available, 1);
+        filters.add(3, 2, 0, available.clone(), secs(20), &available, 1);
+        assert_eq!(filters.quick(3, 1, 0, &available, 1), Quick::Filtered);
+        assert_eq!(filters.quick(3, 1, 1, &available, 1), Quick::Clear);
+        assert_eq!(filters.quick(3, 5, 0, &available, 1), Quick::Clear);
+        // The agent's available resources grew: only a check can tell.
+        let grown = bag("cpus:9;mem:1024");
+        assert_eq!(filters.quick(3, 1, 0, &grown, 2), Quick::Maybe);
+        assert!(filters.refuses(3, 1, 0, &bag("cpus:8")));
+        assert!(!filters.refuses(3, 1, 0, &grown));
+        filters.expire(secs(10));
+        assert_eq!(filters.quick(3, 1, 0, &available, 2), Quick::Clear);
+        assert_eq!(filters.count(), 1);
+        filters.clear_framework(2, |_| true);
+        assert_eq!(filters.count(), 0);
+        assert!(!filters.any_on(3));
+    }
+}

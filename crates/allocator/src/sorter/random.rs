@@ -1,0 +1,175 @@
+//! The random sorter: each pass visits the active clients in a weighted
+//! random order, drawn level by level of the role tree (a child's chance to
+//! come next is proportional to its weight), like Apache Mesos's `random`
+//! sorter. Draws are lazy: a pass that stops early draws little.
+
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+
+use super::Sorter;
+use super::tree::{ClientTree, ROOT};
+
+/// Weighted random order.
+#[derive(Debug)]
+pub struct RandomSorter {
+    tree: ClientTree,
+    rng: SmallRng,
+    /// The pass in progress: per level, the children not drawn yet.
+    stack: Vec<Frame>,
+    spare: Vec<Vec<u32>>,
+}
+
+#[derive(Debug)]
+struct Frame {
+    pool: Vec<u32>,
+    /// Pre-shuffled by weight (drawn from the back), or drawn uniformly.
+    weighted: bool,
+}
+
+impl RandomSorter {
+    /// A sorter whose client paths are role paths when `hierarchical`.
+    pub fn new(hierarchical: bool, seed: u64) -> RandomSorter {
+        RandomSorter {
+            tree: ClientTree::new(hierarchical, false),
+            rng: SmallRng::seed_from_u64(seed),
+            stack: Vec::new(),
+            spare: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, node: u32) {
+        let mut pool = self.spare.pop().unwrap_or_default();
+        pool.clear();
+        pool.extend(self.tree.nodes[node as usize].children.iter().copied());
+        let weight = |child: &u32| self.tree.nodes[*child as usize].weight;
+        let first = pool.first().map(weight);
+        let weighted = pool.iter().any(|child| Some(weight(child)) != first);
+        if weighted {
+            // Efraimidis-Spirakis: sort by u^(1/w); the largest key comes
+            // first, so it goes last (the pool is drawn from the back).
+            let mut keyed: Vec<(f64, u32)> = pool
+                .iter()
+                .map(|&child| {
+                    let u: f64 = self.rng.random_range(f64::MIN_POSITIVE..1.0);
+                    (u.powf(1.0 / weight(&child)), child)
+                })
+                .collect();
+            keyed.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+            pool.clear();
+            pool.extend(keyed.into_iter().map(|(_, child)| child));
+        }
+        self.stack.push(Frame { pool, weighted });
+    }
+}
+
+impl Sorter for RandomSorter {
+    fn add(&mut self, client: usize, path: &str) {
+        self.tree.add(client, path);
+    }
+
+    fn remove(&mut self, client: usize) {
+        self.tree.remove(client);
+    }
+
+    fn contains(&self, client: usize) -> bool {
+        self.tree.contains(client)
+    }
+
+    fn activate(&mut self, client: usize) {
+        self.tree.activate(client);
+    }
+
+    fn deactivate(&mut self, client: usize) {
+        self.tree.deactivate(client);
+    }
+
+    fn is_active(&self, client: usize) -> bool {
+        self.tree.is_active(client)
+    }
+
+    fn active_count(&self) -> usize {
+        self.tree.active_count()
+    }
+
+    fn update_weight(&mut self, path: &str, weight: f64) {
+        self.tree.update_weight(path, weight);
+    }
+
+    fn allocated(&mut self, client: usize, quantities: &[i64]) {
+        self.tree.allocated(client, quantities);
+    }
+
+    fn unallocated(&mut self, client: usize, quantities: &[i64]) {
+        self.tree.unallocated(client, quantities);
+    }
+
+    fn allocation(&self, client: usize) -> &[i64] {
+        self.tree.allocation(client)
+    }
+
+    fn set_total(&mut self, total: &[i64]) {
+        self.tree.set_total(total);
+    }
+
+    fn share(&self, client: usize) -> f64 {
+        self.tree.client_share(client)
+    }
+
+    fn start(&mut self) {
+        while let Some(frame) = self.stack.pop() {
+            self.spare.push(frame.pool);
+        }
+        self.push(ROOT);
+    }
+
+    fn next(&mut self) -> Option<usize> {
+        loop {
+            let frame = self.stack.last_mut()?;
+            let child = if frame.pool.is_empty() {
+                None
+            } else if frame.weighted {
+                frame.pool.pop()
+            } else {
+                let index = self.rng.random_range(0..frame.pool.len());
+                Some(frame.pool.swap_remove(index))
+            };
+            let Some(child) = child else {
+                let frame = self.stack.pop().expect("a frame is on the stack");
+                self.spare.push(frame.pool);
+                continue;
+            };
+            let entry = &self.tree.nodes[child as usize];
+            if entry.is_leaf() {
+                return Some(entry.client as usize);
+            }
+            self.push(child);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_active_client_once_in_varying_orders() {
+        let mut sorter = RandomSorter::new(true, 7);
+        for (client, role) in ["a", "b", "c/x", "c/y", "d"].iter().enumerate() {
+            sorter.add(client, role);
+            sorter.activate(client);
+        }
+        sorter.update_weight("a", 3.0);
+        sorter.deactivate(4);
+        let mut firsts = std::collections::BTreeMap::new();
+        for _ in 0..400 {
+            sorter.start();
+            let mut order: Vec<usize> = std::iter::from_fn(|| sorter.next()).collect();
+            *firsts.entry(order[0]).or_insert(0) += 1;
+            order.sort_unstable();
+            assert_eq!(order, [0, 1, 2, 3]);
+        }
+        // `a` (weight 3) comes first about half the time (3 / (3 + 1 + 1 + ...)).
+        assert!(firsts[&0] > firsts[&1], "{firsts:?}");
+        assert!(firsts.contains_key(&2) || firsts.contains_key(&3));
+    }
+}
