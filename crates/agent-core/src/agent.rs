@@ -24,8 +24,9 @@ pub struct AgentConfig {
     pub executor_registration_timeout: Duration,
     /// `--executor_shutdown_grace_period`.
     pub executor_shutdown_grace_period: Duration,
-    /// Path of the command executor binary (`<launcher_dir>/mesos-executor`).
-    pub command_executor_path: String,
+    /// Directory of the executor binaries (`mesos-executor`,
+    /// `mesos-default-executor`).
+    pub launcher_dir: String,
     /// `--max_completed_executors_per_framework`.
     pub max_completed_executors_per_framework: usize,
     /// Seed for the uuids of agent-generated status updates.
@@ -355,15 +356,34 @@ impl Agent {
                 entry
                     .executors
                     .insert(executor_info.executor_id.clone(), executor);
+                let launched = self.with_default_command(executor_info);
                 self.actions
                     .push(AgentAction::LaunchExecutor(Box::new(LaunchSpec {
                         container_id,
                         framework,
-                        executor: executor_info,
+                        executor: launched,
                         command_task,
                     })));
             }
         }
+    }
+
+    /// A DEFAULT executor without a command runs `mesos-default-executor`.
+    fn with_default_command(&self, mut executor: ExecutorInfo) -> ExecutorInfo {
+        if executor.r#type == Some(v1::executor_info::Type::Default as i32)
+            && executor.command.is_none()
+        {
+            executor.command = Some(CommandInfo {
+                value: Some(format!(
+                    "{}/mesos-default-executor",
+                    self.config.launcher_dir
+                )),
+                shell: Some(false),
+                arguments: vec!["mesos-default-executor".to_owned()],
+                ..Default::default()
+            });
+        }
+        executor
     }
 
     /// The ExecutorInfo the agent builds to run a task's command.
@@ -383,7 +403,7 @@ impl Agent {
             },
             framework_id: framework.id.clone(),
             command: Some(CommandInfo {
-                value: Some(self.config.command_executor_path.clone()),
+                value: Some(format!("{}/mesos-executor", self.config.launcher_dir)),
                 shell: Some(false),
                 arguments: vec!["mesos-executor".to_owned()],
                 uris: command.uris.clone(),

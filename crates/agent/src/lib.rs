@@ -82,7 +82,7 @@ pub async fn run(
         info,
         executor_registration_timeout: flags.executor_registration_timeout.into(),
         executor_shutdown_grace_period: flags.executor_shutdown_grace_period.into(),
-        command_executor_path: launcher_dir.join("mesos-executor").display().to_string(),
+        launcher_dir: launcher_dir.display().to_string(),
         max_completed_executors_per_framework: flags.max_completed_executors_per_framework,
         uuid_seed: rand::random(),
     };

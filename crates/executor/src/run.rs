@@ -1,8 +1,14 @@
-//! The command executor's life: subscribe, run the one task it is given,
-//! report its states, kill it on request, and leave once its terminal
-//! update is acknowledged.
+//! The executors' life: subscribe, run the commands of the tasks they are
+//! given, report their states, kill them on request, and leave once every
+//! task is over and its terminal update acknowledged.
+//!
+//! Two flavours share this runner:
+//! - the command executor takes one task (LAUNCH) and leaves after it;
+//! - the default executor takes task groups (LAUNCH_GROUP); when a task of a
+//!   group fails or is killed, the rest of its group is killed too.
 
-use std::process::ExitCode;
+use std::collections::HashMap;
+use std::process::{ExitCode, ExitStatus};
 use std::time::Duration;
 
 use mesos_client::executor::{Executor, ExecutorEnv, ExecutorEvent, ExecutorHandle};
@@ -13,6 +19,7 @@ use mesos_proto::v1::{
 };
 use nix::sys::signal::Signal;
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 
 use crate::process;
 
@@ -20,99 +27,140 @@ use crate::process;
 /// executor has it.
 const DEFAULT_KILL_GRACE: Duration = Duration::from_secs(3);
 
-/// How long to wait for the agent to acknowledge the terminal update before
-/// leaving anyway (the agent has then lost it and will report the task).
+/// How long to wait for the agent to acknowledge terminal updates before
+/// leaving anyway.
 const TERMINAL_ACK_TIMEOUT: Duration = Duration::from_secs(30);
 
-pub struct CommandExecutor {
-    env: ExecutorEnv,
-    framework: Option<FrameworkInfo>,
-    task: Option<TaskInfo>,
-    pid: Option<u32>,
-    killing: bool,
-    kill_deadline: Option<tokio::time::Instant>,
-    terminal_uuid: Option<Vec<u8>>,
-    leave_deadline: Option<tokio::time::Instant>,
+/// Which executor this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavour {
+    Command,
+    Default,
 }
 
-impl CommandExecutor {
-    pub fn new(env: ExecutorEnv) -> CommandExecutor {
-        CommandExecutor {
+#[derive(Debug)]
+struct RunningTask {
+    info: TaskInfo,
+    pid: Option<u32>,
+    /// Tasks launched together, killed together (default executor).
+    group: usize,
+    killing: bool,
+    kill_deadline: Option<Instant>,
+    terminal_uuid: Option<Vec<u8>>,
+    acknowledged: bool,
+}
+
+pub struct Runner {
+    flavour: Flavour,
+    env: ExecutorEnv,
+    framework: Option<FrameworkInfo>,
+    tasks: HashMap<TaskId, RunningTask>,
+    groups: usize,
+    shutting_down: bool,
+    leave_deadline: Option<Instant>,
+}
+
+impl Runner {
+    pub fn new(flavour: Flavour, env: ExecutorEnv) -> Runner {
+        Runner {
+            flavour,
             env,
             framework: None,
-            task: None,
-            pid: None,
-            killing: false,
-            kill_deadline: None,
-            terminal_uuid: None,
+            tasks: HashMap::new(),
+            groups: 0,
+            shutting_down: false,
             leave_deadline: None,
         }
     }
 
     pub async fn run(mut self) -> ExitCode {
         let (handle, mut events) = Executor::start(self.env.clone(), ContentType::Protobuf);
-        let (exited_tx, mut exited) = mpsc::unbounded_channel();
+        let (exited_tx, mut exited) = mpsc::unbounded_channel::<(TaskId, ExitStatus)>();
         loop {
-            let kill_at = self.kill_deadline;
+            let kill_at = self.tasks.values().filter_map(|t| t.kill_deadline).min();
             let leave_at = self.leave_deadline;
             tokio::select! {
                 event = events.recv() => match event {
-                    Some(ExecutorEvent::Event(event)) => {
-                        if self.handle_event(&handle, *event, &exited_tx).await {
-                            return ExitCode::SUCCESS;
-                        }
-                    }
+                    Some(ExecutorEvent::Event(event)) => self.handle_event(&handle, *event, &exited_tx).await,
                     Some(ExecutorEvent::AgentLost(reason)) => {
-                        eprintln!("Agent lost: {reason}; killing the task and exiting");
-                        self.force_kill();
+                        eprintln!("Agent lost: {reason}; killing the tasks and exiting");
+                        self.kill_all_now();
                         return ExitCode::FAILURE;
                     }
                     None => return ExitCode::FAILURE,
                 },
-                status = exited.recv() => {
-                    if let Some(status) = status {
-                        self.report_exit(&handle, status).await;
-                    }
-                }
-                () = sleep_until(kill_at) => {
-                    self.force_kill();
-                    self.kill_deadline = None;
-                }
+                Some((task_id, status)) = exited.recv() => self.report_exit(&handle, &task_id, status).await,
+                () = sleep_until(kill_at) => self.escalate_kills(),
                 () = sleep_until(leave_at) => return ExitCode::SUCCESS,
+            }
+            if self.done() {
+                return ExitCode::SUCCESS;
             }
         }
     }
 
-    /// Handles one event; true when the executor should exit.
+    /// Every task is over and its terminal update acknowledged (or there
+    /// were none and a shutdown came).
+    fn done(&self) -> bool {
+        if self.tasks.is_empty() {
+            self.shutting_down
+        } else {
+            self.tasks.values().all(|t| t.acknowledged)
+        }
+    }
+
     async fn handle_event(
         &mut self,
         handle: &ExecutorHandle,
         event: mesos_proto::v1::executor::Event,
-        exited: &mpsc::UnboundedSender<std::process::ExitStatus>,
-    ) -> bool {
+        exited: &mpsc::UnboundedSender<(TaskId, ExitStatus)>,
+    ) {
         match event.r#type.and_then(|t| event::Type::try_from(t).ok()) {
             Some(event::Type::Subscribed) => {
-                self.framework = event.subscribed.map(|s| s.framework_info);
+                self.framework = event.subscribed.map(|s| s.framework_info)
             }
             Some(event::Type::Launch) => {
                 if let Some(launch) = event.launch {
-                    self.launch(handle, launch.task, exited).await;
+                    if self.flavour == Flavour::Command && !self.tasks.is_empty() {
+                        let status = status(
+                            &launch.task.task_id,
+                            TaskState::TaskFailed,
+                            "Attempted to run multiple tasks using a command executor",
+                        );
+                        let _ = handle.update(status).await;
+                    } else {
+                        let group = self.next_group();
+                        self.launch(handle, launch.task, group, exited).await;
+                    }
+                }
+            }
+            Some(event::Type::LaunchGroup) => {
+                if let Some(launch) = event.launch_group {
+                    let group = self.next_group();
+                    for task in launch.task_group.tasks {
+                        self.launch(handle, task, group, exited).await;
+                    }
                 }
             }
             Some(event::Type::Kill) => {
                 if let Some(kill) = event.kill {
-                    self.kill(handle, &kill.task_id, kill.kill_policy).await;
+                    let group = self.tasks.get(&kill.task_id).map(|t| t.group);
+                    let members: Vec<TaskId> = match (self.flavour, group) {
+                        (Flavour::Default, Some(group)) => self
+                            .tasks
+                            .values()
+                            .filter(|t| t.group == group)
+                            .map(|t| t.info.task_id.clone())
+                            .collect(),
+                        _ => vec![kill.task_id.clone()],
+                    };
+                    for task in members {
+                        self.kill(handle, &task, kill.kill_policy).await;
+                    }
                 }
             }
             Some(event::Type::Shutdown) => {
-                if self.task.is_none() {
-                    return true;
-                }
-                let task_id = self
-                    .task
-                    .as_ref()
-                    .map(|t| t.task_id.clone())
-                    .unwrap_or_default();
+                self.shutting_down = true;
                 let grace = self
                     .env
                     .shutdown_grace_period
@@ -123,68 +171,84 @@ impl CommandExecutor {
                         nanoseconds: grace.as_nanos() as i64,
                     }),
                 };
-                self.kill(handle, &task_id, Some(policy)).await;
+                let ids: Vec<TaskId> = self.tasks.keys().cloned().collect();
+                for task in ids {
+                    self.kill(handle, &task, Some(policy)).await;
+                }
             }
             Some(event::Type::Acknowledged) => {
                 if let Some(ack) = event.acknowledged
-                    && self.terminal_uuid.as_deref() == Some(ack.uuid.as_slice())
+                    && let Some(task) = self.tasks.get_mut(&ack.task_id)
+                    && task.terminal_uuid.as_deref() == Some(ack.uuid.as_slice())
                 {
-                    return true;
+                    task.acknowledged = true;
                 }
             }
-            Some(event::Type::Error) => {
-                eprintln!(
-                    "Error from the agent: {}",
-                    event.error.map(|e| e.message).unwrap_or_default()
-                );
-            }
+            Some(event::Type::Error) => eprintln!(
+                "Error from the agent: {}",
+                event.error.map(|e| e.message).unwrap_or_default()
+            ),
             _ => {}
         }
-        false
+    }
+
+    fn next_group(&mut self) -> usize {
+        self.groups += 1;
+        self.groups
     }
 
     async fn launch(
         &mut self,
         handle: &ExecutorHandle,
         task: TaskInfo,
-        exited: &mpsc::UnboundedSender<std::process::ExitStatus>,
+        group: usize,
+        exited: &mpsc::UnboundedSender<(TaskId, ExitStatus)>,
     ) {
-        if self.task.is_some() {
-            let status = self.status(
-                &task.task_id,
-                TaskState::TaskFailed,
-                "Attempted to run multiple tasks using a command executor",
-            );
-            let _ = handle.update(status).await;
+        let task_id = task.task_id.clone();
+        if self.tasks.contains_key(&task_id) {
             return;
         }
-        let task_id = task.task_id.clone();
         let _ = handle
-            .update(self.status(&task_id, TaskState::TaskStarting, ""))
+            .update(status(&task_id, TaskState::TaskStarting, ""))
             .await;
         let command = task.command.clone().unwrap_or_default();
-        self.task = Some(task);
+        self.tasks.insert(
+            task_id.clone(),
+            RunningTask {
+                info: task,
+                pid: None,
+                group,
+                killing: false,
+                kill_deadline: None,
+                terminal_uuid: None,
+                acknowledged: false,
+            },
+        );
         match process::spawn(&command) {
             Ok(mut child) => {
-                self.pid = child.id();
+                if let Some(task) = self.tasks.get_mut(&task_id) {
+                    task.pid = child.id();
+                }
                 println!("Starting task {}", task_id.value);
                 let _ = handle
-                    .update(self.status(&task_id, TaskState::TaskRunning, ""))
+                    .update(status(&task_id, TaskState::TaskRunning, ""))
                     .await;
                 let exited = exited.clone();
+                let id = task_id.clone();
                 tokio::spawn(async move {
                     if let Ok(status) = child.wait().await {
-                        let _ = exited.send(status);
+                        let _ = exited.send((id, status));
                     }
                 });
             }
             Err(error) => {
-                let status = self.status(
+                let update = status(
                     &task_id,
                     TaskState::TaskFailed,
                     &format!("Failed to launch the command: {error}"),
                 );
-                self.send_terminal(handle, status).await;
+                self.send_terminal(handle, update).await;
+                self.fail_group(handle, group, &task_id).await;
             }
         }
     }
@@ -195,77 +259,124 @@ impl CommandExecutor {
         task_id: &TaskId,
         policy: Option<KillPolicy>,
     ) {
-        let Some(task) = &self.task else { return };
-        if task.task_id != *task_id || self.killing || self.terminal_uuid.is_some() {
-            return;
-        }
-        self.killing = true;
-        let grace = policy
-            .or(task.kill_policy)
-            .and_then(|p| p.grace_period)
-            .map(|g| Duration::from_nanos(g.nanoseconds.max(0) as u64))
-            .unwrap_or(DEFAULT_KILL_GRACE);
-        if self.framework.as_ref().is_some_and(|f| {
+        let killing_state = self.framework.as_ref().is_some_and(|f| {
             f.capabilities
                 .iter()
                 .any(|c| c.r#type == Some(capability::Type::TaskKillingState as i32))
-        }) {
+        });
+        let Some(task) = self.tasks.get_mut(task_id) else {
+            return;
+        };
+        if task.killing || task.terminal_uuid.is_some() {
+            return;
+        }
+        task.killing = true;
+        let grace = policy
+            .or(task.info.kill_policy)
+            .and_then(|p| p.grace_period)
+            .map(|g| Duration::from_nanos(g.nanoseconds.max(0) as u64))
+            .unwrap_or(DEFAULT_KILL_GRACE);
+        if let Some(pid) = task.pid {
+            process::signal_group(pid, Signal::SIGTERM);
+            task.kill_deadline = Some(Instant::now() + grace);
+        }
+        if killing_state {
             let _ = handle
-                .update(self.status(task_id, TaskState::TaskKilling, ""))
+                .update(status(task_id, TaskState::TaskKilling, ""))
                 .await;
         }
-        if let Some(pid) = self.pid {
-            process::signal_group(pid, Signal::SIGTERM);
-            self.kill_deadline = Some(tokio::time::Instant::now() + grace);
+    }
+
+    /// SIGKILL for tasks whose grace period ran out.
+    fn escalate_kills(&mut self) {
+        let now = Instant::now();
+        for task in self.tasks.values_mut() {
+            if task.kill_deadline.is_some_and(|d| d <= now) {
+                task.kill_deadline = None;
+                if let Some(pid) = task.pid {
+                    process::signal_group(pid, Signal::SIGKILL);
+                }
+            }
         }
     }
 
-    fn force_kill(&mut self) {
-        if let Some(pid) = self.pid {
+    fn kill_all_now(&mut self) {
+        for task in self.tasks.values() {
+            if let Some(pid) = task.pid {
+                process::signal_group(pid, Signal::SIGKILL);
+            }
+        }
+    }
+
+    async fn report_exit(&mut self, handle: &ExecutorHandle, task_id: &TaskId, exit: ExitStatus) {
+        let Some(task) = self.tasks.get_mut(task_id) else {
+            return;
+        };
+        // Whatever the task left in its process group goes with it.
+        if let Some(pid) = task.pid {
             process::signal_group(pid, Signal::SIGKILL);
         }
-    }
-
-    async fn report_exit(&mut self, handle: &ExecutorHandle, status: std::process::ExitStatus) {
-        // Whatever the task left in its process group goes with it.
-        self.force_kill();
-        self.kill_deadline = None;
-        let task_id = self
-            .task
-            .as_ref()
-            .map(|t| t.task_id.clone())
-            .unwrap_or_default();
-        let message = process::describe(&status);
-        let state = if self.killing {
+        task.kill_deadline = None;
+        let state = if task.killing {
             TaskState::TaskKilled
-        } else if status.success() {
+        } else if exit.success() {
             TaskState::TaskFinished
         } else {
             TaskState::TaskFailed
         };
-        let status = self.status(&task_id, state, &message);
-        self.send_terminal(handle, status).await;
-    }
-
-    async fn send_terminal(&mut self, handle: &ExecutorHandle, status: TaskStatus) {
-        self.leave_deadline = Some(tokio::time::Instant::now() + TERMINAL_ACK_TIMEOUT);
-        match handle.update(status).await {
-            Ok(uuid) => self.terminal_uuid = Some(uuid),
-            Err(error) => eprintln!("Failed to send the terminal update: {error}"),
+        let group = task.group;
+        self.send_terminal(handle, status(task_id, state, &process::describe(&exit)))
+            .await;
+        if state != TaskState::TaskFinished {
+            self.fail_group(handle, group, task_id).await;
         }
     }
 
-    fn status(&self, task_id: &TaskId, state: TaskState, message: &str) -> TaskStatus {
-        TaskStatus {
-            task_id: task_id.clone(),
-            state: state as i32,
-            message: (!message.is_empty()).then(|| message.to_owned()),
-            ..Default::default()
+    /// A task of a group ended badly: the default executor kills the rest.
+    async fn fail_group(&mut self, handle: &ExecutorHandle, group: usize, failed: &TaskId) {
+        if self.flavour != Flavour::Default {
+            return;
+        }
+        let others: Vec<TaskId> = self
+            .tasks
+            .values()
+            .filter(|t| t.group == group && t.info.task_id != *failed)
+            .map(|t| t.info.task_id.clone())
+            .collect();
+        for task in others {
+            self.kill(handle, &task, None).await;
+        }
+    }
+
+    async fn send_terminal(&mut self, handle: &ExecutorHandle, update: TaskStatus) {
+        let task_id = update.task_id.clone();
+        match handle.update(update).await {
+            Ok(uuid) => {
+                if let Some(task) = self.tasks.get_mut(&task_id) {
+                    task.terminal_uuid = Some(uuid);
+                }
+            }
+            Err(error) => eprintln!(
+                "Failed to send the terminal update of {}: {error}",
+                task_id.value
+            ),
+        }
+        if self.tasks.values().all(|t| t.terminal_uuid.is_some()) {
+            self.leave_deadline = Some(Instant::now() + TERMINAL_ACK_TIMEOUT);
         }
     }
 }
 
-async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+fn status(task_id: &TaskId, state: TaskState, message: &str) -> TaskStatus {
+    TaskStatus {
+        task_id: task_id.clone(),
+        state: state as i32,
+        message: (!message.is_empty()).then(|| message.to_owned()),
+        ..Default::default()
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
     match deadline {
         Some(deadline) => tokio::time::sleep_until(deadline).await,
         None => std::future::pending().await,
