@@ -1,0 +1,283 @@
+//! A cluster of real processes for one test: a master and agents on free
+//! loopback ports, their logs in the test's temporary directory (shown when
+//! the test fails), all of it killed on drop, executors included.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+
+use crate::wait::{DEADLINE, until};
+use crate::{binary, free_port};
+
+/// Resources every test agent offers unless told otherwise.
+pub const AGENT_RESOURCES: &str = "cpus:4;mem:4096;disk:4096;ports:[31000-31999]";
+
+/// A daemon process and its log file.
+pub struct Daemon {
+    pub name: String,
+    child: Option<Child>,
+    pub log: PathBuf,
+    pub port: u16,
+    pub work_dir: PathBuf,
+    args: Vec<String>,
+}
+
+impl Daemon {
+    fn spawn(
+        program: &str,
+        name: &str,
+        port: u16,
+        work_dir: PathBuf,
+        args: Vec<String>,
+        logs: &Path,
+    ) -> Daemon {
+        let log = logs.join(format!("{name}.log"));
+        let mut daemon = Daemon {
+            name: name.to_owned(),
+            child: None,
+            log,
+            port,
+            work_dir,
+            args,
+        };
+        daemon.start(program);
+        daemon
+    }
+
+    fn start(&mut self, program: &str) {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .expect("log file");
+        let child = Command::new(binary(program))
+            .args(&self.args)
+            .env("MESOS_LOGGING_LEVEL", "debug,hyper=info,h2=info")
+            .stdout(file.try_clone().expect("log file"))
+            .stderr(file)
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {program}: {e}"));
+        self.child = Some(child);
+    }
+
+    /// `kill -9` the process.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Whether the process is still running.
+    pub fn running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
+    }
+
+    /// The process's exit code once it ended.
+    pub fn exit_code(&mut self) -> Option<i32> {
+        self.child
+            .as_mut()
+            .and_then(|c| c.try_wait().ok().flatten())
+            .and_then(|s| s.code())
+    }
+
+    /// The last lines of its log.
+    pub fn log_tail(&self, lines: usize) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let all: Vec<&str> = text.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A master and its agents.
+pub struct Cluster {
+    pub dir: tempfile::TempDir,
+    pub master: Daemon,
+    pub agents: Vec<Daemon>,
+    http: mesos_http::client::Client,
+}
+
+impl Cluster {
+    /// A master and `agents` agents with [`AGENT_RESOURCES`], all registered.
+    pub async fn start(agents: usize) -> Cluster {
+        Cluster::start_with(&[], agents, &[]).await
+    }
+
+    /// A cluster with extra master and agent flags.
+    pub async fn start_with(master_flags: &[&str], agents: usize, agent_flags: &[&str]) -> Cluster {
+        let dir = tempfile::Builder::new()
+            .prefix("mesos-e2e-")
+            .tempdir()
+            .expect("temporary directory");
+        let port = free_port();
+        let work_dir = dir.path().join("master");
+        let mut args = vec![
+            "--ip=127.0.0.1".to_owned(),
+            format!("--port={port}"),
+            "--hostname=127.0.0.1".to_owned(),
+            format!("--work_dir={}", work_dir.display()),
+        ];
+        args.extend(master_flags.iter().map(|f| f.to_string()));
+        let master = Daemon::spawn("mesos-master", "master", port, work_dir, args, dir.path());
+        let mut cluster = Cluster {
+            dir,
+            master,
+            agents: Vec::new(),
+            http: mesos_http::client::Client::new()
+                .with_timeout(std::time::Duration::from_secs(10)),
+        };
+        let url = format!("http://{}/health", cluster.master_address());
+        let http = cluster.http.clone();
+        until("the master to answer /health", DEADLINE, || {
+            let (http, url) = (http.clone(), url.clone());
+            async move { http.get(&url).await.ok().map(|_| ()) }
+        })
+        .await;
+        for _ in 0..agents {
+            cluster.add_agent(agent_flags).await;
+        }
+        cluster
+    }
+
+    /// `127.0.0.1:<port>` of the master.
+    pub fn master_address(&self) -> String {
+        format!("127.0.0.1:{}", self.master.port)
+    }
+
+    /// Starts one more agent and waits until the master lists it.
+    pub async fn add_agent(&mut self, flags: &[&str]) -> usize {
+        let index = self.agents.len();
+        let port = free_port();
+        let work_dir = self.dir.path().join(format!("agent-{index}"));
+        let mut args = vec![
+            format!("--master={}", self.master_address()),
+            "--ip=127.0.0.1".to_owned(),
+            format!("--port={port}"),
+            "--hostname=127.0.0.1".to_owned(),
+            format!("--work_dir={}", work_dir.display()),
+            "--registration_backoff_factor=10ms".to_owned(),
+        ];
+        if !flags.iter().any(|f| f.starts_with("--resources")) {
+            args.push(format!("--resources={AGENT_RESOURCES}"));
+        }
+        args.extend(flags.iter().map(|f| f.to_string()));
+        let agent = Daemon::spawn(
+            "mesos-agent",
+            &format!("agent-{index}"),
+            port,
+            work_dir,
+            args,
+            self.dir.path(),
+        );
+        self.agents.push(agent);
+        let expected = self.agents.len();
+        self.wait_for_agents(expected).await;
+        index
+    }
+
+    /// Waits until `count` agents are registered and active.
+    pub async fn wait_for_agents(&self, count: usize) {
+        until(
+            &format!("{count} active agent(s)"),
+            DEADLINE,
+            || async move {
+                let state = self.state().await;
+                (state["activated_slaves"].as_u64() == Some(count as u64)).then_some(())
+            },
+        )
+        .await;
+    }
+
+    /// GET a JSON endpoint of the master.
+    pub async fn get_json(&self, path: &str) -> Value {
+        let url = format!("http://{}{path}", self.master_address());
+        match self.http.get(&url).await {
+            Ok((_, body)) => serde_json::from_slice(&body).unwrap_or(Value::Null),
+            Err(_) => Value::Null,
+        }
+    }
+
+    /// `/master/state`.
+    pub async fn state(&self) -> Value {
+        self.get_json("/master/state").await
+    }
+
+    /// The tasks of `/master/tasks` (all of them).
+    pub async fn tasks(&self) -> Vec<Value> {
+        self.get_json("/master/tasks?limit=-1").await["tasks"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The latest state of a task as the master reports it.
+    pub async fn task_state(&self, task_id: &str) -> Option<String> {
+        self.tasks()
+            .await
+            .into_iter()
+            .find(|t| t["id"] == task_id)
+            .and_then(|t| t["state"].as_str().map(str::to_owned))
+    }
+
+    /// Logs of every daemon, for failure messages.
+    pub fn logs(&self) -> String {
+        std::iter::once(&self.master)
+            .chain(&self.agents)
+            .map(|d| format!("--- {} ---\n{}", d.name, d.log_tail(60)))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("{}", self.logs());
+        }
+        for agent in &mut self.agents {
+            agent.kill();
+        }
+        self.master.kill();
+        kill_processes_under(self.dir.path());
+    }
+}
+
+/// SIGKILLs every process whose sandbox (`MESOS_DIRECTORY`) is under `dir`:
+/// executors and tasks the test's agents started.
+pub fn kill_processes_under(dir: &Path) {
+    let prefix = format!("MESOS_DIRECTORY={}", dir.display());
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let Ok(environ) = std::fs::read(format!("/proc/{pid}/environ")) else {
+            continue;
+        };
+        if environ
+            .split(|b| *b == 0)
+            .any(|var| var.starts_with(prefix.as_bytes()))
+        {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+    }
+}

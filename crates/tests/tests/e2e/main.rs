@@ -1,0 +1,9 @@
+//! End-to-end tests with real processes over loopback sockets. Build the
+//! binaries first: `cargo build --workspace --bins`.
+
+mod bad_input;
+mod example_framework;
+mod execute;
+mod failover;
+mod pymesos;
+mod scheduler;
