@@ -1,0 +1,320 @@
+//! A stand-in for the master daemon: streams are buffers, time is virtual.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use mesos_master_core::{Action, ApiError, Master, MasterConfig, StreamId};
+use mesos_proto::internal::{AgentCall, AgentEvent, agent_call};
+use mesos_proto::v1::offer::{Operation, operation};
+use mesos_proto::v1::scheduler::{Call, Event, call};
+use mesos_proto::v1::{
+    AgentId, AgentInfo, CommandInfo, FrameworkId, FrameworkInfo, MasterInfo, Offer, TaskId,
+    TaskInfo, TaskState, TaskStatus, framework_info, task_status,
+};
+use mesos_resources::{ResourceFormat, Resources};
+
+pub struct Harness {
+    pub master: Master,
+    pub now: Duration,
+    next_stream: u64,
+    buffers: HashMap<StreamId, Vec<Action>>,
+}
+
+pub struct TestFramework {
+    pub id: FrameworkId,
+    pub stream: StreamId,
+    pub stream_id: String,
+}
+
+pub struct TestAgent {
+    pub id: AgentId,
+    pub stream: StreamId,
+    pub stream_id: String,
+}
+
+impl Harness {
+    pub fn new() -> Harness {
+        Harness::with_config(|_| {})
+    }
+
+    pub fn with_config(change: impl FnOnce(&mut MasterConfig)) -> Harness {
+        let info = MasterInfo {
+            id: "M".into(),
+            ip: 16_777_343,
+            port: 5050,
+            ..Default::default()
+        };
+        let mut config = MasterConfig::new(info);
+        change(&mut config);
+        let now = Duration::from_secs(1_000_000);
+        Harness {
+            master: Master::new(config, now),
+            now,
+            next_stream: 1,
+            buffers: HashMap::new(),
+        }
+    }
+
+    fn new_stream(&mut self) -> (StreamId, String) {
+        self.next_stream += 1;
+        (
+            StreamId(self.next_stream),
+            format!("stream-{}", self.next_stream),
+        )
+    }
+
+    /// Moves the core's actions into per-stream buffers.
+    fn route(&mut self) {
+        for action in self.master.take_actions() {
+            let stream = match &action {
+                Action::ToFramework { stream, .. } | Action::CloseFramework { stream } => *stream,
+                Action::ToAgent { stream, .. } | Action::CloseAgent { stream } => *stream,
+            };
+            self.buffers.entry(stream).or_default().push(action);
+        }
+    }
+
+    pub fn add_agent(&mut self, resources: &str) -> TestAgent {
+        let (stream, stream_id) = self.new_stream();
+        let total = mesos_resources::parse::resources(resources, "*").expect("resources");
+        let info = AgentInfo {
+            hostname: format!("host-{}", stream.0),
+            resources: total.to_proto(ResourceFormat::PostRefinement),
+            ..Default::default()
+        };
+        let call = AgentCall {
+            r#type: Some(agent_call::Type::Register as i32),
+            register: Some(agent_call::Register {
+                agent_info: info,
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let id = self
+            .master
+            .agent_subscribe(self.now, stream, stream_id.clone(), call)
+            .expect("registration");
+        self.route();
+        TestAgent {
+            id,
+            stream,
+            stream_id,
+        }
+    }
+
+    pub fn subscribe(
+        &mut self,
+        name: &str,
+        capabilities: &[framework_info::capability::Type],
+    ) -> TestFramework {
+        self.subscribe_with(name, capabilities, |_| {})
+    }
+
+    pub fn subscribe_with(
+        &mut self,
+        name: &str,
+        capabilities: &[framework_info::capability::Type],
+        change: impl FnOnce(&mut FrameworkInfo),
+    ) -> TestFramework {
+        let (stream, stream_id) = self.new_stream();
+        let mut info = FrameworkInfo {
+            user: "u".into(),
+            name: name.into(),
+            capabilities: capabilities
+                .iter()
+                .map(|t| framework_info::Capability {
+                    r#type: Some(*t as i32),
+                })
+                .collect(),
+            ..Default::default()
+        };
+        change(&mut info);
+        let call = Call {
+            r#type: Some(call::Type::Subscribe as i32),
+            subscribe: Some(call::Subscribe {
+                framework_info: info,
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        self.master
+            .subscribe(self.now, stream, stream_id.clone(), call)
+            .expect("subscription");
+        self.route();
+        let subscribed = self
+            .framework_events_of(stream)
+            .into_iter()
+            .find_map(|e| e.subscribed)
+            .expect("SUBSCRIBED");
+        TestFramework {
+            id: subscribed.framework_id,
+            stream,
+            stream_id,
+        }
+    }
+
+    pub fn disconnect(&mut self, framework: &TestFramework) {
+        self.master
+            .scheduler_disconnected(self.now, framework.stream);
+        self.route();
+    }
+
+    pub fn call(&mut self, framework: &TestFramework, mut call: Call) -> Result<(), ApiError> {
+        call.framework_id = Some(framework.id.clone());
+        let result = self
+            .master
+            .scheduler_call(self.now, Some(&framework.stream_id), call);
+        self.route();
+        result
+    }
+
+    pub fn allocate(&mut self) {
+        self.master.allocate(self.now);
+        self.route();
+    }
+
+    /// Moves time forward in one-second steps, firing timers and answering
+    /// nothing (agents stay silent).
+    pub fn advance(&mut self, by: Duration) {
+        let end = self.now + by;
+        while self.now < end {
+            self.now = (self.now + Duration::from_secs(1)).min(end);
+            self.master.tick(self.now);
+            self.route();
+        }
+    }
+
+    fn framework_events_of(&mut self, stream: StreamId) -> Vec<Event> {
+        let actions = self.buffers.remove(&stream).unwrap_or_default();
+        actions
+            .into_iter()
+            .filter_map(|a| {
+                if let Action::ToFramework { event, .. } = a {
+                    Some(*event)
+                } else {
+                    None
+                }
+            })
+            .collect()
+    }
+
+    pub fn framework_events(&mut self, framework: &TestFramework) -> Vec<Event> {
+        self.framework_events_of(framework.stream)
+    }
+
+    pub fn agent_events(&mut self, agent: &TestAgent) -> Vec<AgentEvent> {
+        let actions = self.buffers.remove(&agent.stream).unwrap_or_default();
+        actions
+            .into_iter()
+            .filter_map(|a| {
+                if let Action::ToAgent { event, .. } = a {
+                    Some(*event)
+                } else {
+                    None
+                }
+            })
+            .collect()
+    }
+
+    pub fn offers(&mut self, framework: &TestFramework) -> Vec<Offer> {
+        self.framework_events(framework)
+            .into_iter()
+            .filter_map(|e| e.offers)
+            .flat_map(|o| o.offers)
+            .collect()
+    }
+
+    pub fn updates(&mut self, framework: &TestFramework) -> Vec<TaskStatus> {
+        self.framework_events(framework)
+            .into_iter()
+            .filter_map(|e| e.update)
+            .map(|u| u.status)
+            .collect()
+    }
+
+    /// The agent reports a task's state with uuid `[n; 16]`.
+    pub fn agent_update(
+        &mut self,
+        agent: &TestAgent,
+        framework: &TestFramework,
+        task: &str,
+        state: TaskState,
+        n: u8,
+    ) {
+        let status = TaskStatus {
+            task_id: TaskId { value: task.into() },
+            state: state as i32,
+            source: Some(task_status::Source::Executor as i32),
+            uuid: Some(vec![n; 16]),
+            ..Default::default()
+        };
+        let call = AgentCall {
+            agent_id: Some(agent.id.clone()),
+            r#type: Some(agent_call::Type::StatusUpdate as i32),
+            status_update: Some(agent_call::StatusUpdate {
+                framework_id: framework.id.clone(),
+                status,
+                latest_state: None,
+            }),
+            ..Default::default()
+        };
+        self.master
+            .agent_call(self.now, Some(&agent.stream_id), call)
+            .expect("update accepted");
+        self.route();
+    }
+
+    pub fn acknowledge(
+        &mut self,
+        framework: &TestFramework,
+        agent: &TestAgent,
+        task: &str,
+        n: u8,
+    ) -> Result<(), ApiError> {
+        let call = Call {
+            r#type: Some(call::Type::Acknowledge as i32),
+            acknowledge: Some(call::Acknowledge {
+                agent_id: agent.id.clone(),
+                task_id: TaskId { value: task.into() },
+                uuid: vec![n; 16],
+            }),
+            ..Default::default()
+        };
+        self.call(framework, call)
+    }
+}
+
+/// An ACCEPT launching command tasks `(id, cpus, mem)` on `offer`.
+pub fn launch_call(offer: &Offer, tasks: &[(&str, f64, f64)]) -> Call {
+    let tasks = tasks
+        .iter()
+        .map(|(id, cpus, mem)| TaskInfo {
+            name: (*id).into(),
+            task_id: TaskId {
+                value: (*id).into(),
+            },
+            agent_id: offer.agent_id.clone(),
+            resources: mesos_resources::parse::resources(&format!("cpus:{cpus};mem:{mem}"), "*")
+                .map(|r: Resources| r.to_proto(ResourceFormat::PostRefinement))
+                .expect("resources"),
+            command: Some(CommandInfo {
+                value: Some("true".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .collect();
+    Call {
+        r#type: Some(call::Type::Accept as i32),
+        accept: Some(call::Accept {
+            offer_ids: vec![offer.id.clone()],
+            operations: vec![Operation {
+                r#type: Some(operation::Type::Launch as i32),
+                launch: Some(operation::Launch { task_infos: tasks }),
+                ..Default::default()
+            }],
+            filters: None,
+        }),
+        ..Default::default()
+    }
+}

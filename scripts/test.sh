@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: installs missing prerequisites, builds every
+# binary, runs every test (unit, property, end-to-end with real processes,
+# third-party client compatibility), and runs every benchmark once in test
+# mode so none of them rots.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-test-deps.sh
+cargo build --workspace --bins
+cargo test --workspace
+cargo bench --workspace -- --test
