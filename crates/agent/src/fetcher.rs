@@ -164,9 +164,11 @@ mod tests {
         std::fs::create_dir_all(&sandbox).unwrap();
         std::fs::write(source.join("inner.txt"), "hello").unwrap();
         let status = std::process::Command::new("tar")
+            .arg("-czf")
+            .arg(work.join("bundle.tgz"))
             .arg("-C")
             .arg(&source)
-            .args(["-czf", "../bundle.tgz", "inner.txt"])
+            .arg("inner.txt")
             .status()
             .unwrap();
         assert!(status.success());
@@ -202,5 +204,37 @@ mod tests {
         }];
         assert!(fetch_all(&missing, &sandbox).await.is_err());
         std::fs::remove_dir_all(&work).unwrap();
+    }
+
+    #[tokio::test]
+    async fn downloads_over_http_with_an_output_name() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut request = [0u8; 1024];
+            let _ = socket.read(&mut request).await;
+            let body = "#!/bin/sh\necho fetched\n";
+            let response = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            socket.write_all(response.as_bytes()).await.unwrap();
+        });
+        let sandbox = std::env::temp_dir().join(format!("fetch-http-test-{}", std::process::id()));
+        std::fs::create_dir_all(&sandbox).unwrap();
+        let uri = Uri {
+            value: format!("http://{address}/files/script?version=1"),
+            output_file: Some("run.sh".into()),
+            executable: Some(true),
+            ..Default::default()
+        };
+        fetch_all(&[uri], &sandbox).await.unwrap();
+        assert_eq!(
+            std::fs::read_to_string(sandbox.join("run.sh")).unwrap(),
+            "#!/bin/sh\necho fetched\n"
+        );
+        std::fs::remove_dir_all(&sandbox).unwrap();
     }
 }
