@@ -13,16 +13,14 @@ const FILES: &[&str] = &[
     "mesos/v1/quota.proto",
     "mesos/v1/master.proto",
     "mesos/internal/agent_protocol.proto",
+    "mesos/internal/checkpoint.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed=proto");
     let file_descriptors = protox::compile(FILES, ["proto"])?;
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
-    std::fs::write(
-        out_dir.join("descriptors.bin"),
-        prost::Message::encode_to_vec(&file_descriptors),
-    )?;
+    std::fs::write(out_dir.join("descriptors.bin"), prost::Message::encode_to_vec(&file_descriptors))?;
     let mut config = prost_build::Config::new();
     config.enable_type_names();
     // Ordered maps keep JSON output deterministic.

@@ -8,11 +8,11 @@ use std::time::Duration;
 use mesos_proto::internal::{AgentCall, agent_call};
 use mesos_proto::v1::executor::{Event as ExecutorEvent, event as executor_event};
 use mesos_proto::v1::{
-    self, AgentId, AgentInfo, CommandInfo, ExecutorId, ExecutorInfo, FrameworkId, FrameworkInfo,
-    KillPolicy, TaskGroupInfo, TaskId, TaskInfo, TaskState, task_status::Reason,
+    self, AgentId, AgentInfo, CommandInfo, ExecutorId, ExecutorInfo, FrameworkId, FrameworkInfo, KillPolicy,
+    TaskGroupInfo, TaskId, TaskInfo, TaskState, task_status::Reason,
 };
 
-use crate::records::{AgentTask, Executor, ExecutorPhase, ExecutorStream, FrameworkEntry, Queued};
+use crate::records::{AgentTask, Executor, ExecutorPhase, ExecutorStream, FrameworkEntry, Queued, Termination};
 use crate::status_updates::{Acknowledged, StatusUpdateManager};
 
 /// Settings of the agent core.
@@ -24,6 +24,9 @@ pub struct AgentConfig {
     pub executor_registration_timeout: Duration,
     /// `--executor_shutdown_grace_period`.
     pub executor_shutdown_grace_period: Duration,
+    /// `--executor_reregistration_timeout`: how long recovered executors
+    /// have to re-subscribe after an agent restart.
+    pub executor_reregistration_timeout: Duration,
     /// Directory of the executor binaries (`mesos-executor`,
     /// `mesos-default-executor`).
     pub launcher_dir: String,
@@ -43,12 +46,11 @@ pub enum AgentAction {
     /// Kill everything in a container.
     DestroyContainer { container_id: String },
     /// Send an event on an executor's stream.
-    ToExecutor {
-        stream: ExecutorStream,
-        event: Box<ExecutorEvent>,
-    },
+    ToExecutor { stream: ExecutorStream, event: Box<ExecutorEvent> },
     /// End an executor's stream.
     CloseExecutor { stream: ExecutorStream },
+    /// Write a record to disk before anything that follows.
+    Checkpoint(Box<crate::checkpoint::CheckpointWrite>),
 }
 
 /// Everything needed to start an executor.
@@ -127,6 +129,7 @@ impl Agent {
     pub fn registered(&mut self, agent_id: AgentId, now: Duration) {
         self.agent_id = Some(agent_id);
         self.registered = true;
+        self.checkpoint(crate::checkpoint::CheckpointWrite::Agent(self.info()));
         for update in self.updates.flush(now) {
             self.send_update(update);
         }
@@ -174,22 +177,10 @@ impl Agent {
         let agent_id = self.agent_id.clone().unwrap_or_default();
         let mut records = Vec::new();
         for (framework_id, framework) in &self.frameworks {
-            for executor in framework
-                .executors
-                .values()
-                .filter(|e| e.phase != ExecutorPhase::Terminated)
-            {
-                let executor_id =
-                    (!executor.command_executor).then(|| executor.info.executor_id.clone());
-                let queued = executor
-                    .queued
-                    .iter()
-                    .flat_map(|q| q.tasks())
-                    .map(|t| (t, TaskState::TaskStaging, None));
-                let launched = executor
-                    .tasks
-                    .values()
-                    .map(|t| (&t.info, t.state, t.latest.clone()));
+            for executor in framework.executors.values().filter(|e| e.phase != ExecutorPhase::Terminated) {
+                let executor_id = (!executor.command_executor).then(|| executor.info.executor_id.clone());
+                let queued = executor.queued.iter().flat_map(|q| q.tasks()).map(|t| (t, TaskState::TaskStaging, None));
+                let launched = executor.tasks.values().map(|t| (&t.info, t.state, t.latest.clone()));
                 for (info, state, latest) in queued.chain(launched) {
                     records.push(v1::Task {
                         name: info.name.clone(),
@@ -229,26 +220,13 @@ impl Agent {
     // What the master asks.
 
     /// RUN_TASK: the task goes to its executor, which is launched if needed.
-    pub fn run_task(
-        &mut self,
-        framework: FrameworkInfo,
-        task: TaskInfo,
-        container_id: String,
-        now: Duration,
-    ) {
+    pub fn run_task(&mut self, framework: FrameworkInfo, task: TaskInfo, container_id: String, now: Duration) {
         let executor = match &task.executor {
             Some(executor) => executor.clone(),
             None => self.command_executor_info(&framework, &task),
         };
         let command = task.executor.is_none();
-        self.enqueue(
-            framework,
-            executor,
-            Queued::Task(Box::new(task)),
-            command,
-            container_id,
-            now,
-        );
+        self.enqueue(framework, executor, Queued::Task(Box::new(task)), command, container_id, now);
     }
 
     /// RUN_TASK_GROUP: the group goes to its (default) executor.
@@ -260,14 +238,7 @@ impl Agent {
         container_id: String,
         now: Duration,
     ) {
-        self.enqueue(
-            framework,
-            executor,
-            Queued::Group(group),
-            false,
-            container_id,
-            now,
-        );
+        self.enqueue(framework, executor, Queued::Group(group), false, container_id, now);
     }
 
     fn enqueue(
@@ -282,51 +253,43 @@ impl Agent {
         let Some(framework_id) = framework.id.clone() else {
             return;
         };
-        let entry = self
-            .frameworks
-            .entry(framework_id.clone())
-            .or_insert_with(|| FrameworkEntry {
-                info: framework.clone(),
-                executors: HashMap::new(),
-                completed_executors: VecDeque::new(),
-            });
+        let new_framework = !self.frameworks.contains_key(&framework_id);
+        let entry = self.frameworks.entry(framework_id.clone()).or_insert_with(|| FrameworkEntry {
+            info: framework.clone(),
+            executors: HashMap::new(),
+            completed_executors: VecDeque::new(),
+        });
         entry.info = framework.clone();
-        match entry.executors.get_mut(&executor_info.executor_id) {
-            Some(executor) if executor.phase == ExecutorPhase::Running => {
-                if let Some(stream) = executor.stream {
-                    let event = launch_event(&work);
-                    for task in work.tasks() {
-                        executor.tasks.insert(
-                            task.task_id.clone(),
-                            AgentTask {
-                                info: task.clone(),
-                                state: TaskState::TaskStaging,
-                                latest: None,
-                            },
-                        );
-                    }
-                    self.actions.push(AgentAction::ToExecutor {
-                        stream,
-                        event: Box::new(event),
-                    });
-                } else {
-                    executor.queued.push(work);
+        let tasks: Vec<TaskInfo> = work.tasks().into_iter().cloned().collect();
+        let phase =
+            entry.executors.get(&executor_info.executor_id).map(|e| (e.phase, e.stream, e.container_id.clone()));
+        match phase {
+            Some((ExecutorPhase::Running, Some(stream), container)) => {
+                for task in &tasks {
+                    self.checkpoint_task(&framework_id, &executor_info.executor_id, &container, task);
                 }
+                let executor = self.executor_mut(&framework_id, &executor_info.executor_id).expect("present above");
+                for task in &tasks {
+                    executor.tasks.insert(
+                        task.task_id.clone(),
+                        AgentTask { info: task.clone(), state: TaskState::TaskStaging, latest: None },
+                    );
+                }
+                self.actions.push(AgentAction::ToExecutor { stream, event: Box::new(launch_event(&work)) });
             }
-            Some(executor) if executor.phase == ExecutorPhase::Launching => {
-                executor.queued.push(work)
+            Some((ExecutorPhase::Running | ExecutorPhase::Launching, _, container)) => {
+                for task in &tasks {
+                    self.checkpoint_task(&framework_id, &executor_info.executor_id, &container, task);
+                }
+                let executor = self.executor_mut(&framework_id, &executor_info.executor_id).expect("present above");
+                executor.queued.push(work);
             }
             Some(_) => {
-                let tasks: Vec<TaskId> = work
-                    .tasks()
-                    .into_iter()
-                    .map(|t| t.task_id.clone())
-                    .collect();
                 for task in tasks {
                     self.send_agent_status(
                         &framework_id,
                         &executor_info.executor_id,
-                        &task,
+                        &task.task_id,
                         TaskState::TaskLost,
                         Reason::ExecutorTerminated,
                         "Executor is terminating",
@@ -352,32 +315,36 @@ impl Agent {
                     registration_deadline: Some(now + self.config.executor_registration_timeout),
                     shutdown_deadline: None,
                     launched_at: now,
+                    recovered: false,
+                    termination: None,
                 };
-                entry
-                    .executors
-                    .insert(executor_info.executor_id.clone(), executor);
+                self.checkpoint_executor(&framework, &executor, new_framework);
+                for task in &tasks {
+                    self.checkpoint_task(&framework_id, &executor_info.executor_id, &container_id, task);
+                }
+                if let Some(entry) = self.frameworks.get_mut(&framework_id) {
+                    entry.executors.insert(executor_info.executor_id.clone(), executor);
+                }
                 let launched = self.with_default_command(executor_info);
-                self.actions
-                    .push(AgentAction::LaunchExecutor(Box::new(LaunchSpec {
-                        container_id,
-                        framework,
-                        executor: launched,
-                        command_task,
-                    })));
+                self.actions.push(AgentAction::LaunchExecutor(Box::new(LaunchSpec {
+                    container_id,
+                    framework,
+                    executor: launched,
+                    command_task,
+                })));
             }
         }
     }
 
+    pub(crate) fn executor_mut(&mut self, framework: &FrameworkId, executor: &ExecutorId) -> Option<&mut Executor> {
+        self.frameworks.get_mut(framework).and_then(|f| f.executors.get_mut(executor))
+    }
+
     /// A DEFAULT executor without a command runs `mesos-default-executor`.
     fn with_default_command(&self, mut executor: ExecutorInfo) -> ExecutorInfo {
-        if executor.r#type == Some(v1::executor_info::Type::Default as i32)
-            && executor.command.is_none()
-        {
+        if executor.r#type == Some(v1::executor_info::Type::Default as i32) && executor.command.is_none() {
             executor.command = Some(CommandInfo {
-                value: Some(format!(
-                    "{}/mesos-default-executor",
-                    self.config.launcher_dir
-                )),
+                value: Some(format!("{}/mesos-default-executor", self.config.launcher_dir)),
                 shell: Some(false),
                 arguments: vec!["mesos-default-executor".to_owned()],
                 ..Default::default()
@@ -398,9 +365,7 @@ impl Agent {
         };
         #[allow(deprecated)]
         ExecutorInfo {
-            executor_id: ExecutorId {
-                value: task.task_id.value.clone(),
-            },
+            executor_id: ExecutorId { value: task.task_id.value.clone() },
             framework_id: framework.id.clone(),
             command: Some(CommandInfo {
                 value: Some(format!("{}/mesos-executor", self.config.launcher_dir)),
@@ -410,10 +375,7 @@ impl Agent {
                 environment: command.environment.clone(),
                 user: command.user.clone(),
             }),
-            name: Some(format!(
-                "Command Executor (Task: {}) (Command: {shown})",
-                task.task_id.value
-            )),
+            name: Some(format!("Command Executor (Task: {}) (Command: {shown})", task.task_id.value)),
             source: Some(task.task_id.value.clone()),
             container: task.container.clone(),
             labels: task.labels.clone(),
@@ -434,26 +396,15 @@ impl Agent {
             return;
         };
         let Some(executor) = framework.executors.values_mut().find(|e| {
-            e.tasks.contains_key(task_id)
-                || e.queued
-                    .iter()
-                    .any(|q| q.tasks().iter().any(|t| t.task_id == *task_id))
+            e.tasks.contains_key(task_id) || e.queued.iter().any(|q| q.tasks().iter().any(|t| t.task_id == *task_id))
         }) else {
             return;
         };
         let executor_id = executor.info.executor_id.clone();
-        if let Some(position) = executor
-            .queued
-            .iter()
-            .position(|q| q.tasks().iter().any(|t| t.task_id == *task_id))
-        {
+        if let Some(position) = executor.queued.iter().position(|q| q.tasks().iter().any(|t| t.task_id == *task_id)) {
             // Killing one task of a group kills the group.
             let removed = executor.queued.remove(position);
-            let ids: Vec<TaskId> = removed
-                .tasks()
-                .into_iter()
-                .map(|t| t.task_id.clone())
-                .collect();
+            let ids: Vec<TaskId> = removed.tasks().into_iter().map(|t| t.task_id.clone()).collect();
             let idle = executor.idle() && executor.phase == ExecutorPhase::Launching;
             for id in ids {
                 self.send_agent_status(
@@ -475,16 +426,10 @@ impl Agent {
         if let Some(stream) = executor.stream {
             let event = ExecutorEvent {
                 r#type: Some(executor_event::Type::Kill as i32),
-                kill: Some(executor_event::Kill {
-                    task_id: task_id.clone(),
-                    kill_policy,
-                }),
+                kill: Some(executor_event::Kill { task_id: task_id.clone(), kill_policy }),
                 ..Default::default()
             };
-            self.actions.push(AgentAction::ToExecutor {
-                stream,
-                event: Box::new(event),
-            });
+            self.actions.push(AgentAction::ToExecutor { stream, event: Box::new(event) });
         }
     }
 
@@ -497,6 +442,9 @@ impl Agent {
         now: Duration,
     ) -> Acknowledged {
         let (outcome, next) = self.updates.acknowledge(framework_id, task_id, uuid, now);
+        if matches!(outcome, Acknowledged::Delivered { .. }) {
+            self.checkpoint_task_updates(framework_id, task_id);
+        }
         if let Some(next) = next {
             self.send_update(next);
         }
@@ -504,27 +452,16 @@ impl Agent {
     }
 
     /// FRAMEWORK_TO_EXECUTOR: passed to the executor if it is subscribed.
-    pub fn framework_message(
-        &mut self,
-        framework_id: &FrameworkId,
-        executor_id: &ExecutorId,
-        data: Vec<u8>,
-    ) {
-        let stream = self
-            .frameworks
-            .get(framework_id)
-            .and_then(|f| f.executors.get(executor_id))
-            .and_then(|e| e.stream);
+    pub fn framework_message(&mut self, framework_id: &FrameworkId, executor_id: &ExecutorId, data: Vec<u8>) {
+        let stream =
+            self.frameworks.get(framework_id).and_then(|f| f.executors.get(executor_id)).and_then(|e| e.stream);
         if let Some(stream) = stream {
             let event = ExecutorEvent {
                 r#type: Some(executor_event::Type::Message as i32),
                 message: Some(executor_event::Message { data }),
                 ..Default::default()
             };
-            self.actions.push(AgentAction::ToExecutor {
-                stream,
-                event: Box::new(event),
-            });
+            self.actions.push(AgentAction::ToExecutor { stream, event: Box::new(event) });
         }
     }
 
@@ -543,68 +480,29 @@ impl Agent {
 
     /// SHUTDOWN_EXECUTOR: a subscribed executor gets SHUTDOWN and a grace
     /// period; one that never subscribed is destroyed at once.
-    pub fn shutdown_executor(
-        &mut self,
-        framework_id: &FrameworkId,
-        executor_id: &ExecutorId,
-        now: Duration,
-    ) {
+    pub fn shutdown_executor(&mut self, framework_id: &FrameworkId, executor_id: &ExecutorId, now: Duration) {
         let grace = self.config.executor_shutdown_grace_period;
-        let Some(executor) = self
-            .frameworks
-            .get_mut(framework_id)
-            .and_then(|f| f.executors.get_mut(executor_id))
-        else {
+        let Some(executor) = self.executor_mut(framework_id, executor_id) else {
             return;
         };
-        if matches!(
-            executor.phase,
-            ExecutorPhase::Terminating | ExecutorPhase::Terminated
-        ) {
+        if matches!(executor.phase, ExecutorPhase::Terminating | ExecutorPhase::Terminated) {
             return;
         }
-        let queued: Vec<TaskId> = executor
-            .queued
-            .drain(..)
-            .flat_map(|q| {
-                q.tasks()
-                    .into_iter()
-                    .map(|t| t.task_id.clone())
-                    .collect::<Vec<_>>()
-            })
-            .collect();
         executor.phase = ExecutorPhase::Terminating;
         executor.registration_deadline = None;
-        for task in executor.tasks.keys() {
-            executor.killed.insert(task.clone());
-        }
+        executor.termination = Some(Termination {
+            state: TaskState::TaskKilled,
+            reason: Reason::ExecutorTerminated,
+            message: "Executor was shut down".into(),
+        });
         let container_id = executor.container_id.clone();
         match executor.stream {
             Some(stream) => {
                 executor.shutdown_deadline = Some(now + grace);
-                let event = ExecutorEvent {
-                    r#type: Some(executor_event::Type::Shutdown as i32),
-                    ..Default::default()
-                };
-                self.actions.push(AgentAction::ToExecutor {
-                    stream,
-                    event: Box::new(event),
-                });
+                let event = ExecutorEvent { r#type: Some(executor_event::Type::Shutdown as i32), ..Default::default() };
+                self.actions.push(AgentAction::ToExecutor { stream, event: Box::new(event) });
             }
-            None => self
-                .actions
-                .push(AgentAction::DestroyContainer { container_id }),
-        }
-        for task in queued {
-            self.send_agent_status(
-                framework_id,
-                executor_id,
-                &task,
-                TaskState::TaskKilled,
-                Reason::ExecutorUnregistered,
-                "Executor shut down before the task was delivered",
-                now,
-            );
+            None => self.actions.push(AgentAction::DestroyContainer { container_id }),
         }
     }
 
@@ -639,11 +537,10 @@ impl Agent {
             }
         }
         for (framework_id, executor_id) in expired {
-            self.registration_timed_out(&framework_id, &executor_id, now);
+            self.registration_timed_out(&framework_id, &executor_id);
         }
         for container_id in overdue {
-            self.actions
-                .push(AgentAction::DestroyContainer { container_id });
+            self.actions.push(AgentAction::DestroyContainer { container_id });
         }
     }
 
@@ -653,73 +550,41 @@ impl Agent {
             .frameworks
             .values()
             .flat_map(|f| f.executors.values())
-            .flat_map(|e| {
-                e.registration_deadline
-                    .into_iter()
-                    .chain(e.shutdown_deadline)
-            });
-        let updates = if self.registered {
-            self.updates.next_deadline()
-        } else {
-            None
-        };
+            .flat_map(|e| e.registration_deadline.into_iter().chain(e.shutdown_deadline));
+        let updates = if self.registered { self.updates.next_deadline() } else { None };
         executors.chain(updates).min()
     }
 
-    fn registration_timed_out(
-        &mut self,
-        framework_id: &FrameworkId,
-        executor_id: &ExecutorId,
-        now: Duration,
-    ) {
-        let Some(executor) = self
-            .frameworks
-            .get_mut(framework_id)
-            .and_then(|f| f.executors.get_mut(executor_id))
-        else {
+    fn registration_timed_out(&mut self, framework_id: &FrameworkId, executor_id: &ExecutorId) {
+        let Some(executor) = self.executor_mut(framework_id, executor_id) else {
             return;
         };
         executor.registration_deadline = None;
         executor.phase = ExecutorPhase::Terminating;
+        executor.termination = Some(if executor.recovered {
+            Termination {
+                state: TaskState::TaskFailed,
+                reason: Reason::ExecutorReregistrationTimeout,
+                message: "Executor did not re-register within the executor re-registration timeout".into(),
+            }
+        } else {
+            Termination {
+                state: TaskState::TaskFailed,
+                reason: Reason::ExecutorRegistrationTimeout,
+                message: "Executor did not register within the executor registration timeout".into(),
+            }
+        });
         let container_id = executor.container_id.clone();
-        let queued: Vec<TaskId> = executor
-            .queued
-            .drain(..)
-            .flat_map(|q| {
-                q.tasks()
-                    .into_iter()
-                    .map(|t| t.task_id.clone())
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        self.actions
-            .push(AgentAction::DestroyContainer { container_id });
-        for task in queued {
-            self.send_agent_status(
-                framework_id,
-                executor_id,
-                &task,
-                TaskState::TaskFailed,
-                Reason::ExecutorRegistrationTimeout,
-                "Executor did not register within the executor registration timeout",
-                now,
-            );
-        }
+        self.actions.push(AgentAction::DestroyContainer { container_id });
     }
 }
 
 fn capabilities() -> Vec<v1::agent_info::Capability> {
     use v1::agent_info::capability::Type;
-    [
-        Type::MultiRole,
-        Type::HierarchicalRole,
-        Type::ReservationRefinement,
-    ]
-    .into_iter()
-    .map(|t| v1::agent_info::Capability {
-        r#type: Some(t as i32),
-    })
-    .collect()
+    [Type::MultiRole, Type::HierarchicalRole, Type::ReservationRefinement]
+        .into_iter()
+        .map(|t| v1::agent_info::Capability { r#type: Some(t as i32) })
+        .collect()
 }
 
 /// The LAUNCH or LAUNCH_GROUP event for queued work.
@@ -727,16 +592,12 @@ pub(crate) fn launch_event(work: &Queued) -> ExecutorEvent {
     match work {
         Queued::Task(task) => ExecutorEvent {
             r#type: Some(executor_event::Type::Launch as i32),
-            launch: Some(executor_event::Launch {
-                task: (**task).clone(),
-            }),
+            launch: Some(executor_event::Launch { task: (**task).clone() }),
             ..Default::default()
         },
         Queued::Group(group) => ExecutorEvent {
             r#type: Some(executor_event::Type::LaunchGroup as i32),
-            launch_group: Some(executor_event::LaunchGroup {
-                task_group: group.clone(),
-            }),
+            launch_group: Some(executor_event::LaunchGroup { task_group: group.clone() }),
             ..Default::default()
         },
     }

@@ -41,33 +41,26 @@ impl Agent {
         now: Duration,
     ) -> Result<(), ExecutorError> {
         if call.r#type != Some(call::Type::Subscribe as i32) {
-            return Err(ExecutorError::BadRequest(
-                "Expecting a SUBSCRIBE call".into(),
-            ));
+            return Err(ExecutorError::BadRequest("Expecting a SUBSCRIBE call".into()));
         }
         let agent_info = self.info();
-        let framework = self.frameworks.get_mut(&call.framework_id).ok_or_else(|| {
-            ExecutorError::BadRequest(format!("Framework {} not found", call.framework_id.value))
-        })?;
+        let framework = self
+            .frameworks
+            .get_mut(&call.framework_id)
+            .ok_or_else(|| ExecutorError::BadRequest(format!("Framework {} not found", call.framework_id.value)))?;
         let framework_info = framework.info.clone();
         let executor = framework
             .executors
             .get_mut(&call.executor_id)
-            .ok_or_else(|| {
-                ExecutorError::BadRequest(format!("Executor {} not found", call.executor_id.value))
-            })?;
+            .ok_or_else(|| ExecutorError::BadRequest(format!("Executor {} not found", call.executor_id.value)))?;
         if executor.phase == ExecutorPhase::Terminated {
             return Err(ExecutorError::Forbidden("Executor is terminated".into()));
         }
         if let Some(old) = executor.stream.replace(stream) {
             self.streams.remove(&old);
-            self.actions
-                .push(AgentAction::CloseExecutor { stream: old });
+            self.actions.push(AgentAction::CloseExecutor { stream: old });
         }
-        self.streams.insert(
-            stream,
-            (call.framework_id.clone(), call.executor_id.clone()),
-        );
+        self.streams.insert(stream, (call.framework_id.clone(), call.executor_id.clone()));
         executor.registration_deadline = None;
         let terminating = executor.phase == ExecutorPhase::Terminating;
         if !terminating {
@@ -79,43 +72,24 @@ impl Agent {
                 executor_info: executor.info.clone(),
                 framework_info,
                 agent_info,
-                container_id: Some(ContainerId {
-                    value: executor.container_id.clone(),
-                    parent: None,
-                }),
+                container_id: Some(ContainerId { value: executor.container_id.clone(), parent: None }),
             }),
             ..Default::default()
         };
-        self.actions.push(AgentAction::ToExecutor {
-            stream,
-            event: Box::new(subscribed),
-        });
+        self.actions.push(AgentAction::ToExecutor { stream, event: Box::new(subscribed) });
         if terminating {
-            let shutdown = ExecutorEvent {
-                r#type: Some(executor_event::Type::Shutdown as i32),
-                ..Default::default()
-            };
-            self.actions.push(AgentAction::ToExecutor {
-                stream,
-                event: Box::new(shutdown),
-            });
+            let shutdown = ExecutorEvent { r#type: Some(executor_event::Type::Shutdown as i32), ..Default::default() };
+            self.actions.push(AgentAction::ToExecutor { stream, event: Box::new(shutdown) });
             return Ok(());
         }
         for work in std::mem::take(&mut executor.queued) {
             for task in work.tasks() {
                 executor.tasks.insert(
                     task.task_id.clone(),
-                    AgentTask {
-                        info: task.clone(),
-                        state: TaskState::TaskStaging,
-                        latest: None,
-                    },
+                    AgentTask { info: task.clone(), state: TaskState::TaskStaging, latest: None },
                 );
             }
-            self.actions.push(AgentAction::ToExecutor {
-                stream,
-                event: Box::new(launch_event(&work)),
-            });
+            self.actions.push(AgentAction::ToExecutor { stream, event: Box::new(launch_event(&work)) });
         }
         // Updates the executor sent but never saw acknowledged go through
         // the status update manager again, unless it already has them.
@@ -135,10 +109,7 @@ impl Agent {
 
     /// UPDATE, MESSAGE or HEARTBEAT from a subscribed executor.
     pub fn executor_call(&mut self, call: Call, now: Duration) -> Result<(), ExecutorError> {
-        let kind = call
-            .r#type
-            .and_then(|t| call::Type::try_from(t).ok())
-            .unwrap_or(call::Type::Unknown);
+        let kind = call.r#type.and_then(|t| call::Type::try_from(t).ok()).unwrap_or(call::Type::Unknown);
         let subscribed = self
             .frameworks
             .get(&call.framework_id)
@@ -152,25 +123,16 @@ impl Agent {
             .stream
             .is_some();
         if !subscribed {
-            return Err(ExecutorError::Forbidden(
-                "Executor is not subscribed".into(),
-            ));
+            return Err(ExecutorError::Forbidden("Executor is not subscribed".into()));
         }
         match kind {
             call::Type::Update => {
-                let update = call.update.ok_or_else(|| {
-                    ExecutorError::BadRequest("Expecting 'update' to be present".into())
-                })?;
+                let update =
+                    call.update.ok_or_else(|| ExecutorError::BadRequest("Expecting 'update' to be present".into()))?;
                 let mut status = update.status;
                 validate_update(&status)?;
-                if status
-                    .executor_id
-                    .as_ref()
-                    .is_some_and(|e| *e != call.executor_id)
-                {
-                    return Err(ExecutorError::BadRequest(
-                        "'status.executor_id' does not match the executor".into(),
-                    ));
+                if status.executor_id.as_ref().is_some_and(|e| *e != call.executor_id) {
+                    return Err(ExecutorError::BadRequest("'status.executor_id' does not match the executor".into()));
                 }
                 status.source = Some(task_status::Source::Executor as i32);
                 let uuid = status.uuid.clone().unwrap_or_default();
@@ -179,9 +141,9 @@ impl Agent {
                 self.acknowledge_executor(&call.framework_id, &call.executor_id, task_id, uuid);
             }
             call::Type::Message => {
-                let message = call.message.ok_or_else(|| {
-                    ExecutorError::BadRequest("Expecting 'message' to be present".into())
-                })?;
+                let message = call
+                    .message
+                    .ok_or_else(|| ExecutorError::BadRequest("Expecting 'message' to be present".into()))?;
                 let forward = AgentCall {
                     agent_id: self.agent_id.clone(),
                     r#type: Some(agent_call::Type::ExecutorToFramework as i32),
@@ -198,14 +160,10 @@ impl Agent {
             }
             call::Type::Heartbeat => {}
             call::Type::Subscribe => {
-                return Err(ExecutorError::BadRequest(
-                    "SUBSCRIBE must open its own connection".into(),
-                ));
+                return Err(ExecutorError::BadRequest("SUBSCRIBE must open its own connection".into()));
             }
             call::Type::Unknown => {
-                return Err(ExecutorError::BadRequest(
-                    "Expecting 'type' to be present".into(),
-                ));
+                return Err(ExecutorError::BadRequest("Expecting 'type' to be present".into()));
             }
         }
         Ok(())
@@ -216,10 +174,7 @@ impl Agent {
         let Some((framework_id, executor_id)) = self.streams.remove(&stream) else {
             return;
         };
-        if let Some(executor) = self
-            .frameworks
-            .get_mut(&framework_id)
-            .and_then(|f| f.executors.get_mut(&executor_id))
+        if let Some(executor) = self.frameworks.get_mut(&framework_id).and_then(|f| f.executors.get_mut(&executor_id))
             && executor.stream == Some(stream)
         {
             executor.stream = None;
@@ -243,27 +198,20 @@ impl Agent {
         launch_error: Option<&str>,
         now: Duration,
     ) {
-        let found = self
-            .frameworks
-            .iter()
-            .find_map(|(framework_id, framework)| {
-                framework
-                    .executors
-                    .values()
-                    .find(|e| e.container_id == container_id)
-                    .map(|e| (framework_id.clone(), e.info.executor_id.clone()))
-            });
+        let found = self.frameworks.iter().find_map(|(framework_id, framework)| {
+            framework
+                .executors
+                .values()
+                .find(|e| e.container_id == container_id)
+                .map(|e| (framework_id.clone(), e.info.executor_id.clone()))
+        });
         let Some((framework_id, executor_id)) = found else {
             return;
         };
-        let Some(executor) = self
-            .frameworks
-            .get_mut(&framework_id)
-            .and_then(|f| f.executors.get_mut(&executor_id))
+        let Some(executor) = self.frameworks.get_mut(&framework_id).and_then(|f| f.executors.get_mut(&executor_id))
         else {
             return;
         };
-        let was_terminating = executor.phase == ExecutorPhase::Terminating;
         executor.phase = ExecutorPhase::Terminated;
         executor.registration_deadline = None;
         executor.shutdown_deadline = None;
@@ -273,11 +221,7 @@ impl Agent {
             for task in work.tasks() {
                 executor.tasks.insert(
                     task.task_id.clone(),
-                    AgentTask {
-                        info: task.clone(),
-                        state: TaskState::TaskStaging,
-                        latest: None,
-                    },
+                    AgentTask { info: task.clone(), state: TaskState::TaskStaging, latest: None },
                 );
             }
         }
@@ -288,6 +232,7 @@ impl Agent {
             self.streams.remove(&stream);
             self.actions.push(AgentAction::CloseExecutor { stream });
         }
+        let termination = executor.termination.clone();
         for task_id in live {
             let (state, reason, message) = if let Some(error) = launch_error {
                 (
@@ -295,7 +240,9 @@ impl Agent {
                     task_status::Reason::ContainerLaunchFailed,
                     format!("Failed to launch container: {error}"),
                 )
-            } else if killed.contains(&task_id) || was_terminating {
+            } else if let Some(termination) = &termination {
+                (termination.state, termination.reason, termination.message.clone())
+            } else if killed.contains(&task_id) {
                 (
                     TaskState::TaskKilled,
                     task_status::Reason::ExecutorTerminated,
@@ -308,21 +255,9 @@ impl Agent {
                     "Command executor terminated unexpectedly".to_owned(),
                 )
             } else {
-                (
-                    TaskState::TaskFailed,
-                    task_status::Reason::ExecutorTerminated,
-                    "Executor terminated".to_owned(),
-                )
+                (TaskState::TaskFailed, task_status::Reason::ExecutorTerminated, "Executor terminated".to_owned())
             };
-            self.send_agent_status(
-                &framework_id,
-                &executor_id,
-                &task_id,
-                state,
-                reason,
-                &message,
-                now,
-            );
+            self.send_agent_status(&framework_id, &executor_id, &task_id, state, reason, &message, now);
         }
         let max_completed = self.config.max_completed_executors_per_framework;
         if let Some(framework) = self.frameworks.get_mut(&framework_id)
@@ -337,11 +272,7 @@ impl Agent {
             let exited = AgentCall {
                 agent_id: self.agent_id.clone(),
                 r#type: Some(agent_call::Type::ExitedExecutor as i32),
-                exited_executor: Some(agent_call::ExitedExecutor {
-                    framework_id,
-                    executor_id,
-                    status: exit_status,
-                }),
+                exited_executor: Some(agent_call::ExitedExecutor { framework_id, executor_id, status: exit_status }),
                 ..Default::default()
             };
             self.actions.push(AgentAction::ToMaster(Box::new(exited)));
@@ -373,21 +304,15 @@ impl Agent {
         task_id: TaskId,
         uuid: Vec<u8>,
     ) {
-        let stream = self
-            .frameworks
-            .get(framework_id)
-            .and_then(|f| f.executors.get(executor_id))
-            .and_then(|e| e.stream);
+        let stream =
+            self.frameworks.get(framework_id).and_then(|f| f.executors.get(executor_id)).and_then(|e| e.stream);
         if let Some(stream) = stream {
             let event = ExecutorEvent {
                 r#type: Some(executor_event::Type::Acknowledged as i32),
                 acknowledged: Some(executor_event::Acknowledged { task_id, uuid }),
                 ..Default::default()
             };
-            self.actions.push(AgentAction::ToExecutor {
-                stream,
-                event: Box::new(event),
-            });
+            self.actions.push(AgentAction::ToExecutor { stream, event: Box::new(event) });
         }
     }
 }
@@ -396,28 +321,20 @@ impl Agent {
 fn validate_update(status: &mesos_proto::v1::TaskStatus) -> Result<(), ExecutorError> {
     match &status.uuid {
         None => {
-            return Err(ExecutorError::BadRequest(
-                "Expecting 'uuid' to be present".into(),
-            ));
+            return Err(ExecutorError::BadRequest("Expecting 'uuid' to be present".into()));
         }
         Some(uuid) if uuid.len() != 16 => {
-            return Err(ExecutorError::BadRequest(
-                "'uuid' must be a 16-byte UUID".into(),
-            ));
+            return Err(ExecutorError::BadRequest("'uuid' must be a 16-byte UUID".into()));
         }
         _ => {}
     }
     if status.state == TaskState::TaskStaging as i32 {
-        return Err(ExecutorError::BadRequest(
-            "Received TASK_STAGING from an executor, which is not allowed".into(),
-        ));
+        return Err(ExecutorError::BadRequest("Received TASK_STAGING from an executor, which is not allowed".into()));
     }
     if let Some(source) = status.source
         && source != task_status::Source::Executor as i32
     {
-        return Err(ExecutorError::BadRequest(
-            "Received an update with a source other than SOURCE_EXECUTOR".into(),
-        ));
+        return Err(ExecutorError::BadRequest("Received an update with a source other than SOURCE_EXECUTOR".into()));
     }
     Ok(())
 }

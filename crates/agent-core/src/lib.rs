@@ -9,11 +9,15 @@
 //! or socket.
 
 mod agent;
+mod checkpoint;
 mod executors;
 mod records;
+mod recovery;
 mod status;
 pub mod status_updates;
 
 pub use agent::{Agent, AgentAction, AgentConfig, LaunchSpec};
+pub use checkpoint::CheckpointWrite;
 pub use executors::ExecutorError;
-pub use records::{AgentTask, Executor, ExecutorPhase, ExecutorStream, FrameworkEntry, Queued};
+pub use records::{AgentTask, Executor, ExecutorPhase, ExecutorStream, FrameworkEntry, Queued, Termination};
+pub use recovery::{RecoveredExecutor, RecoveredFramework, RecoveredState, RecoveredTask};

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Duration;
 
 use mesos_proto::v1::{
-    ExecutorId, ExecutorInfo, FrameworkInfo, TaskGroupInfo, TaskId, TaskInfo, TaskState, TaskStatus,
+    ExecutorId, ExecutorInfo, FrameworkInfo, TaskGroupInfo, TaskId, TaskInfo, TaskState, TaskStatus, task_status,
 };
 
 /// Identifies an executor's subscription stream between core and daemon.
@@ -67,6 +67,18 @@ pub struct Executor {
     pub registration_deadline: Option<Duration>,
     pub shutdown_deadline: Option<Duration>,
     pub launched_at: Duration,
+    /// Recovered after an agent restart: it must re-subscribe in time.
+    pub recovered: bool,
+    /// Why the agent is ending it, which decides its tasks' final state.
+    pub termination: Option<Termination>,
+}
+
+/// How the tasks of an executor the agent is ending will be reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Termination {
+    pub state: TaskState,
+    pub reason: task_status::Reason,
+    pub message: String,
 }
 
 impl Executor {
@@ -81,17 +93,9 @@ impl Executor {
 
     /// Every task it knows of that is not terminal: launched and queued.
     pub fn live_task_ids(&self) -> Vec<TaskId> {
-        let launched = self
-            .tasks
-            .values()
-            .filter(|t| !t.state.is_terminal())
-            .map(|t| t.info.task_id.clone());
-        let queued = self.queued.iter().flat_map(|q| {
-            q.tasks()
-                .into_iter()
-                .map(|t| t.task_id.clone())
-                .collect::<Vec<_>>()
-        });
+        let launched = self.tasks.values().filter(|t| !t.state.is_terminal()).map(|t| t.info.task_id.clone());
+        let queued =
+            self.queued.iter().flat_map(|q| q.tasks().into_iter().map(|t| t.task_id.clone()).collect::<Vec<_>>());
         launched.chain(queued).collect()
     }
 }

@@ -51,18 +51,13 @@ impl Agent {
 
     /// Puts an update into the status update manager; sends it if it is the
     /// head of its stream and the agent is registered.
-    pub(crate) fn queue_update(
-        &mut self,
-        framework_id: FrameworkId,
-        status: TaskStatus,
-        now: Duration,
-    ) {
-        let update = StatusUpdate {
-            framework_id,
-            status,
-            latest_state: None,
-        };
-        if let Some(head) = self.updates.add(update, now) {
+    pub(crate) fn queue_update(&mut self, framework_id: FrameworkId, status: TaskStatus, now: Duration) {
+        let task_id = status.task_id.clone();
+        let update = StatusUpdate { framework_id: framework_id.clone(), status, latest_state: None };
+        let head = self.updates.add(update, now);
+        // On disk before it goes anywhere.
+        self.checkpoint_task_updates(&framework_id, &task_id);
+        if let Some(head) = head {
             self.send_update(head);
         }
     }
@@ -82,16 +77,8 @@ impl Agent {
 
     /// Records a task's new state in its executor; terminal tasks move to
     /// the executor's completed list.
-    pub(crate) fn record_status(
-        &mut self,
-        framework_id: &FrameworkId,
-        executor_id: &ExecutorId,
-        status: &TaskStatus,
-    ) {
-        let Some(executor) = self
-            .frameworks
-            .get_mut(framework_id)
-            .and_then(|f| f.executors.get_mut(executor_id))
+    pub(crate) fn record_status(&mut self, framework_id: &FrameworkId, executor_id: &ExecutorId, status: &TaskStatus) {
+        let Some(executor) = self.frameworks.get_mut(framework_id).and_then(|f| f.executors.get_mut(executor_id))
         else {
             return;
         };

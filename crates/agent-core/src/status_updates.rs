@@ -80,26 +80,19 @@ impl StatusUpdateManager {
         let Some(stream) = self.streams.get_mut(&key) else {
             return (Acknowledged::Ignored, None);
         };
-        let matches = stream
-            .pending
-            .front()
-            .is_some_and(|head| head.status.uuid.as_deref() == Some(uuid));
+        let matches = stream.pending.front().is_some_and(|head| head.status.uuid.as_deref() == Some(uuid));
         if !matches {
             return (Acknowledged::Ignored, None);
         }
         let delivered = stream.pending.pop_front().expect("head matched");
-        let terminal =
-            TaskState::try_from(delivered.status.state).is_ok_and(TaskState::is_terminal);
+        let terminal = TaskState::try_from(delivered.status.state).is_ok_and(TaskState::is_terminal);
         stream.backoff = RETRY_MIN;
         if stream.pending.is_empty() {
             self.streams.remove(&key);
             return (Acknowledged::Delivered { terminal }, None);
         }
         stream.retry_at = Some(now + stream.backoff);
-        (
-            Acknowledged::Delivered { terminal },
-            Some(with_latest(stream)),
-        )
+        (Acknowledged::Delivered { terminal }, Some(with_latest(stream)))
     }
 
     /// Heads whose retry time has come; their backoff doubles.
@@ -140,15 +133,8 @@ impl StatusUpdateManager {
     }
 
     /// Updates not yet acknowledged for a task, oldest first.
-    pub fn pending(
-        &self,
-        framework: &FrameworkId,
-        task: &TaskId,
-    ) -> impl Iterator<Item = &StatusUpdate> {
-        self.streams
-            .get(&(framework.clone(), task.clone()))
-            .into_iter()
-            .flat_map(|s| s.pending.iter())
+    pub fn pending(&self, framework: &FrameworkId, task: &TaskId) -> impl Iterator<Item = &StatusUpdate> {
+        self.streams.get(&(framework.clone(), task.clone())).into_iter().flat_map(|s| s.pending.iter())
     }
 
     /// Whether anything is waiting for acknowledgement.
@@ -163,11 +149,7 @@ impl StatusUpdateManager {
 
 /// The head update, carrying the newest state known for its task.
 fn with_latest(stream: &Stream) -> StatusUpdate {
-    let mut head = stream
-        .pending
-        .front()
-        .cloned()
-        .expect("streams are never empty");
+    let mut head = stream.pending.front().cloned().expect("streams are never empty");
     head.latest_state = stream.pending.back().map(|u| u.status.state);
     head
 }
@@ -192,10 +174,7 @@ mod tests {
     }
 
     fn ids(task: &str) -> (FrameworkId, TaskId) {
-        (
-            FrameworkId { value: "f".into() },
-            TaskId { value: task.into() },
-        )
+        (FrameworkId { value: "f".into() }, TaskId { value: task.into() })
     }
 
     #[test]
@@ -204,26 +183,17 @@ mod tests {
         let t0 = Duration::ZERO;
         let first = sum.add(update("t", TaskState::TaskRunning, 1), t0).unwrap();
         assert_eq!(first.latest_state, Some(TaskState::TaskRunning as i32));
-        assert!(
-            sum.add(update("t", TaskState::TaskFinished, 2), t0)
-                .is_none()
-        );
+        assert!(sum.add(update("t", TaskState::TaskFinished, 2), t0).is_none());
         let (f, t) = ids("t");
         // A stale or duplicate acknowledgement changes nothing.
-        assert_eq!(
-            sum.acknowledge(&f, &t, &[9; 16], t0).0,
-            Acknowledged::Ignored
-        );
+        assert_eq!(sum.acknowledge(&f, &t, &[9; 16], t0).0, Acknowledged::Ignored);
         let (outcome, next) = sum.acknowledge(&f, &t, &[1; 16], t0);
         assert_eq!(outcome, Acknowledged::Delivered { terminal: false });
         assert_eq!(next.unwrap().status.uuid, Some(vec![2; 16]));
         let (outcome, next) = sum.acknowledge(&f, &t, &[2; 16], t0);
         assert_eq!(outcome, Acknowledged::Delivered { terminal: true });
         assert!(next.is_none() && sum.is_empty());
-        assert_eq!(
-            sum.acknowledge(&f, &t, &[2; 16], t0).0,
-            Acknowledged::Ignored
-        );
+        assert_eq!(sum.acknowledge(&f, &t, &[2; 16], t0).0, Acknowledged::Ignored);
     }
 
     #[test]

@@ -14,14 +14,13 @@ use mesos_proto::internal::{AgentCall, AgentEvent, agent_call, agent_event};
 use mesos_proto::v1::executor::{Call as ExecutorCall, Event as ExecutorEvent};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::checkpoint;
 use crate::containerizer::PosixContainerizer;
 use crate::launch::Launcher;
 
 /// The time since the Unix epoch: the only clock the agent reads.
 pub fn now() -> Duration {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default()
 }
 
 type Reply = oneshot::Sender<Result<(), ExecutorError>>;
@@ -100,13 +99,11 @@ pub fn spawn(
     core: Agent,
     launcher: Launcher,
     containerizer: PosixContainerizer,
+    adopted: Vec<mesos_proto::internal::ContainerProcess>,
     shutdown: mpsc::UnboundedSender<String>,
 ) -> AgentHandle {
     let (commands, inbox) = mpsc::unbounded_channel();
-    let handle = AgentHandle {
-        commands,
-        next_stream: Arc::new(AtomicU64::new(1)),
-    };
+    let handle = AgentHandle { commands, next_stream: Arc::new(AtomicU64::new(1)) };
     let (outbox, outbox_rx) = mpsc::unbounded_channel();
     tokio::spawn(post_to_master(outbox_rx));
     let event_loop = EventLoop {
@@ -119,8 +116,21 @@ pub fn spawn(
         executors: HashMap::new(),
         shutdown,
     };
+    for container in adopted {
+        event_loop.containerizer.adopt(&container.container_id, container.pid);
+        tokio::spawn(watch_adopted(container, handle.clone()));
+    }
     tokio::spawn(event_loop.run(inbox));
     handle
+}
+
+/// Watches an executor this agent did not start (it survived a restart):
+/// it cannot be waited for, so its process is polled.
+async fn watch_adopted(container: mesos_proto::internal::ContainerProcess, handle: AgentHandle) {
+    while crate::process::is_running(container.pid, container.start_time) {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    handle.send(Command::ContainerExited { container_id: container.container_id, status: None });
 }
 
 struct EventLoop {
@@ -138,10 +148,7 @@ struct EventLoop {
 impl EventLoop {
     async fn run(mut self, mut inbox: mpsc::UnboundedReceiver<Command>) {
         loop {
-            let wait = self
-                .core
-                .next_deadline()
-                .map_or(Duration::from_secs(60), |d| d.saturating_sub(now()));
+            let wait = self.core.next_deadline().map_or(Duration::from_secs(60), |d| d.saturating_sub(now()));
             tokio::select! {
                 command = inbox.recv() => {
                     let Some(command) = command else { break };
@@ -163,12 +170,7 @@ impl EventLoop {
                 self.master = None;
                 self.core.disconnected();
             }
-            Command::ExecutorSubscribe {
-                stream,
-                call,
-                events,
-                reply,
-            } => {
+            Command::ExecutorSubscribe { stream, call, events, reply } => {
                 self.executors.insert(stream, events);
                 let result = self.core.executor_subscribe(stream, *call, now);
                 if result.is_err() {
@@ -183,18 +185,12 @@ impl EventLoop {
                 self.executors.remove(&stream);
                 self.core.executor_disconnected(stream);
             }
-            Command::ContainerLaunchFailed {
-                container_id,
-                message,
-            } => {
-                self.core
-                    .container_launch_failed(&container_id, &message, now);
+            Command::ContainerLaunchFailed { container_id, message } => {
+                self.core.container_launch_failed(&container_id, &message, now);
             }
-            Command::ContainerExited {
-                container_id,
-                status,
-            } => {
+            Command::ContainerExited { container_id, status } => {
                 self.containerizer.forget(&container_id);
+                checkpoint::forget_container(&self.launcher.paths, &container_id);
                 self.core.container_exited(&container_id, status, now);
             }
             Command::Inspect(inspect) => inspect(&self.core, now),
@@ -203,10 +199,7 @@ impl EventLoop {
     }
 
     fn master_event(&mut self, event: AgentEvent, now: Duration) {
-        let kind = event
-            .r#type
-            .and_then(|t| agent_event::Type::try_from(t).ok())
-            .unwrap_or(agent_event::Type::Unknown);
+        let kind = event.r#type.and_then(|t| agent_event::Type::try_from(t).ok()).unwrap_or(agent_event::Type::Unknown);
         match kind {
             agent_event::Type::Registered | agent_event::Type::Reregistered => {
                 if let Some(registered) = event.registered {
@@ -216,8 +209,7 @@ impl EventLoop {
             }
             agent_event::Type::RunTask => {
                 if let Some(run) = event.run_task {
-                    self.core
-                        .run_task(run.framework_info, run.task, new_container_id(), now);
+                    self.core.run_task(run.framework_info, run.task, new_container_id(), now);
                 }
             }
             agent_event::Type::RunTaskGroup => {
@@ -233,23 +225,17 @@ impl EventLoop {
             }
             agent_event::Type::KillTask => {
                 if let Some(kill) = event.kill_task {
-                    self.core
-                        .kill_task(&kill.framework_id, &kill.task_id, kill.kill_policy, now);
+                    self.core.kill_task(&kill.framework_id, &kill.task_id, kill.kill_policy, now);
                 }
             }
             agent_event::Type::Acknowledge => {
                 if let Some(ack) = event.acknowledge {
-                    self.core
-                        .acknowledge(&ack.framework_id, &ack.task_id, &ack.uuid, now);
+                    self.core.acknowledge(&ack.framework_id, &ack.task_id, &ack.uuid, now);
                 }
             }
             agent_event::Type::FrameworkToExecutor => {
                 if let Some(message) = event.framework_to_executor {
-                    self.core.framework_message(
-                        &message.framework_id,
-                        &message.executor_id,
-                        message.data,
-                    );
+                    self.core.framework_message(&message.framework_id, &message.executor_id, message.data);
                 }
             }
             agent_event::Type::ShutdownFramework => {
@@ -259,8 +245,7 @@ impl EventLoop {
             }
             agent_event::Type::ShutdownExecutor => {
                 if let Some(shutdown) = event.shutdown_executor {
-                    self.core
-                        .shutdown_executor(&shutdown.framework_id, &shutdown.executor_id, now);
+                    self.core.shutdown_executor(&shutdown.framework_id, &shutdown.executor_id, now);
                 }
             }
             agent_event::Type::UpdateFramework => {
@@ -272,26 +257,16 @@ impl EventLoop {
                 let pong = AgentCall {
                     agent_id: self.core.agent_id().cloned(),
                     r#type: Some(agent_call::Type::Pong as i32),
-                    pong: Some(agent_call::Pong {
-                        sequence: event.ping.and_then(|p| p.sequence),
-                    }),
+                    pong: Some(agent_call::Pong { sequence: event.ping.and_then(|p| p.sequence) }),
                     ..Default::default()
                 };
                 self.to_master(pong);
             }
             agent_event::Type::Shutdown => {
-                let message = event
-                    .shutdown
-                    .and_then(|s| s.message)
-                    .unwrap_or_else(|| "asked to shut down".into());
+                let message = event.shutdown.and_then(|s| s.message).unwrap_or_else(|| "asked to shut down".into());
                 tracing::warn!(%message, "the master shut this agent down");
-                for framework in self
-                    .core
-                    .frameworks()
-                    .map(|f| f.info.id.clone())
-                    .collect::<Vec<_>>()
-                    .into_iter()
-                    .flatten()
+                for framework in
+                    self.core.frameworks().map(|f| f.info.id.clone()).collect::<Vec<_>>().into_iter().flatten()
                 {
                     self.core.shutdown_framework(&framework, now);
                 }
@@ -309,9 +284,7 @@ impl EventLoop {
             match action {
                 AgentAction::ToMaster(call) => self.to_master(*call),
                 AgentAction::LaunchExecutor(spec) => self.launch(*spec),
-                AgentAction::DestroyContainer { container_id } => {
-                    self.containerizer.destroy(&container_id)
-                }
+                AgentAction::DestroyContainer { container_id } => self.containerizer.destroy(&container_id),
                 AgentAction::ToExecutor { stream, event } => {
                     if let Some(events) = self.executors.get(&stream) {
                         let _ = events.send(*event);
@@ -319,6 +292,12 @@ impl EventLoop {
                 }
                 AgentAction::CloseExecutor { stream } => {
                     self.executors.remove(&stream);
+                }
+                AgentAction::Checkpoint(write) => {
+                    let agent = self.core.agent_id().map(|id| id.value.clone());
+                    if let Err(error) = checkpoint::apply(&self.launcher.paths, agent.as_deref(), &write) {
+                        tracing::error!(%error, "checkpointing failed; a restart may not recover this state");
+                    }
                 }
             }
         }
@@ -343,18 +322,17 @@ impl EventLoop {
             let container_id = spec.container_id.clone();
             match launcher.start(&agent_id, &spec, &containerizer).await {
                 Ok(mut child) => {
+                    if let Some(pid) = child.id()
+                        && let Err(error) = checkpoint::record_container(&launcher.paths, &container_id, pid)
+                    {
+                        tracing::error!(%error, "cannot record the container's process");
+                    }
                     let status = child.wait().await.ok().and_then(|s| exit_code(&s));
-                    handle.send(Command::ContainerExited {
-                        container_id,
-                        status,
-                    });
+                    handle.send(Command::ContainerExited { container_id, status });
                 }
                 Err(message) => {
                     tracing::warn!(%container_id, %message, "failed to launch an executor");
-                    handle.send(Command::ContainerLaunchFailed {
-                        container_id,
-                        message,
-                    });
+                    handle.send(Command::ContainerLaunchFailed { container_id, message });
                 }
             }
         });
@@ -366,15 +344,7 @@ impl EventLoop {
 async fn post_to_master(mut outbox: mpsc::UnboundedReceiver<(String, String, AgentCall)>) {
     let client = mesos_http::client::Client::new().with_timeout(Duration::from_secs(10));
     while let Some((url, stream_id, call)) = outbox.recv().await {
-        if let Err(error) = client
-            .call(
-                &url,
-                mesos_proto::ContentType::Protobuf,
-                &call,
-                Some(&stream_id),
-            )
-            .await
-        {
+        if let Err(error) = client.call(&url, mesos_proto::ContentType::Protobuf, &call, Some(&stream_id)).await {
             tracing::debug!(%error, "call to the master failed");
         }
     }
@@ -393,8 +363,5 @@ fn exit_code(status: &std::process::ExitStatus) -> Option<i32> {
 
 /// Where the executor binaries are by default: beside this program.
 pub fn default_launcher_dir() -> PathBuf {
-    std::env::current_exe()
-        .ok()
-        .and_then(|p| p.parent().map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from("."))
+    std::env::current_exe().ok().and_then(|p| p.parent().map(PathBuf::from)).unwrap_or_else(|| PathBuf::from("."))
 }

@@ -19,10 +19,7 @@ pub struct FetchError {
 /// Fetches every URI into `sandbox`, in order.
 pub async fn fetch_all(uris: &[Uri], sandbox: &Path) -> Result<(), FetchError> {
     for uri in uris {
-        fetch(uri, sandbox).await.map_err(|reason| FetchError {
-            uri: uri.value.clone(),
-            reason,
-        })?;
+        fetch(uri, sandbox).await.map_err(|reason| FetchError { uri: uri.value.clone(), reason })?;
     }
     Ok(())
 }
@@ -38,26 +35,15 @@ async fn fetch(uri: &Uri, sandbox: &Path) -> Result<(), String> {
     }
     let destination = sandbox.join(&name);
     if let Some(parent) = destination.parent() {
-        tokio::fs::create_dir_all(parent)
-            .await
-            .map_err(|e| e.to_string())?;
+        tokio::fs::create_dir_all(parent).await.map_err(|e| e.to_string())?;
     }
     if value.starts_with("http://") {
-        let client =
-            mesos_http::client::Client::new().with_timeout(std::time::Duration::from_secs(300));
+        let client = mesos_http::client::Client::new().with_timeout(std::time::Duration::from_secs(300));
         let (_, body) = client.get(value).await.map_err(|e| e.to_string())?;
-        tokio::fs::write(&destination, &body)
-            .await
-            .map_err(|e| e.to_string())?;
+        tokio::fs::write(&destination, &body).await.map_err(|e| e.to_string())?;
     } else if value.starts_with("https://") || value.starts_with("ftp://") {
         let status = tokio::process::Command::new("curl")
-            .args([
-                "--silent",
-                "--show-error",
-                "--fail",
-                "--location",
-                "--output",
-            ])
+            .args(["--silent", "--show-error", "--fail", "--location", "--output"])
             .arg(&destination)
             .arg(value)
             .status()
@@ -71,9 +57,7 @@ async fn fetch(uri: &Uri, sandbox: &Path) -> Result<(), String> {
         if !source.starts_with('/') {
             return Err("only http(s)://, file:// and absolute paths are supported".into());
         }
-        tokio::fs::copy(source, &destination)
-            .await
-            .map_err(|e| e.to_string())?;
+        tokio::fs::copy(source, &destination).await.map_err(|e| e.to_string())?;
     }
     if uri.executable() {
         set_executable(&destination).await?;
@@ -92,28 +76,16 @@ fn basename(uri: &str) -> Option<String> {
 
 async fn set_executable(path: &Path) -> Result<(), String> {
     use std::os::unix::fs::PermissionsExt;
-    let mut permissions = tokio::fs::metadata(path)
-        .await
-        .map_err(|e| e.to_string())?
-        .permissions();
+    let mut permissions = tokio::fs::metadata(path).await.map_err(|e| e.to_string())?.permissions();
     permissions.set_mode(permissions.mode() | 0o755);
-    tokio::fs::set_permissions(path, permissions)
-        .await
-        .map_err(|e| e.to_string())
+    tokio::fs::set_permissions(path, permissions).await.map_err(|e| e.to_string())
 }
 
 /// Unpacks archives by their extension; other files are left as they are.
 async fn extract(path: &Path, into: &Path) -> Result<(), String> {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let tarball = [
-        ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz",
-    ]
-    .iter()
-    .any(|ext| name.ends_with(ext));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_ascii_lowercase();
+    let tarball =
+        [".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz"].iter().any(|ext| name.ends_with(ext));
     let mut command = if tarball {
         let mut command = tokio::process::Command::new("tar");
         command.arg("-C").arg(into).arg("-xf").arg(path);
@@ -131,15 +103,8 @@ async fn extract(path: &Path, into: &Path) -> Result<(), String> {
     } else {
         return Ok(());
     };
-    let status = command
-        .status()
-        .await
-        .map_err(|e| format!("extracting {name}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("extracting {name} failed with {status}"))
-    }
+    let status = command.status().await.map_err(|e| format!("extracting {name}: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("extracting {name} failed with {status}")) }
 }
 
 #[cfg(test)]
@@ -148,10 +113,7 @@ mod tests {
 
     #[test]
     fn names_from_uris() {
-        assert_eq!(
-            basename("http://h/a/b/pkg.tar.gz?x=1").as_deref(),
-            Some("pkg.tar.gz")
-        );
+        assert_eq!(basename("http://h/a/b/pkg.tar.gz?x=1").as_deref(), Some("pkg.tar.gz"));
         assert_eq!(basename("/tmp/file").as_deref(), Some("file"));
         assert_eq!(basename("http://h/"), Some("h".to_owned()));
     }
@@ -174,34 +136,14 @@ mod tests {
         assert!(status.success());
         std::fs::write(source.join("run.sh"), "#!/bin/sh\necho hi\n").unwrap();
         let uris = vec![
-            Uri {
-                value: format!("file://{}", work.join("bundle.tgz").display()),
-                ..Default::default()
-            },
-            Uri {
-                value: source.join("run.sh").display().to_string(),
-                executable: Some(true),
-                ..Default::default()
-            },
+            Uri { value: format!("file://{}", work.join("bundle.tgz").display()), ..Default::default() },
+            Uri { value: source.join("run.sh").display().to_string(), executable: Some(true), ..Default::default() },
         ];
         fetch_all(&uris, &sandbox).await.unwrap();
-        assert_eq!(
-            std::fs::read_to_string(sandbox.join("inner.txt")).unwrap(),
-            "hello"
-        );
+        assert_eq!(std::fs::read_to_string(sandbox.join("inner.txt")).unwrap(), "hello");
         use std::os::unix::fs::PermissionsExt;
-        assert_ne!(
-            std::fs::metadata(sandbox.join("run.sh"))
-                .unwrap()
-                .permissions()
-                .mode()
-                & 0o111,
-            0
-        );
-        let missing = vec![Uri {
-            value: "/no/such/file".into(),
-            ..Default::default()
-        }];
+        assert_ne!(std::fs::metadata(sandbox.join("run.sh")).unwrap().permissions().mode() & 0o111, 0);
+        let missing = vec![Uri { value: "/no/such/file".into(), ..Default::default() }];
         assert!(fetch_all(&missing, &sandbox).await.is_err());
         std::fs::remove_dir_all(&work).unwrap();
     }
@@ -216,10 +158,8 @@ mod tests {
             let mut request = [0u8; 1024];
             let _ = socket.read(&mut request).await;
             let body = "#!/bin/sh\necho fetched\n";
-            let response = format!(
-                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
+            let response =
+                format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
             socket.write_all(response.as_bytes()).await.unwrap();
         });
         let sandbox = std::env::temp_dir().join(format!("fetch-http-test-{}", std::process::id()));
@@ -231,10 +171,7 @@ mod tests {
             ..Default::default()
         };
         fetch_all(&[uri], &sandbox).await.unwrap();
-        assert_eq!(
-            std::fs::read_to_string(sandbox.join("run.sh")).unwrap(),
-            "#!/bin/sh\necho fetched\n"
-        );
+        assert_eq!(std::fs::read_to_string(sandbox.join("run.sh")).unwrap(), "#!/bin/sh\necho fetched\n");
         std::fs::remove_dir_all(&sandbox).unwrap();
     }
 }

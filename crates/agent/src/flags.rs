@@ -8,7 +8,7 @@ use clap::Parser;
 use mesos_flags::MesosDuration;
 
 /// Boolean flags, which also accept Mesos's `--no-<name>` form.
-pub const BOOLEAN_FLAGS: &[&str] = &["hostname_lookup", "quiet"];
+pub const BOOLEAN_FLAGS: &[&str] = &["hostname_lookup", "quiet", "strict"];
 
 /// mesos-agent: runs tasks for a Mesos-compatible master.
 #[derive(Debug, Clone, Parser)]
@@ -66,35 +66,32 @@ pub struct AgentFlags {
     pub launcher_dir: Option<PathBuf>,
 
     /// Time an executor has to subscribe before its container is destroyed.
-    #[arg(
-        long,
-        env = "MESOS_EXECUTOR_REGISTRATION_TIMEOUT",
-        default_value = "1mins"
-    )]
+    #[arg(long, env = "MESOS_EXECUTOR_REGISTRATION_TIMEOUT", default_value = "1mins")]
     pub executor_registration_timeout: MesosDuration,
 
     /// Time an executor has to exit after SHUTDOWN before it is killed.
-    #[arg(
-        long,
-        env = "MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD",
-        default_value = "5secs"
-    )]
+    #[arg(long, env = "MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD", default_value = "5secs")]
     pub executor_shutdown_grace_period: MesosDuration,
 
+    /// Time recovered executors have to re-subscribe after an agent restart.
+    #[arg(long, env = "MESOS_EXECUTOR_REREGISTRATION_TIMEOUT", default_value = "2secs")]
+    pub executor_reregistration_timeout: MesosDuration,
+
+    /// What to do with the executors of a previous run: `reconnect` to them,
+    /// or `cleanup` (kill them, forget the agent's state, and exit).
+    #[arg(long, env = "MESOS_RECOVER", default_value = "reconnect", value_parser = ["reconnect", "cleanup"])]
+    pub recover: String,
+
+    /// Fail to start when a checkpoint cannot be read (otherwise skip it).
+    #[arg(long, env = "MESOS_STRICT", default_value_t = true, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub strict: bool,
+
     /// Base of the randomized backoff between attempts to register.
-    #[arg(
-        long,
-        env = "MESOS_REGISTRATION_BACKOFF_FACTOR",
-        default_value = "1secs"
-    )]
+    #[arg(long, env = "MESOS_REGISTRATION_BACKOFF_FACTOR", default_value = "1secs")]
     pub registration_backoff_factor: MesosDuration,
 
     /// Completed executors kept in memory per framework.
-    #[arg(
-        long,
-        env = "MESOS_MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK",
-        default_value_t = 150
-    )]
+    #[arg(long, env = "MESOS_MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK", default_value_t = 150)]
     pub max_completed_executors_per_framework: usize,
 
     /// Containerizers to use, in order.
@@ -122,28 +119,19 @@ impl AgentFlags {
             ("master".to_owned(), self.master.clone()),
             ("work_dir".to_owned(), self.work_dir.display().to_string()),
             ("port".to_owned(), self.port.to_string()),
-            (
-                "hostname_lookup".to_owned(),
-                self.hostname_lookup.to_string(),
-            ),
+            ("hostname_lookup".to_owned(), self.hostname_lookup.to_string()),
             ("default_role".to_owned(), self.default_role.clone()),
-            (
-                "executor_registration_timeout".to_owned(),
-                self.executor_registration_timeout.to_string(),
-            ),
-            (
-                "executor_shutdown_grace_period".to_owned(),
-                self.executor_shutdown_grace_period.to_string(),
-            ),
-            (
-                "registration_backoff_factor".to_owned(),
-                self.registration_backoff_factor.to_string(),
-            ),
+            ("executor_registration_timeout".to_owned(), self.executor_registration_timeout.to_string()),
+            ("executor_shutdown_grace_period".to_owned(), self.executor_shutdown_grace_period.to_string()),
+            ("registration_backoff_factor".to_owned(), self.registration_backoff_factor.to_string()),
             (
                 "max_completed_executors_per_framework".to_owned(),
                 self.max_completed_executors_per_framework.to_string(),
             ),
             ("containerizers".to_owned(), self.containerizers.clone()),
+            ("executor_reregistration_timeout".to_owned(), self.executor_reregistration_timeout.to_string()),
+            ("recover".to_owned(), self.recover.clone()),
+            ("strict".to_owned(), self.strict.to_string()),
             ("logging_level".to_owned(), self.logging_level.clone()),
             ("quiet".to_owned(), self.quiet.to_string()),
         ];
@@ -154,16 +142,9 @@ impl AgentFlags {
             ("hostname", self.hostname.clone()),
             ("resources", self.resources.clone()),
             ("attributes", self.attributes.clone()),
-            (
-                "launcher_dir",
-                self.launcher_dir.as_ref().map(|p| p.display().to_string()),
-            ),
+            ("launcher_dir", self.launcher_dir.as_ref().map(|p| p.display().to_string())),
         ];
-        pairs.extend(
-            optional
-                .into_iter()
-                .filter_map(|(name, value)| Some((name.to_owned(), value?))),
-        );
+        pairs.extend(optional.into_iter().filter_map(|(name, value)| Some((name.to_owned(), value?))));
         pairs.sort();
         pairs
     }

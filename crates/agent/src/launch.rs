@@ -30,35 +30,20 @@ impl Launcher {
     ) -> Result<tokio::process::Child, String> {
         let framework_id = spec.framework.id.clone().unwrap_or_default().value;
         let executor_id = &spec.executor.executor_id.value;
-        let sandbox = self.paths.sandbox(
-            &agent_id.value,
-            &framework_id,
-            executor_id,
-            &spec.container_id,
-        );
+        let sandbox = self.paths.sandbox(&agent_id.value, &framework_id, executor_id, &spec.container_id);
         tokio::fs::create_dir_all(&sandbox)
             .await
             .map_err(|e| format!("cannot create sandbox {}: {e}", sandbox.display()))?;
-        let latest = self
-            .paths
-            .latest_run(&agent_id.value, &framework_id, executor_id);
+        let latest = self.paths.latest_run(&agent_id.value, &framework_id, executor_id);
         let _ = tokio::fs::remove_file(&latest).await;
         let _ = tokio::fs::symlink(&spec.container_id, &latest).await;
         let command = spec.executor.command.clone().unwrap_or_default();
         let uris = match &spec.command_task {
-            Some(task) => task
-                .command
-                .as_ref()
-                .map(|c| c.uris.clone())
-                .unwrap_or_default(),
+            Some(task) => task.command.as_ref().map(|c| c.uris.clone()).unwrap_or_default(),
             None => command.uris.clone(),
         };
-        crate::fetcher::fetch_all(&uris, &sandbox)
-            .await
-            .map_err(|e| e.to_string())?;
-        let mut env: Vec<(String, String)> = std::env::vars()
-            .filter(|(k, _)| !k.starts_with("MESOS_"))
-            .collect();
+        crate::fetcher::fetch_all(&uris, &sandbox).await.map_err(|e| e.to_string())?;
+        let mut env: Vec<(String, String)> = std::env::vars().filter(|(k, _)| !k.starts_with("MESOS_")).collect();
         let checkpoint = spec.framework.checkpoint();
         let directory = sandbox.display().to_string();
         env.extend([
@@ -68,18 +53,9 @@ impl Launcher {
             ("MESOS_SANDBOX".to_owned(), directory),
             ("MESOS_AGENT_ENDPOINT".to_owned(), self.endpoint.clone()),
             ("MESOS_SLAVE_ID".to_owned(), agent_id.value.clone()),
-            (
-                "MESOS_SLAVE_PID".to_owned(),
-                format!("slave(1)@{}", self.endpoint),
-            ),
-            (
-                "MESOS_CHECKPOINT".to_owned(),
-                if checkpoint { "1" } else { "0" }.to_owned(),
-            ),
-            (
-                "MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD".to_owned(),
-                MesosDuration(self.shutdown_grace_period).to_string(),
-            ),
+            ("MESOS_SLAVE_PID".to_owned(), format!("slave(1)@{}", self.endpoint)),
+            ("MESOS_CHECKPOINT".to_owned(), if checkpoint { "1" } else { "0" }.to_owned()),
+            ("MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD".to_owned(), MesosDuration(self.shutdown_grace_period).to_string()),
             ("MESOS_CONTAINER_ID".to_owned(), spec.container_id.clone()),
         ]);
         if spec.command_task.is_some() {
@@ -87,10 +63,7 @@ impl Launcher {
         }
         if checkpoint {
             env.push(("MESOS_RECOVERY_TIMEOUT".to_owned(), "15mins".to_owned()));
-            env.push((
-                "MESOS_SUBSCRIPTION_BACKOFF_MAX".to_owned(),
-                "2secs".to_owned(),
-            ));
+            env.push(("MESOS_SUBSCRIPTION_BACKOFF_MAX".to_owned(), "2secs".to_owned()));
         }
         // A command executor passes the task's own environment to the task.
         if spec.command_task.is_none() {
@@ -109,20 +82,14 @@ pub fn variables(command: &CommandInfo) -> Vec<(String, String)> {
         .environment
         .iter()
         .flat_map(|e| &e.variables)
-        .filter(|v| {
-            v.r#type
-                .is_none_or(|t| t == environment::variable::Type::Value as i32)
-        })
+        .filter(|v| v.r#type.is_none_or(|t| t == environment::variable::Type::Value as i32))
         .map(|v| (v.name.clone(), v.value.clone().unwrap_or_default()))
         .collect()
 }
 
 /// Shell commands run as `sh -c <value>`; others run `value` with
 /// `arguments` as argv (the first argument being argv[0]).
-fn executor_command(
-    command: &CommandInfo,
-    env: Vec<(String, String)>,
-) -> Result<ExecutorCommand, String> {
+fn executor_command(command: &CommandInfo, env: Vec<(String, String)>) -> Result<ExecutorCommand, String> {
     let value = command.value.clone().ok_or("the executor has no command")?;
     if command.shell() {
         return Ok(ExecutorCommand {
@@ -134,10 +101,5 @@ fn executor_command(
     }
     let mut arguments = command.arguments.clone().into_iter();
     let argv0 = arguments.next();
-    Ok(ExecutorCommand {
-        program: value,
-        argv0,
-        args: arguments.collect(),
-        env,
-    })
+    Ok(ExecutorCommand { program: value, argv0, args: arguments.collect(), env })
 }

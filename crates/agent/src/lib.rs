@@ -6,6 +6,7 @@
 //! and `mesos-local` can run agents on any port, several per process.
 
 pub mod actor;
+pub mod checkpoint;
 mod containerizer;
 pub mod detect;
 mod fetcher;
@@ -14,6 +15,7 @@ mod http;
 mod launch;
 pub mod master_link;
 pub mod paths;
+pub mod process;
 pub mod views;
 
 use std::future::Future;
@@ -34,34 +36,25 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let master = master_link::master_url(&flags.master).map_err(anyhow::Error::msg)?;
-    std::fs::create_dir_all(&flags.work_dir).map_err(|e| {
-        anyhow::anyhow!("cannot create --work_dir {}: {e}", flags.work_dir.display())
-    })?;
+    std::fs::create_dir_all(&flags.work_dir)
+        .map_err(|e| anyhow::anyhow!("cannot create --work_dir {}: {e}", flags.work_dir.display()))?;
     let local = listener.local_addr()?;
     let hostname = match (&flags.hostname, flags.hostname_lookup) {
         (Some(hostname), _) => hostname.clone(),
-        (None, true) => nix::unistd::gethostname()
-            .ok()
-            .and_then(|h| h.into_string().ok())
-            .unwrap_or_else(|| "localhost".into()),
+        (None, true) => {
+            nix::unistd::gethostname().ok().and_then(|h| h.into_string().ok()).unwrap_or_else(|| "localhost".into())
+        }
         (None, false) => local.ip().to_string(),
     };
-    let ip = flags.advertise_ip.unwrap_or_else(|| {
-        if local.ip().is_unspecified() {
-            std::net::Ipv4Addr::LOCALHOST.into()
-        } else {
-            local.ip()
-        }
-    });
+    let ip = flags
+        .advertise_ip
+        .unwrap_or_else(|| if local.ip().is_unspecified() { std::net::Ipv4Addr::LOCALHOST.into() } else { local.ip() });
     let port = flags.advertise_port.unwrap_or(local.port());
     let given = match &flags.resources {
-        Some(text) => {
-            mesos_resources::parse::resources(&mesos_flags::read_value(text)?, &flags.default_role)?
-        }
+        Some(text) => mesos_resources::parse::resources(&mesos_flags::read_value(text)?, &flags.default_role)?,
         None => mesos_resources::Resources::new(),
     };
-    let total =
-        mesos_resources::detect::with_defaults(given, detect::machine_capacity(&flags.work_dir));
+    let total = mesos_resources::detect::with_defaults(given, detect::machine_capacity(&flags.work_dir));
     let attributes = match &flags.attributes {
         Some(text) => mesos_resources::parse::attributes(&mesos_flags::read_value(text)?)?,
         None => Vec::new(),
@@ -74,14 +67,13 @@ pub async fn run(
         id: None,
         domain: None,
     };
-    let launcher_dir = flags
-        .launcher_dir
-        .clone()
-        .unwrap_or_else(actor::default_launcher_dir);
+    let launcher_dir = flags.launcher_dir.clone().unwrap_or_else(actor::default_launcher_dir);
     let config = AgentConfig {
         info,
         executor_registration_timeout: flags.executor_registration_timeout.into(),
         executor_shutdown_grace_period: flags.executor_shutdown_grace_period.into(),
+        executor_reregistration_timeout: Duration::from(flags.executor_reregistration_timeout)
+            .min(Duration::from_secs(15)),
         launcher_dir: launcher_dir.display().to_string(),
         max_completed_executors_per_framework: flags.max_completed_executors_per_framework,
         uuid_seed: rand::random(),
@@ -92,18 +84,36 @@ pub async fn run(
         endpoint: endpoint.clone(),
         shutdown_grace_period: flags.executor_shutdown_grace_period.into(),
     };
+    let paths = paths::Paths::new(flags.work_dir.clone());
+    let recovered = checkpoint::recover(&paths, flags.strict)?;
+    if flags.recover == "cleanup" {
+        cleanup(&paths, &recovered);
+        return Ok(());
+    }
+    let mut core = Agent::new(config);
+    if let Some(state) = recovered.state {
+        check_compatible(&state.agent_info, &core.config().info, &paths)?;
+        tracing::info!(agent_id = ?state.agent_info.id.as_ref().map(|i| &i.value), rebooted = recovered.rebooted, "recovering");
+        core.recover(state, actor::now());
+    }
+    let live = core.live_containers();
+    let mut adopted = Vec::new();
+    for container in recovered.containers {
+        if live.contains(&container.container_id) && process::is_running(container.pid, container.start_time) {
+            adopted.push(container);
+            continue;
+        }
+        // Executors of frameworks that do not checkpoint, or that outlived
+        // their agent's knowledge of them, do not survive a restart. After a
+        // reboot the recorded pids mean nothing.
+        if !recovered.rebooted {
+            process::kill_session(container.pid as i32);
+        }
+        checkpoint::forget_container(&paths, &container.container_id);
+    }
     let (goodbye, mut goodbye_rx) = tokio::sync::mpsc::unbounded_channel();
-    let handle = actor::spawn(
-        Agent::new(config),
-        launcher,
-        containerizer::PosixContainerizer::new(),
-        goodbye,
-    );
-    let address = Address {
-        hostname: Some(hostname.clone()),
-        ip: Some(ip.to_string()),
-        port: i32::from(port),
-    };
+    let handle = actor::spawn(core, launcher, containerizer::PosixContainerizer::new(), adopted, goodbye);
+    let address = Address { hostname: Some(hostname.clone()), ip: Some(ip.to_string()), port: i32::from(port) };
     tracing::info!(%endpoint, %hostname, resources = %total, "agent started");
     let link = tokio::spawn(master_link::run(
         handle.clone(),
@@ -128,10 +138,40 @@ pub async fn run(
             }
         }
     };
-    let served = axum::serve(listener, http::router(state))
-        .with_graceful_shutdown(stop)
-        .await;
+    let served = axum::serve(listener, http::router(state)).with_graceful_shutdown(stop).await;
     link.abort();
     served?;
     Ok(())
+}
+
+/// `--recover=cleanup`: kills the executors of the previous run and forgets
+/// the agent's state, so that the next start registers a new agent.
+fn cleanup(paths: &paths::Paths, recovered: &checkpoint::Recovered) {
+    if !recovered.rebooted {
+        for container in &recovered.containers {
+            process::kill_session(container.pid as i32);
+        }
+    }
+    let _ = std::fs::remove_dir_all(paths.meta());
+    let _ = std::fs::remove_dir_all(paths.runtime_containers());
+    tracing::info!("cleaned up the previous run's executors and state; exiting");
+}
+
+/// The agent may only take its old id back with the same resources,
+/// attributes and hostname.
+fn check_compatible(recovered: &AgentInfo, current: &AgentInfo, paths: &paths::Paths) -> anyhow::Result<()> {
+    let same = recovered.hostname == current.hostname
+        && recovered.port == current.port
+        && mesos_resources::Resources::from_proto(&recovered.resources).ok()
+            == mesos_resources::Resources::from_proto(&current.resources).ok()
+        && recovered.attributes == current.attributes;
+    if same {
+        Ok(())
+    } else {
+        anyhow::bail!(
+            "the agent's hostname, port, resources or attributes changed since its last run; \
+             restore them, or remove {} (and restart with --recover=cleanup to kill old executors) to register as a new agent",
+            paths.meta().display()
+        )
+    }
 }

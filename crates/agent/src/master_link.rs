@@ -23,14 +23,10 @@ const MAX_BACKOFF: Duration = Duration::from_secs(60);
 pub fn master_url(master: &str) -> Result<String, String> {
     let trimmed = master.trim().trim_end_matches('/');
     if trimmed.starts_with("zk://") || trimmed.starts_with("file://") {
-        return Err(format!(
-            "'{trimmed}': ZooKeeper master detection is not supported by this build; give host:port"
-        ));
+        return Err(format!("'{trimmed}': ZooKeeper master detection is not supported by this build; give host:port"));
     }
-    let authority = trimmed
-        .strip_prefix("http://")
-        .or_else(|| trimmed.split_once('@').map(|(_, rest)| rest))
-        .unwrap_or(trimmed);
+    let authority =
+        trimmed.strip_prefix("http://").or_else(|| trimmed.split_once('@').map(|(_, rest)| rest)).unwrap_or(trimmed);
     if authority.is_empty() || !authority.contains(':') {
         return Err(format!("'{master}' is not of the form host:port"));
     }
@@ -38,35 +34,20 @@ pub fn master_url(master: &str) -> Result<String, String> {
 }
 
 /// Keeps the agent connected to the master, forever.
-pub async fn run(
-    agent: AgentHandle,
-    mut master: String,
-    address: Address,
-    version: String,
-    backoff_factor: Duration,
-) {
+pub async fn run(agent: AgentHandle, mut master: String, address: Address, version: String, backoff_factor: Duration) {
     let client = mesos_http::client::Client::new();
     let mut backoff = backoff_factor;
     loop {
         let version = version.clone();
         let address = address.clone();
-        let Some(call) = agent
-            .inspect(move |core, _| core.registration_call(&version, address))
-            .await
-        else {
+        let Some(call) = agent.inspect(move |core, _| core.registration_call(&version, address)).await else {
             return;
         };
         let url = format!("{master}{AGENT_API_PATH}");
-        match client
-            .subscribe::<AgentCall, AgentEvent>(&url, ContentType::Protobuf, &call, None)
-            .await
-        {
+        match client.subscribe::<AgentCall, AgentEvent>(&url, ContentType::Protobuf, &call, None).await {
             Ok(mut stream) => {
                 let stream_id = stream.stream_id.clone().unwrap_or_default();
-                agent.send(Command::MasterConnected {
-                    url: url.clone(),
-                    stream_id,
-                });
+                agent.send(Command::MasterConnected { url: url.clone(), stream_id });
                 backoff = backoff_factor;
                 while let Some(event) = stream.next().await {
                     match event {
@@ -91,8 +72,7 @@ pub async fn run(
                 tracing::warn!(%error, "failed to register with the master");
             }
         }
-        let wait =
-            rand::rng().random_range(Duration::ZERO..=backoff.max(Duration::from_millis(10)));
+        let wait = rand::rng().random_range(Duration::ZERO..=backoff.max(Duration::from_millis(10)));
         tokio::time::sleep(wait).await;
         backoff = (backoff * 2).min(MAX_BACKOFF);
     }
@@ -105,10 +85,7 @@ mod tests {
     #[test]
     fn master_addresses() {
         assert_eq!(master_url("10.0.0.1:5050").unwrap(), "http://10.0.0.1:5050");
-        assert_eq!(
-            master_url("master@10.0.0.1:5050").unwrap(),
-            "http://10.0.0.1:5050"
-        );
+        assert_eq!(master_url("master@10.0.0.1:5050").unwrap(), "http://10.0.0.1:5050");
         assert_eq!(master_url("http://m:5050/").unwrap(), "http://m:5050");
         assert!(master_url("nonsense").is_err());
     }

@@ -15,6 +15,29 @@
 //!                             │   └── stderr
 //!                             └── latest -> <container id>
 //! ```
+//!
+//! What a restart needs lives under `meta` (checkpointing frameworks only,
+//! except the agent's own info) and `runtime` (every container):
+//!
+//! ```text
+//! <work_dir>
+//! ├── meta
+//! │   ├── boot_id                        the boot the agent last ran in
+//! │   └── slaves
+//! │       ├── latest                     id of the current agent, as text
+//! │       └── <agent id>
+//! │           ├── slave.info             AgentInfo
+//! │           └── frameworks/<framework id>
+//! │               ├── framework.info     FrameworkInfo
+//! │               └── executors/<executor id>/runs/<container id>
+//! │                   ├── executor.info  ExecutorRun
+//! │                   └── tasks/<task id>
+//! │                       ├── task.info      TaskInfo
+//! │                       └── task.updates   TaskUpdates
+//! └── runtime
+//!     └── containers
+//!         └── <container id>.pid         ContainerProcess
+//! ```
 
 use std::path::{Path, PathBuf};
 
@@ -26,9 +49,7 @@ pub struct Paths {
 
 impl Paths {
     pub fn new(work_dir: impl Into<PathBuf>) -> Paths {
-        Paths {
-            work_dir: work_dir.into(),
-        }
+        Paths { work_dir: work_dir.into() }
     }
 
     pub fn work_dir(&self) -> &Path {
@@ -42,31 +63,82 @@ impl Paths {
 
     /// `.../frameworks/<framework>/executors/<executor>`.
     pub fn executor_dir(&self, agent: &str, framework: &str, executor: &str) -> PathBuf {
-        self.agent_dir(agent)
-            .join("frameworks")
-            .join(framework)
-            .join("executors")
-            .join(executor)
+        self.agent_dir(agent).join("frameworks").join(framework).join("executors").join(executor)
     }
 
     /// The sandbox: `.../executors/<executor>/runs/<container>`.
-    pub fn sandbox(
-        &self,
-        agent: &str,
-        framework: &str,
-        executor: &str,
-        container: &str,
-    ) -> PathBuf {
-        self.executor_dir(agent, framework, executor)
-            .join("runs")
-            .join(container)
+    pub fn sandbox(&self, agent: &str, framework: &str, executor: &str, container: &str) -> PathBuf {
+        self.executor_dir(agent, framework, executor).join("runs").join(container)
     }
 
     /// `.../executors/<executor>/runs/latest`, pointing at the newest run.
     pub fn latest_run(&self, agent: &str, framework: &str, executor: &str) -> PathBuf {
-        self.executor_dir(agent, framework, executor)
-            .join("runs")
-            .join("latest")
+        self.executor_dir(agent, framework, executor).join("runs").join("latest")
+    }
+}
+
+impl Paths {
+    /// `<work_dir>/meta`.
+    pub fn meta(&self) -> PathBuf {
+        self.work_dir.join("meta")
+    }
+
+    pub fn boot_id(&self) -> PathBuf {
+        self.meta().join("boot_id")
+    }
+
+    /// The file naming the current agent id.
+    pub fn latest_agent(&self) -> PathBuf {
+        self.meta().join("slaves").join("latest")
+    }
+
+    pub fn meta_agent(&self, agent: &str) -> PathBuf {
+        self.meta().join("slaves").join(agent)
+    }
+
+    pub fn agent_info(&self, agent: &str) -> PathBuf {
+        self.meta_agent(agent).join("slave.info")
+    }
+
+    pub fn meta_frameworks(&self, agent: &str) -> PathBuf {
+        self.meta_agent(agent).join("frameworks")
+    }
+
+    pub fn framework_info(&self, agent: &str, framework: &str) -> PathBuf {
+        self.meta_frameworks(agent).join(framework).join("framework.info")
+    }
+
+    pub fn meta_executors(&self, agent: &str, framework: &str) -> PathBuf {
+        self.meta_frameworks(agent).join(framework).join("executors")
+    }
+
+    pub fn meta_run(&self, agent: &str, framework: &str, executor: &str, container: &str) -> PathBuf {
+        self.meta_executors(agent, framework).join(executor).join("runs").join(container)
+    }
+
+    pub fn executor_run(&self, agent: &str, framework: &str, executor: &str, container: &str) -> PathBuf {
+        self.meta_run(agent, framework, executor, container).join("executor.info")
+    }
+
+    pub fn meta_task(&self, agent: &str, framework: &str, executor: &str, container: &str, task: &str) -> PathBuf {
+        self.meta_run(agent, framework, executor, container).join("tasks").join(task)
+    }
+
+    pub fn task_info(&self, agent: &str, framework: &str, executor: &str, container: &str, task: &str) -> PathBuf {
+        self.meta_task(agent, framework, executor, container, task).join("task.info")
+    }
+
+    pub fn task_updates(&self, agent: &str, framework: &str, executor: &str, container: &str, task: &str) -> PathBuf {
+        self.meta_task(agent, framework, executor, container, task).join("task.updates")
+    }
+
+    /// `<work_dir>/runtime/containers`.
+    pub fn runtime_containers(&self) -> PathBuf {
+        self.work_dir.join("runtime").join("containers")
+    }
+
+    pub fn container_process(&self, container: &str) -> PathBuf {
+        self.runtime_containers().join(format!("{container}.pid"))
     }
 }
 

@@ -24,34 +24,17 @@ pub fn state(agent: &Agent, context: &ViewContext<'_>) -> Value {
     let info = agent.info();
     let total = Resources::from_proto(&info.resources).unwrap_or_default();
     let list = |r: &Resources| {
-        Value::Array(
-            r.to_proto(ResourceFormat::Endpoint)
-                .iter()
-                .map(mesos_proto::json::to_value)
-                .collect(),
-        )
+        Value::Array(r.to_proto(ResourceFormat::Endpoint).iter().map(mesos_proto::json::to_value).collect())
     };
     let reserved_full: Map<String, Value> = total
         .iter()
         .filter_map(|r| r.reservation_role())
         .map(|role| (role.to_owned(), list(&total.reserved_to(role))))
         .collect();
-    let flags: Map<String, Value> = context
-        .flags
-        .iter()
-        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-        .collect();
-    let agent_id = info
-        .id
-        .as_ref()
-        .map(|id| id.value.clone())
-        .unwrap_or_default();
+    let flags: Map<String, Value> = context.flags.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+    let agent_id = info.id.as_ref().map(|id| id.value.clone()).unwrap_or_default();
     let (frameworks, completed): (Vec<&FrameworkEntry>, Vec<&FrameworkEntry>) =
-        agent.frameworks().partition(|f| {
-            f.executors
-                .values()
-                .any(|e| e.phase != ExecutorPhase::Terminated)
-        });
+        agent.frameworks().partition(|f| f.executors.values().any(|e| e.phase != ExecutorPhase::Terminated));
     json!({
         "version": env!("CARGO_PKG_VERSION"),
         "build_date": "",
@@ -80,11 +63,7 @@ pub fn state(agent: &Agent, context: &ViewContext<'_>) -> Value {
 #[allow(deprecated)]
 fn framework(entry: &FrameworkEntry, agent_id: &str, paths: &Paths) -> Value {
     let info = &entry.info;
-    let framework_id = info
-        .id
-        .as_ref()
-        .map(|id| id.value.clone())
-        .unwrap_or_default();
+    let framework_id = info.id.as_ref().map(|id| id.value.clone()).unwrap_or_default();
     let mut object = json!({
         "id": framework_id,
         "name": info.name,
@@ -110,12 +89,7 @@ fn executor(executor: &Executor, agent_id: &str, framework_id: &str, paths: &Pat
     let info = &executor.info;
     #[allow(deprecated)]
     let source = info.source.clone().unwrap_or_default();
-    let directory = paths.sandbox(
-        agent_id,
-        framework_id,
-        &info.executor_id.value,
-        &executor.container_id,
-    );
+    let directory = paths.sandbox(agent_id, framework_id, &info.executor_id.value, &executor.container_id);
     let queued: Vec<Value> = executor
         .queued
         .iter()
@@ -135,19 +109,8 @@ fn executor(executor: &Executor, agent_id: &str, framework_id: &str, paths: &Pat
     })
 }
 
-fn agent_task(
-    task_record: &AgentTask,
-    framework_id: &str,
-    agent_id: &str,
-    executor: &Executor,
-) -> Value {
-    let mut object = task(
-        &task_record.info,
-        task_record.state,
-        framework_id,
-        agent_id,
-        executor,
-    );
+fn agent_task(task_record: &AgentTask, framework_id: &str, agent_id: &str, executor: &Executor) -> Value {
+    let mut object = task(&task_record.info, task_record.state, framework_id, agent_id, executor);
     if let Some(status) = &task_record.latest {
         object["statuses"] = json!([{
             "state": TaskState::try_from(status.state).map(|s| s.as_str_name()).unwrap_or("TASK_STAGING"),
@@ -157,13 +120,7 @@ fn agent_task(
     object
 }
 
-fn task(
-    info: &TaskInfo,
-    state: TaskState,
-    framework_id: &str,
-    agent_id: &str,
-    executor: &Executor,
-) -> Value {
+fn task(info: &TaskInfo, state: TaskState, framework_id: &str, agent_id: &str, executor: &Executor) -> Value {
     json!({
         "id": info.task_id.value,
         "name": info.name,
@@ -179,41 +136,20 @@ fn task(
 /// The agent's metrics with Mesos's names (`slave/...`).
 pub fn metrics(agent: &Agent, uptime: Duration) -> BTreeMap<String, f64> {
     let mut m = BTreeMap::new();
-    m.insert(
-        "slave/registered".to_owned(),
-        if agent.is_registered() { 1.0 } else { 0.0 },
-    );
+    m.insert("slave/registered".to_owned(), if agent.is_registered() { 1.0 } else { 0.0 });
     m.insert("slave/uptime_secs".to_owned(), uptime.as_secs_f64());
-    let executors: Vec<&Executor> = agent
-        .frameworks()
-        .flat_map(|f| f.executors.values())
-        .collect();
+    let executors: Vec<&Executor> = agent.frameworks().flat_map(|f| f.executors.values()).collect();
     let count = |phase: ExecutorPhase| executors.iter().filter(|e| e.phase == phase).count() as f64;
-    m.insert(
-        "slave/executors_registering".to_owned(),
-        count(ExecutorPhase::Launching),
-    );
-    m.insert(
-        "slave/executors_running".to_owned(),
-        count(ExecutorPhase::Running),
-    );
-    m.insert(
-        "slave/executors_terminating".to_owned(),
-        count(ExecutorPhase::Terminating),
-    );
+    m.insert("slave/executors_registering".to_owned(), count(ExecutorPhase::Launching));
+    m.insert("slave/executors_running".to_owned(), count(ExecutorPhase::Running));
+    m.insert("slave/executors_terminating".to_owned(), count(ExecutorPhase::Terminating));
     m.insert(
         "slave/executors_terminated".to_owned(),
-        agent
-            .frameworks()
-            .map(|f| f.completed_executors.len())
-            .sum::<usize>() as f64,
+        agent.frameworks().map(|f| f.completed_executors.len()).sum::<usize>() as f64,
     );
     m.insert(
         "slave/frameworks_active".to_owned(),
-        agent
-            .frameworks()
-            .filter(|f| !f.executors.is_empty())
-            .count() as f64,
+        agent.frameworks().filter(|f| !f.executors.is_empty()).count() as f64,
     );
     for (state, name) in [
         (TaskState::TaskStaging, "slave/tasks_staging"),
@@ -221,16 +157,8 @@ pub fn metrics(agent: &Agent, uptime: Duration) -> BTreeMap<String, f64> {
         (TaskState::TaskRunning, "slave/tasks_running"),
         (TaskState::TaskKilling, "slave/tasks_killing"),
     ] {
-        let launched = executors
-            .iter()
-            .flat_map(|e| e.tasks.values())
-            .filter(|t| t.state == state)
-            .count();
-        let queued = if state == TaskState::TaskStaging {
-            executors.iter().map(|e| e.queued.len()).sum()
-        } else {
-            0
-        };
+        let launched = executors.iter().flat_map(|e| e.tasks.values()).filter(|t| t.state == state).count();
+        let queued = if state == TaskState::TaskStaging { executors.iter().map(|e| e.queued.len()).sum() } else { 0 };
         m.insert(name.to_owned(), (launched + queued) as f64);
     }
     let completed: Vec<&AgentTask> = agent
@@ -245,10 +173,7 @@ pub fn metrics(agent: &Agent, uptime: Duration) -> BTreeMap<String, f64> {
         (TaskState::TaskLost, "slave/tasks_lost"),
         (TaskState::TaskGone, "slave/tasks_gone"),
     ] {
-        m.insert(
-            name.to_owned(),
-            completed.iter().filter(|t| t.state == state).count() as f64,
-        );
+        m.insert(name.to_owned(), completed.iter().filter(|t| t.state == state).count() as f64);
     }
     let total = Resources::from_proto(&agent.info().resources).unwrap_or_default();
     for name in ["cpus", "mem", "disk", "gpus"] {

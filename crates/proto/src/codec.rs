@@ -75,9 +75,7 @@ impl ContentType {
             let media = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
             let refused = pieces.any(|p| {
                 let p = p.trim();
-                p.strip_prefix("q=")
-                    .and_then(|q| q.trim().parse::<f64>().ok())
-                    == Some(0.0)
+                p.strip_prefix("q=").and_then(|q| q.trim().parse::<f64>().ok()) == Some(0.0)
             });
             if refused {
                 continue;
@@ -110,17 +108,11 @@ impl ContentType {
     }
 
     /// Decodes a request body, rejecting messages with missing required fields.
-    pub fn decode<M: prost::Message + prost::Name + Default>(
-        self,
-        body: &[u8],
-    ) -> Result<M, DecodeError> {
+    pub fn decode<M: prost::Message + prost::Name + Default>(self, body: &[u8]) -> Result<M, DecodeError> {
         match self {
             ContentType::Json => json::from_slice(body).map_err(|error| match error {
                 JsonError::Syntax(reason) => DecodeError::Json(reason),
-                other => DecodeError::JsonConversion {
-                    message: M::NAME.to_owned(),
-                    reason: other.to_string(),
-                },
+                other => DecodeError::JsonConversion { message: M::NAME.to_owned(), reason: other.to_string() },
             }),
             ContentType::Protobuf => decode_protobuf_checked(body),
         }
@@ -129,38 +121,21 @@ impl ContentType {
 
 /// Decodes binary protobuf and checks required fields, which `prost` alone
 /// does not do for proto2 messages.
-pub fn decode_protobuf_checked<M: prost::Message + prost::Name + Default>(
-    body: &[u8],
-) -> Result<M, DecodeError> {
-    let error = |reason: String| DecodeError::Protobuf {
-        message: M::NAME.to_owned(),
-        reason,
-    };
-    let dynamic =
-        DynamicMessage::decode(descriptor_of::<M>(), body).map_err(|e| error(e.to_string()))?;
+pub fn decode_protobuf_checked<M: prost::Message + prost::Name + Default>(body: &[u8]) -> Result<M, DecodeError> {
+    let error = |reason: String| DecodeError::Protobuf { message: M::NAME.to_owned(), reason };
+    let dynamic = DynamicMessage::decode(descriptor_of::<M>(), body).map_err(|e| error(e.to_string()))?;
     let mut missing = Vec::new();
     collect_missing_required(&dynamic, "", &mut missing);
     if !missing.is_empty() {
-        return Err(error(format!(
-            "Missing required fields: {}",
-            missing.join(", ")
-        )));
+        return Err(error(format!("Missing required fields: {}", missing.join(", "))));
     }
     M::decode(body).map_err(|e| error(e.to_string()))
 }
 
 /// Appends the dotted paths of every unset required field of `message`.
-pub(crate) fn collect_missing_required(
-    message: &DynamicMessage,
-    path: &str,
-    missing: &mut Vec<String>,
-) {
+pub(crate) fn collect_missing_required(message: &DynamicMessage, path: &str, missing: &mut Vec<String>) {
     for field in message.descriptor().fields() {
-        let field_path = if path.is_empty() {
-            field.name().to_owned()
-        } else {
-            format!("{path}.{}", field.name())
-        };
+        let field_path = if path.is_empty() { field.name().to_owned() } else { format!("{path}.{}", field.name()) };
         if field.is_required() && !message.has_field(&field) {
             missing.push(field_path);
             continue;
@@ -196,36 +171,24 @@ mod tests {
 
     #[test]
     fn content_type_matching_is_exact() {
-        assert_eq!(
-            ContentType::from_content_type(Some("application/json")),
-            Ok(ContentType::Json)
-        );
+        assert_eq!(ContentType::from_content_type(Some("application/json")), Ok(ContentType::Json));
         assert_eq!(
             ContentType::from_content_type(Some("application/json; charset=utf-8")),
             Err(MediaTypeError::UnsupportedContentType)
         );
-        assert_eq!(
-            ContentType::from_content_type(None),
-            Err(MediaTypeError::MissingContentType)
-        );
+        assert_eq!(ContentType::from_content_type(None), Err(MediaTypeError::MissingContentType));
     }
 
     #[test]
     fn accept_prefers_json_and_honours_q_zero() {
         assert_eq!(ContentType::from_accept(None), Ok(ContentType::Json));
         assert_eq!(ContentType::from_accept(Some("*/*")), Ok(ContentType::Json));
-        assert_eq!(
-            ContentType::from_accept(Some("application/x-protobuf")),
-            Ok(ContentType::Protobuf)
-        );
+        assert_eq!(ContentType::from_accept(Some("application/x-protobuf")), Ok(ContentType::Protobuf));
         assert_eq!(
             ContentType::from_accept(Some("application/json;q=0, application/x-protobuf")),
             Ok(ContentType::Protobuf)
         );
-        assert_eq!(
-            ContentType::from_accept(Some("text/html")),
-            Err(MediaTypeError::NotAcceptable)
-        );
+        assert_eq!(ContentType::from_accept(Some("text/html")), Err(MediaTypeError::NotAcceptable));
     }
 
     #[test]
@@ -234,16 +197,7 @@ mod tests {
         // its required `framework_info` is missing.
         let bytes = [0x10, 0x01, 0x1a, 0x00];
         let error = ContentType::Protobuf.decode::<Call>(&bytes).unwrap_err();
-        assert!(
-            error
-                .to_string()
-                .contains("Missing required fields: subscribe.framework_info"),
-            "{error}"
-        );
-        assert!(
-            ContentType::Protobuf
-                .decode::<Call>(&[0xff, 0xff, 0xff])
-                .is_err()
-        );
+        assert!(error.to_string().contains("Missing required fields: subscribe.framework_info"), "{error}");
+        assert!(ContentType::Protobuf.decode::<Call>(&[0xff, 0xff, 0xff]).is_err());
     }
 }

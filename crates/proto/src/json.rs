@@ -22,9 +22,7 @@ use std::fmt::Write as _;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
-use prost_reflect::{
-    DynamicMessage, FieldDescriptor, Kind, MapKey, MessageDescriptor, ReflectMessage, Value,
-};
+use prost_reflect::{DynamicMessage, FieldDescriptor, Kind, MapKey, MessageDescriptor, ReflectMessage, Value};
 use serde_json::Value as Json;
 
 use crate::reflect::descriptor_of;
@@ -68,9 +66,7 @@ pub fn from_value<M: prost::Message + prost::Name + Default>(json: &Json) -> Res
     if !missing.is_empty() {
         return Err(JsonError::MissingRequired(missing));
     }
-    dynamic
-        .transcode_to::<M>()
-        .map_err(|e| JsonError::Invalid(format!("failed to convert message: {e}")))
+    dynamic.transcode_to::<M>().map_err(|e| JsonError::Invalid(format!("failed to convert message: {e}")))
 }
 
 fn to_dynamic<M: prost::Message + prost::Name>(message: &M) -> DynamicMessage {
@@ -147,14 +143,9 @@ fn write_value(kind: &Kind, value: &Value, out: &mut String) {
             out.push(']');
         }
         Value::Map(entries) => {
-            let value_kind = kind
-                .as_message()
-                .map(|entry| entry.map_entry_value_field().kind())
-                .unwrap_or_else(|| kind.clone());
-            let mut sorted: Vec<(String, &Value)> = entries
-                .iter()
-                .map(|(k, v)| (map_key_to_string(k), v))
-                .collect();
+            let value_kind =
+                kind.as_message().map(|entry| entry.map_entry_value_field().kind()).unwrap_or_else(|| kind.clone());
+            let mut sorted: Vec<(String, &Value)> = entries.iter().map(|(k, v)| (map_key_to_string(k), v)).collect();
             sorted.sort_by(|a, b| a.0.cmp(&b.0));
             out.push('{');
             for (i, (key, item)) in sorted.into_iter().enumerate() {
@@ -199,27 +190,16 @@ fn map_key_to_string(key: &MapKey) -> String {
 // ---------------------------------------------------------------------------
 // Input.
 
-fn parse_message(
-    descriptor: &MessageDescriptor,
-    json: &Json,
-    path: &str,
-) -> Result<DynamicMessage, JsonError> {
+fn parse_message(descriptor: &MessageDescriptor, json: &Json, path: &str) -> Result<DynamicMessage, JsonError> {
     let Json::Object(object) = json else {
         return Err(JsonError::Invalid(format!(
             "expecting a JSON object for '{}'",
-            if path.is_empty() {
-                descriptor.name()
-            } else {
-                path
-            }
+            if path.is_empty() { descriptor.name() } else { path }
         )));
     };
     let mut message = DynamicMessage::new(descriptor.clone());
     for (name, value) in object {
-        let Some(field) = descriptor
-            .get_field_by_name(name)
-            .or_else(|| descriptor.get_field_by_json_name(name))
-        else {
+        let Some(field) = descriptor.get_field_by_name(name).or_else(|| descriptor.get_field_by_json_name(name)) else {
             continue;
         };
         if value.is_null() {
@@ -231,9 +211,7 @@ fn parse_message(
             message.set_field(&field, Value::Map(map));
         } else if field.is_list() {
             let Json::Array(items) = value else {
-                return Err(JsonError::Invalid(format!(
-                    "expecting a JSON array for '{field_path}'"
-                )));
+                return Err(JsonError::Invalid(format!("expecting a JSON array for '{field_path}'")));
             };
             let mut list = Vec::with_capacity(items.len());
             for item in items {
@@ -242,9 +220,7 @@ fn parse_message(
                 }
             }
             message.set_field(&field, Value::List(list));
-        } else if let Some(parsed) =
-            parse_value(&field.kind(), value, &field_path, field.is_required())?
-        {
+        } else if let Some(parsed) = parse_value(&field.kind(), value, &field_path, field.is_required())? {
             message.set_field(&field, parsed);
         }
     }
@@ -257,15 +233,10 @@ fn parse_map(
     path: &str,
 ) -> Result<std::collections::HashMap<MapKey, Value>, JsonError> {
     let Json::Object(object) = json else {
-        return Err(JsonError::Invalid(format!(
-            "expecting a JSON object for '{path}'"
-        )));
+        return Err(JsonError::Invalid(format!("expecting a JSON object for '{path}'")));
     };
-    let entry = field
-        .kind()
-        .as_message()
-        .cloned()
-        .ok_or_else(|| JsonError::Invalid(format!("'{path}' is not a map")))?;
+    let entry =
+        field.kind().as_message().cloned().ok_or_else(|| JsonError::Invalid(format!("'{path}' is not a map")))?;
     let key_kind = entry.map_entry_key_field().kind();
     let value_kind = entry.map_entry_value_field().kind();
     let mut map = std::collections::HashMap::with_capacity(object.len());
@@ -294,14 +265,8 @@ fn parse_map_key(kind: &Kind, key: &str, path: &str) -> Result<MapKey, JsonError
 
 /// Parses one value of `kind`. `Ok(None)` means "leave unset" (an unknown
 /// enum name on a field that is not required).
-fn parse_value(
-    kind: &Kind,
-    json: &Json,
-    path: &str,
-    required: bool,
-) -> Result<Option<Value>, JsonError> {
-    let mismatch =
-        |expected: &str| JsonError::Invalid(format!("expecting {expected} for field '{path}'"));
+fn parse_value(kind: &Kind, json: &Json, path: &str, required: bool) -> Result<Option<Value>, JsonError> {
+    let mismatch = |expected: &str| JsonError::Invalid(format!("expecting {expected} for field '{path}'"));
     let value = match kind {
         Kind::Bool => Value::Bool(match json {
             Json::Bool(b) => *b,
@@ -352,9 +317,7 @@ fn parse_value(
             match number {
                 Some(number) => Value::EnumNumber(number),
                 None if required => {
-                    return Err(JsonError::Invalid(format!(
-                        "unknown value {json} for enum field '{path}'"
-                    )));
+                    return Err(JsonError::Invalid(format!("unknown value {json} for enum field '{path}'")));
                 }
                 None => return Ok(None),
             }
@@ -370,11 +333,7 @@ fn parse_integer(json: &Json) -> Option<i128> {
             .as_i64()
             .map(i128::from)
             .or_else(|| n.as_u64().map(i128::from))
-            .or_else(|| {
-                n.as_f64()
-                    .filter(|f| f.fract() == 0.0 && f.is_finite())
-                    .map(|f| f as i128)
-            }),
+            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.is_finite()).map(|f| f as i128)),
         Json::String(s) => s.trim().parse::<i128>().ok(),
         _ => None,
     }
@@ -394,39 +353,23 @@ fn parse_double(json: &Json) -> Option<f64> {
 }
 
 fn join(path: &str, name: &str) -> String {
-    if path.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{path}.{name}")
-    }
+    if path.is_empty() { name.to_owned() } else { format!("{path}.{name}") }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::v1::scheduler::{Call, call};
-    use crate::v1::{
-        Filters, FrameworkInfo, Resource, TaskState, TaskStatus, Value as PValue, value,
-    };
+    use crate::v1::{Filters, FrameworkInfo, Resource, TaskState, TaskStatus, Value as PValue, value};
 
     #[test]
     fn defaults_are_emitted_and_deprecated_defaults_are_not() {
-        let info = FrameworkInfo {
-            user: "root".into(),
-            name: "fw".into(),
-            ..Default::default()
-        };
+        let info = FrameworkInfo { user: "root".into(), name: "fw".into(), ..Default::default() };
         let json: Json = serde_json::from_str(&to_string(&info)).unwrap();
         assert_eq!(json["failover_timeout"], serde_json::json!(0.0));
         assert_eq!(json["checkpoint"], serde_json::json!(false));
-        assert!(
-            json.get("role").is_none(),
-            "deprecated default must not appear: {json}"
-        );
-        assert!(
-            json.get("roles").is_none(),
-            "empty repeated field must not appear"
-        );
+        assert!(json.get("role").is_none(), "deprecated default must not appear: {json}");
+        assert!(json.get("roles").is_none(), "empty repeated field must not appear");
         let filters = Filters::default();
         assert_eq!(to_string(&filters), r#"{"refuse_seconds":5.0}"#);
     }
@@ -456,20 +399,14 @@ mod tests {
         }"#;
         let call: Call = from_slice(body).unwrap();
         assert_eq!(call.r#type(), call::Type::Decline);
-        assert_eq!(
-            call.decline.unwrap().filters.unwrap().refuse_seconds(),
-            10.0
-        );
+        assert_eq!(call.decline.unwrap().filters.unwrap().refuse_seconds(), 10.0);
     }
 
     #[test]
     fn missing_required_fields_are_named() {
         let body = br#"{"type": "SUBSCRIBE", "subscribe": {"framework_info": {"name": "x"}}}"#;
         let error = from_slice::<Call>(body).unwrap_err();
-        assert_eq!(
-            error.to_string(),
-            "Missing required fields: subscribe.framework_info.user"
-        );
+        assert_eq!(error.to_string(), "Missing required fields: subscribe.framework_info.user");
     }
 
     #[test]
@@ -483,15 +420,12 @@ mod tests {
         let resource = Resource {
             name: "cpus".into(),
             r#type: value::Type::Scalar as i32,
-            scalar: Some(value::Scalar {
-                value: f64::INFINITY,
-            }),
+            scalar: Some(value::Scalar { value: f64::INFINITY }),
             ..Default::default()
         };
         let text = to_string(&resource);
         assert!(text.contains(r#""scalar":{"value":Infinity}"#), "{text}");
-        let parsed: PValue =
-            from_slice(br#"{"type":"SCALAR","scalar":{"value":"Infinity"}}"#).unwrap();
+        let parsed: PValue = from_slice(br#"{"type":"SCALAR","scalar":{"value":"Infinity"}}"#).unwrap();
         assert_eq!(parsed.scalar.unwrap().value, f64::INFINITY);
     }
 

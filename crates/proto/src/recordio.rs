@@ -55,10 +55,8 @@ impl Decoder {
         if header.is_empty() || header.len() > 20 || !header.iter().all(u8::is_ascii_digit) {
             return Err(RecordIoError::InvalidLength);
         }
-        let length: usize = std::str::from_utf8(header)
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .ok_or(RecordIoError::InvalidLength)?;
+        let length: usize =
+            std::str::from_utf8(header).ok().and_then(|s| s.parse().ok()).ok_or(RecordIoError::InvalidLength)?;
         if length > MAX_RECORD_BYTES {
             return Err(RecordIoError::TooLarge(length));
         }
@@ -93,10 +91,7 @@ mod tests {
         assert_eq!(decoder.next_record(), Err(RecordIoError::InvalidLength));
         let mut decoder = Decoder::new();
         decoder.push(b"99999999999999\n");
-        assert!(matches!(
-            decoder.next_record(),
-            Err(RecordIoError::TooLarge(_))
-        ));
+        assert!(matches!(decoder.next_record(), Err(RecordIoError::TooLarge(_))));
     }
 
     proptest! {

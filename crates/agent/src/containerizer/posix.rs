@@ -7,8 +7,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
+use crate::process::kill_session;
 
 /// The program, arguments and environment of an executor.
 #[derive(Debug, Clone)]
@@ -38,14 +37,8 @@ impl PosixContainerizer {
         sandbox: &Path,
         command: &ExecutorCommand,
     ) -> std::io::Result<tokio::process::Child> {
-        let stdout = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(sandbox.join("stdout"))?;
-        let stderr = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(sandbox.join("stderr"))?;
+        let stdout = std::fs::OpenOptions::new().create(true).append(true).open(sandbox.join("stdout"))?;
+        let stderr = std::fs::OpenOptions::new().create(true).append(true).open(sandbox.join("stderr"))?;
         let mut process = tokio::process::Command::new(&command.program);
         if let Some(argv0) = &command.argv0 {
             process.arg0(argv0);
@@ -62,22 +55,19 @@ impl PosixContainerizer {
         new_session(&mut process);
         let child = process.spawn()?;
         if let Some(pid) = child.id() {
-            self.sessions
-                .lock()
-                .expect("containerizer lock")
-                .insert(container_id.to_owned(), pid as i32);
+            self.sessions.lock().expect("containerizer lock").insert(container_id.to_owned(), pid as i32);
         }
         Ok(child)
     }
 
+    /// Takes charge of a container found running after an agent restart.
+    pub fn adopt(&self, container_id: &str, pid: u32) {
+        self.sessions.lock().expect("containerizer lock").insert(container_id.to_owned(), pid as i32);
+    }
+
     /// Kills every process of the container's session.
     pub fn destroy(&self, container_id: &str) {
-        let session = self
-            .sessions
-            .lock()
-            .expect("containerizer lock")
-            .get(container_id)
-            .copied();
+        let session = self.sessions.lock().expect("containerizer lock").get(container_id).copied();
         if let Some(session) = session {
             kill_session(session);
         }
@@ -86,12 +76,7 @@ impl PosixContainerizer {
     /// Forgets a container once its executor is reaped, killing whatever its
     /// executor left behind in the session.
     pub fn forget(&self, container_id: &str) {
-        if let Some(session) = self
-            .sessions
-            .lock()
-            .expect("containerizer lock")
-            .remove(container_id)
-        {
+        if let Some(session) = self.sessions.lock().expect("containerizer lock").remove(container_id) {
             kill_session(session);
         }
     }
@@ -103,37 +88,6 @@ fn new_session(process: &mut tokio::process::Command) {
     // async-signal-safe calls are allowed; setsid(2) is one and touches no
     // memory of the parent.
     unsafe {
-        process.pre_exec(|| {
-            nix::unistd::setsid()
-                .map(|_| ())
-                .map_err(std::io::Error::from)
-        });
+        process.pre_exec(|| nix::unistd::setsid().map(|_| ()).map_err(std::io::Error::from));
     }
-}
-
-/// SIGKILLs every process whose session id is `session`.
-fn kill_session(session: i32) {
-    for pid in session_members(session) {
-        let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
-    }
-}
-
-/// Processes of a session, from `/proc/<pid>/stat` (field 6 is the session).
-fn session_members(session: i32) -> Vec<i32> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(Result::ok)
-        .filter_map(|entry| entry.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/stat"))
-                .ok()
-                .and_then(|stat| {
-                    let after_name = &stat[stat.rfind(')')? + 1..];
-                    after_name.split_whitespace().nth(3)?.parse::<i32>().ok()
-                })
-                == Some(session)
-        })
-        .collect()
 }

@@ -23,41 +23,18 @@ pub async fn version(Query(query): Query<HashMap<String, String>>) -> Response {
     )
 }
 
-pub async fn flags(
-    State(app): State<AppState>,
-    Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    let flags: Map<String, Value> = app
-        .flags
-        .to_pairs()
-        .into_iter()
-        .map(|(k, v)| (k, Value::String(v)))
-        .collect();
+pub async fn flags(State(app): State<AppState>, Query(query): Query<HashMap<String, String>>) -> Response {
+    let flags: Map<String, Value> = app.flags.to_pairs().into_iter().map(|(k, v)| (k, Value::String(v))).collect();
     legacy_json(&query, json!({ "flags": flags }))
 }
 
-pub async fn state(
-    State(app): State<AppState>,
-    Query(query): Query<HashMap<String, String>>,
-) -> Response {
+pub async fn state(State(app): State<AppState>, Query(query): Query<HashMap<String, String>>) -> Response {
     let flags = app.flags.to_pairs();
-    let (start_time, pid, paths) = (
-        app.start_time,
-        app.pid.clone(),
-        Paths::new(app.flags.work_dir.clone()),
-    );
+    let (start_time, pid, paths) = (app.start_time, app.pid.clone(), Paths::new(app.flags.work_dir.clone()));
     let rendered = app
         .agent
         .inspect(move |agent, _| {
-            views::state(
-                agent,
-                &ViewContext {
-                    flags: &flags,
-                    start_time,
-                    pid: &pid,
-                    paths: &paths,
-                },
-            )
+            views::state(agent, &ViewContext { flags: &flags, start_time, pid: &pid, paths: &paths })
         })
         .await;
     match rendered {
@@ -66,15 +43,9 @@ pub async fn state(
     }
 }
 
-pub async fn metrics(
-    State(app): State<AppState>,
-    Query(query): Query<HashMap<String, String>>,
-) -> Response {
+pub async fn metrics(State(app): State<AppState>, Query(query): Query<HashMap<String, String>>) -> Response {
     let start = app.start_time;
-    let Some(mut metrics) = app
-        .agent
-        .inspect(move |agent, now| views::metrics(agent, now.saturating_sub(start)))
-        .await
+    let Some(mut metrics) = app.agent.inspect(move |agent, now| views::metrics(agent, now.saturating_sub(start))).await
     else {
         return json_response(StatusCode::SERVICE_UNAVAILABLE, "{}".into());
     };

@@ -19,17 +19,10 @@ use crate::actor::Command;
 const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(30 * 60);
 
 fn heartbeat() -> Event {
-    Event {
-        r#type: Some(event::Type::Heartbeat as i32),
-        ..Default::default()
-    }
+    Event { r#type: Some(event::Type::Heartbeat as i32), ..Default::default() }
 }
 
-pub async fn executor_api(
-    State(app): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub async fn executor_api(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let (call, negotiated) = match decode_call::<Call>(&headers, &body) {
         Ok(decoded) => decoded,
         Err(error) => return error.into_response(),
@@ -38,12 +31,7 @@ pub async fn executor_api(
     if call.r#type == Some(call::Type::Subscribe as i32) {
         let stream = app.agent.new_stream();
         let (events, receiver) = mpsc::unbounded_channel();
-        if !app.agent.send(Command::ExecutorSubscribe {
-            stream,
-            call: Box::new(call),
-            events,
-            reply,
-        }) {
+        if !app.agent.send(Command::ExecutorSubscribe { stream, call: Box::new(call), events, reply }) {
             return unavailable();
         }
         return match answer.await {
@@ -60,10 +48,7 @@ pub async fn executor_api(
             Err(_) => unavailable(),
         };
     }
-    if !app.agent.send(Command::ExecutorCall {
-        call: Box::new(call),
-        reply,
-    }) {
+    if !app.agent.send(Command::ExecutorCall { call: Box::new(call), reply }) {
         return unavailable();
     }
     match answer.await {

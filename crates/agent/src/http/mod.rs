@@ -30,10 +30,7 @@ pub fn router(state: AppState) -> Router {
     let mut router = Router::new();
     for prefix in ["", "/slave(1)"] {
         router = router
-            .route(
-                &format!("{prefix}/api/v1/executor"),
-                post(executor_api::executor_api),
-            )
+            .route(&format!("{prefix}/api/v1/executor"), post(executor_api::executor_api))
             .route(&format!("{prefix}/health"), get(endpoints::health))
             .route(&format!("{prefix}/flags"), get(endpoints::flags))
             .route(&format!("{prefix}/state"), get(endpoints::state));
