@@ -8,4 +8,6 @@ cd "$(dirname "$0")/.."
 scripts/install-test-deps.sh
 cargo build --workspace --bins
 cargo test --workspace
+# Crash-consistency tests need the fault-injection points compiled in.
+cargo test -p mesos-agent --features failpoints --test crash_consistency
 cargo bench --workspace -- --test
