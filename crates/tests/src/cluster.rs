@@ -16,6 +16,7 @@ pub const AGENT_RESOURCES: &str = "cpus:4;mem:4096;disk:4096;ports:[31000-31999]
 /// A daemon process and its log file.
 pub struct Daemon {
     pub name: String,
+    program: String,
     child: Option<Child>,
     pub log: PathBuf,
     pub port: u16,
@@ -24,35 +25,20 @@ pub struct Daemon {
 }
 
 impl Daemon {
-    fn spawn(
-        program: &str,
-        name: &str,
-        port: u16,
-        work_dir: PathBuf,
-        args: Vec<String>,
-        logs: &Path,
-    ) -> Daemon {
+    fn spawn(program: &str, name: &str, port: u16, work_dir: PathBuf, args: Vec<String>, logs: &Path) -> Daemon {
         let log = logs.join(format!("{name}.log"));
-        let mut daemon = Daemon {
-            name: name.to_owned(),
-            child: None,
-            log,
-            port,
-            work_dir,
-            args,
-        };
-        daemon.start(program);
+        let mut daemon =
+            Daemon { name: name.to_owned(), program: program.to_owned(), child: None, log, port, work_dir, args };
+        daemon.start(&[]);
         daemon
     }
 
-    fn start(&mut self, program: &str) {
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.log)
-            .expect("log file");
-        let child = Command::new(binary(program))
+    fn start(&mut self, extra: &[&str]) {
+        let program = self.program.clone();
+        let file = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).expect("log file");
+        let child = Command::new(binary(&program))
             .args(&self.args)
+            .args(extra)
             .env("MESOS_LOGGING_LEVEL", "debug,hyper=info,h2=info")
             .stdout(file.try_clone().expect("log file"))
             .stderr(file)
@@ -70,19 +56,25 @@ impl Daemon {
         }
     }
 
+    /// Starts the process again with its flags (plus `extra`), after a kill.
+    pub fn restart(&mut self, extra: &[&str]) {
+        self.kill();
+        self.start(extra);
+    }
+
+    /// Waits for the process to exit; returns its exit code.
+    pub fn wait(&mut self) -> Option<i32> {
+        self.child.take().and_then(|mut c| c.wait().ok()).and_then(|s| s.code())
+    }
+
     /// Whether the process is still running.
     pub fn running(&mut self) -> bool {
-        self.child
-            .as_mut()
-            .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
+        self.child.as_mut().is_some_and(|c| matches!(c.try_wait(), Ok(None)))
     }
 
     /// The process's exit code once it ended.
     pub fn exit_code(&mut self) -> Option<i32> {
-        self.child
-            .as_mut()
-            .and_then(|c| c.try_wait().ok().flatten())
-            .and_then(|s| s.code())
+        self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()).and_then(|s| s.code())
     }
 
     /// The last lines of its log.
@@ -115,10 +107,7 @@ impl Cluster {
 
     /// A cluster with extra master and agent flags.
     pub async fn start_with(master_flags: &[&str], agents: usize, agent_flags: &[&str]) -> Cluster {
-        let dir = tempfile::Builder::new()
-            .prefix("mesos-e2e-")
-            .tempdir()
-            .expect("temporary directory");
+        let dir = tempfile::Builder::new().prefix("mesos-e2e-").tempdir().expect("temporary directory");
         let port = free_port();
         let work_dir = dir.path().join("master");
         let mut args = vec![
@@ -133,8 +122,7 @@ impl Cluster {
             dir,
             master,
             agents: Vec::new(),
-            http: mesos_http::client::Client::new()
-                .with_timeout(std::time::Duration::from_secs(10)),
+            http: mesos_http::client::Client::new().with_timeout(std::time::Duration::from_secs(10)),
         };
         let url = format!("http://{}/health", cluster.master_address());
         let http = cluster.http.clone();
@@ -171,14 +159,7 @@ impl Cluster {
             args.push(format!("--resources={AGENT_RESOURCES}"));
         }
         args.extend(flags.iter().map(|f| f.to_string()));
-        let agent = Daemon::spawn(
-            "mesos-agent",
-            &format!("agent-{index}"),
-            port,
-            work_dir,
-            args,
-            self.dir.path(),
-        );
+        let agent = Daemon::spawn("mesos-agent", &format!("agent-{index}"), port, work_dir, args, self.dir.path());
         self.agents.push(agent);
         let expected = self.agents.len();
         self.wait_for_agents(expected).await;
@@ -187,14 +168,10 @@ impl Cluster {
 
     /// Waits until `count` agents are registered and active.
     pub async fn wait_for_agents(&self, count: usize) {
-        until(
-            &format!("{count} active agent(s)"),
-            DEADLINE,
-            || async move {
-                let state = self.state().await;
-                (state["activated_slaves"].as_u64() == Some(count as u64)).then_some(())
-            },
-        )
+        until(&format!("{count} active agent(s)"), DEADLINE, || async move {
+            let state = self.state().await;
+            (state["activated_slaves"].as_u64() == Some(count as u64)).then_some(())
+        })
         .await;
     }
 
@@ -214,19 +191,12 @@ impl Cluster {
 
     /// The tasks of `/master/tasks` (all of them).
     pub async fn tasks(&self) -> Vec<Value> {
-        self.get_json("/master/tasks?limit=-1").await["tasks"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
+        self.get_json("/master/tasks?limit=-1").await["tasks"].as_array().cloned().unwrap_or_default()
     }
 
     /// The latest state of a task as the master reports it.
     pub async fn task_state(&self, task_id: &str) -> Option<String> {
-        self.tasks()
-            .await
-            .into_iter()
-            .find(|t| t["id"] == task_id)
-            .and_then(|t| t["state"].as_str().map(str::to_owned))
+        self.tasks().await.into_iter().find(|t| t["id"] == task_id).and_then(|t| t["state"].as_str().map(str::to_owned))
     }
 
     /// Logs of every daemon, for failure messages.
@@ -252,6 +222,38 @@ impl Drop for Cluster {
     }
 }
 
+/// Pids of processes under `dir` (by `MESOS_DIRECTORY`) whose environment
+/// has `name=value` (for example `MESOS_EXECUTOR_ID=task`).
+pub fn processes_with_env(dir: &Path, name: &str, value: &str) -> Vec<i32> {
+    let sandbox = format!("MESOS_DIRECTORY={}", dir.display());
+    let wanted = format!("{name}={value}");
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str().and_then(|n| n.parse::<i32>().ok()))
+        .filter(|pid| {
+            let Ok(environ) = std::fs::read(format!("/proc/{pid}/environ")) else { return false };
+            let vars: Vec<&[u8]> = environ.split(|b| *b == 0).collect();
+            let running = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .map(|s| !s[s.rfind(')').map_or(0, |i| i + 1)..].trim_start().starts_with('Z'))
+                .unwrap_or(false);
+            running && vars.iter().any(|v| v.starts_with(sandbox.as_bytes())) && vars.contains(&wanted.as_bytes())
+        })
+        .collect()
+}
+
+/// The process's command name (`/proc/<pid>/comm`).
+pub fn command_name(pid: i32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/comm")).map(|s| s.trim().to_owned()).unwrap_or_default()
+}
+
+/// Whether a process runs (a zombie counts as gone).
+pub fn is_running(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| !s[s.rfind(')').map_or(0, |i| i + 1)..].trim_start().starts_with('Z'))
+        .unwrap_or(false)
+}
+
 /// SIGKILLs every process whose sandbox (`MESOS_DIRECTORY`) is under `dir`:
 /// executors and tasks the test's agents started.
 pub fn kill_processes_under(dir: &Path) {
@@ -260,24 +262,14 @@ pub fn kill_processes_under(dir: &Path) {
         return;
     };
     for entry in entries.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<i32>().ok())
-        else {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else {
             continue;
         };
         let Ok(environ) = std::fs::read(format!("/proc/{pid}/environ")) else {
             continue;
         };
-        if environ
-            .split(|b| *b == 0)
-            .any(|var| var.starts_with(prefix.as_bytes()))
-        {
-            let _ = nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(pid),
-                nix::sys::signal::Signal::SIGKILL,
-            );
+        if environ.split(|b| *b == 0).any(|var| var.starts_with(prefix.as_bytes())) {
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
         }
     }
 }

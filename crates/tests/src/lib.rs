@@ -15,10 +15,7 @@ use std::path::PathBuf;
 /// Path of a workspace binary in the same target profile as the tests.
 pub fn binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target/<profile>/deps");
+    let dir = exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>/deps");
     let path = dir.join(name);
     assert!(
         path.exists(),
@@ -30,8 +27,5 @@ pub fn binary(name: &str) -> PathBuf {
 
 /// A free TCP port on loopback.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }

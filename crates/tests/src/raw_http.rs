@@ -15,13 +15,9 @@ pub struct RawResponse {
 /// Sends one POST with the given headers and body and reads the whole
 /// answer (the request asks the server to close the connection).
 pub async fn post(address: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> RawResponse {
-    let mut stream = tokio::net::TcpStream::connect(address)
-        .await
-        .expect("connect");
-    let mut request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
+    let mut stream = tokio::net::TcpStream::connect(address).await.expect("connect");
+    let mut request =
+        format!("POST {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -34,14 +30,7 @@ pub async fn post(address: &str, path: &str, headers: &[(&str, &str)], body: &[u
         .expect("response in time")
         .expect("read");
     let text = String::from_utf8_lossy(&response).into_owned();
-    let status = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
+    let status = text.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
     RawResponse { status, body }
 }

@@ -25,76 +25,29 @@ async fn execute(cluster: &Cluster, args: &[&str]) -> Output {
 async fn success_failure_and_kill_show_in_the_exit_code() {
     let cluster = Cluster::start(1).await;
 
-    let ok = execute(
-        &cluster,
-        &[
-            "--name=ok",
-            "--command=echo hello; exit 0",
-            "--resources=cpus:0.5;mem:64",
-        ],
-    )
-    .await;
+    let ok = execute(&cluster, &["--name=ok", "--command=echo hello; exit 0", "--resources=cpus:0.5;mem:64"]).await;
     let stdout = String::from_utf8_lossy(&ok.stdout);
-    assert_eq!(
-        ok.status.code(),
-        Some(0),
-        "{stdout}{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+    assert_eq!(ok.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&ok.stderr));
     assert!(stdout.contains("Subscribed with ID "), "{stdout}");
-    assert!(
-        stdout.contains("Submitted task 'ok' to agent '"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("Received status update TASK_RUNNING for task 'ok'"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("Received status update TASK_FINISHED for task 'ok'"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("Submitted task 'ok' to agent '"), "{stdout}");
+    assert!(stdout.contains("Received status update TASK_RUNNING for task 'ok'"), "{stdout}");
+    assert!(stdout.contains("Received status update TASK_FINISHED for task 'ok'"), "{stdout}");
 
-    let failed = execute(
-        &cluster,
-        &[
-            "--name=fails",
-            "--command=exit 1",
-            "--resources=cpus:0.5;mem:64",
-        ],
-    )
-    .await;
+    let failed = execute(&cluster, &["--name=fails", "--command=exit 1", "--resources=cpus:0.5;mem:64"]).await;
     let stdout = String::from_utf8_lossy(&failed.stdout);
     assert_eq!(failed.status.code(), Some(1), "{stdout}");
-    assert!(
-        stdout.contains("Received status update TASK_FAILED for task 'fails'"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("message: 'Command exited with status 1'"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("Received status update TASK_FAILED for task 'fails'"), "{stdout}");
+    assert!(stdout.contains("message: 'Command exited with status 1'"), "{stdout}");
 
     let killed = execute(
         &cluster,
-        &[
-            "--name=sleeper",
-            "--command=sleep 600",
-            "--resources=cpus:0.5;mem:64",
-            "--kill_after=500ms",
-        ],
+        &["--name=sleeper", "--command=sleep 600", "--resources=cpus:0.5;mem:64", "--kill_after=500ms"],
     )
     .await;
     let stdout = String::from_utf8_lossy(&killed.stdout);
     assert_eq!(killed.status.code(), Some(1), "{stdout}");
-    assert!(
-        stdout.contains("Received status update TASK_KILLING for task 'sleeper'"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("Received status update TASK_KILLED for task 'sleeper'"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("Received status update TASK_KILLING for task 'sleeper'"), "{stdout}");
+    assert!(stdout.contains("Received status update TASK_KILLED for task 'sleeper'"), "{stdout}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -109,47 +62,23 @@ async fn task_groups_run_on_the_default_executor() {
          "command":{"value":"echo b"}}]}"#;
     let output = execute(&cluster, &[&format!("--task_group={group}")]).await;
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(
-        stdout.contains("Submitted task group with tasks [ a, b ]"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("Received status update TASK_FINISHED for task 'a'"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("Received status update TASK_FINISHED for task 'b'"),
-        "{stdout}"
-    );
+    assert_eq!(output.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("Submitted task group with tasks [ a, b ]"), "{stdout}");
+    assert!(stdout.contains("Received status update TASK_FINISHED for task 'a'"), "{stdout}");
+    assert!(stdout.contains("Received status update TASK_FINISHED for task 'b'"), "{stdout}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn resource_strings_that_do_not_parse_are_refused_clearly() {
     let cluster = Cluster::start(0).await;
-    let output = execute(
-        &cluster,
-        &["--name=x", "--command=true", "--resources=cpus:lots"],
-    )
-    .await;
+    let output = execute(&cluster, &["--name=x", "--command=true", "--resources=cpus:lots"]).await;
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("--resources") && stderr.contains("cpus:lots"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("--resources") && stderr.contains("cpus:lots"), "{stderr}");
     // An agent given such a string refuses to start, with the reason.
     let status = tokio::process::Command::new(binary("mesos-agent"))
         .arg(format!("--master={}", cluster.master_address()))
-        .arg(format!(
-            "--work_dir={}",
-            cluster.dir.path().join("bad-agent").display()
-        ))
+        .arg(format!("--work_dir={}", cluster.dir.path().join("bad-agent").display()))
         .arg("--port=0")
         .arg("--resources=cpus:4;mem:[1-2")
         .output()

@@ -30,10 +30,7 @@ fn sleeper(id: &str, offer: &mesos_proto::v1::Offer) -> Call {
         task_id: TaskId { value: id.into() },
         agent_id: offer.agent_id.clone(),
         resources,
-        command: Some(CommandInfo {
-            value: Some("sleep 600".into()),
-            ..Default::default()
-        }),
+        command: Some(CommandInfo { value: Some("sleep 600".into()), ..Default::default() }),
         ..Default::default()
     };
     Call {
@@ -42,9 +39,7 @@ fn sleeper(id: &str, offer: &mesos_proto::v1::Offer) -> Call {
             offer_ids: vec![offer.id.clone()],
             operations: vec![Operation {
                 r#type: Some(operation::Type::Launch as i32),
-                launch: Some(operation::Launch {
-                    task_infos: vec![task],
-                }),
+                launch: Some(operation::Launch { task_infos: vec![task] }),
                 ..Default::default()
             }],
             filters: None,
@@ -72,10 +67,7 @@ async fn resubscribing_within_the_failover_timeout_keeps_tasks() {
         (state["frameworks"][0]["connected"] == false).then_some(())
     })
     .await;
-    assert_eq!(
-        cluster.task_state("long").await.as_deref(),
-        Some("TASK_RUNNING")
-    );
+    assert_eq!(cluster.task_state("long").await.as_deref(), Some("TASK_RUNNING"));
 
     // It comes back with its id and finds its task running.
     info.id = Some(framework_id.clone());
@@ -90,31 +82,16 @@ async fn resubscribing_within_the_failover_timeout_keeps_tasks() {
         .await
         .expect("reconcile");
     let reconciled = second.update("long", TaskState::TaskRunning).await;
-    assert_eq!(
-        reconciled.reason,
-        Some(mesos_proto::v1::task_status::Reason::Reconciliation as i32)
-    );
-    assert!(
-        reconciled.uuid.is_none(),
-        "reconciliation updates are not acknowledged"
-    );
+    assert_eq!(reconciled.reason, Some(mesos_proto::v1::task_status::Reason::Reconciliation as i32));
+    assert!(reconciled.uuid.is_none(), "reconciliation updates are not acknowledged");
 
     // A third subscription with the same id takes over: the second stream
     // gets an ERROR and ends.
     let third = TestScheduler::subscribe_as(&master, info, ContentType::Json).await;
     let events = second.until_closed().await;
-    let error = events
-        .iter()
-        .find(|e| e.r#type == Some(event::Type::Error as i32))
-        .expect("an ERROR event");
-    assert_eq!(
-        error.error.as_ref().map(|e| e.message.as_str()),
-        Some("Framework failed over")
-    );
-    assert_eq!(
-        cluster.task_state("long").await.as_deref(),
-        Some("TASK_RUNNING")
-    );
+    let error = events.iter().find(|e| e.r#type == Some(event::Type::Error as i32)).expect("an ERROR event");
+    assert_eq!(error.error.as_ref().map(|e| e.message.as_str()), Some("Framework failed over"));
+    assert_eq!(cluster.task_state("long").await.as_deref(), Some("TASK_RUNNING"));
     drop(third);
 }
 
@@ -125,10 +102,7 @@ async fn a_framework_gone_past_its_failover_timeout_is_torn_down() {
     info.failover_timeout = Some(1.0);
     let mut scheduler = TestScheduler::subscribe(&cluster.master_address(), info).await;
     let offer = scheduler.offer().await;
-    scheduler
-        .call(sleeper("doomed", &offer))
-        .await
-        .expect("launch");
+    scheduler.call(sleeper("doomed", &offer)).await.expect("launch");
     scheduler.update("doomed", TaskState::TaskRunning).await;
     drop(scheduler);
     until("the framework to be torn down", DEADLINE, || async {
@@ -138,23 +112,13 @@ async fn a_framework_gone_past_its_failover_timeout_is_torn_down() {
         .then_some(())
     })
     .await;
-    assert_eq!(
-        cluster.task_state("doomed").await.as_deref(),
-        Some("TASK_KILLED")
-    );
+    assert_eq!(cluster.task_state("doomed").await.as_deref(), Some("TASK_KILLED"));
     // The agent killed the task's executor too.
-    until(
-        "the executor to be gone from the agent",
-        DEADLINE,
-        || async {
-            let url = format!("http://127.0.0.1:{}/state", cluster.agents[0].port);
-            let (_, body) = mesos_http::client::Client::new().get(&url).await.ok()?;
-            let state: serde_json::Value = serde_json::from_slice(&body).ok()?;
-            state["frameworks"]
-                .as_array()
-                .is_some_and(Vec::is_empty)
-                .then_some(())
-        },
-    )
+    until("the executor to be gone from the agent", DEADLINE, || async {
+        let url = format!("http://127.0.0.1:{}/state", cluster.agents[0].port);
+        let (_, body) = mesos_http::client::Client::new().get(&url).await.ok()?;
+        let state: serde_json::Value = serde_json::from_slice(&body).ok()?;
+        state["frameworks"].as_array().is_some_and(Vec::is_empty).then_some(())
+    })
     .await;
 }

@@ -1,6 +1,7 @@
 //! End-to-end tests with real processes over loopback sockets. Build the
 //! binaries first: `cargo build --workspace --bins`.
 
+mod agent_recovery;
 mod bad_input;
 mod example_framework;
 mod execute;

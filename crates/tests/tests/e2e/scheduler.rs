@@ -20,11 +20,7 @@ pub struct TestScheduler {
 
 /// A FrameworkInfo for tests.
 pub fn framework(name: &str) -> FrameworkInfo {
-    FrameworkInfo {
-        user: "root".into(),
-        name: name.into(),
-        ..Default::default()
-    }
+    FrameworkInfo { user: "root".into(), name: name.into(), ..Default::default() }
 }
 
 impl TestScheduler {
@@ -33,35 +29,19 @@ impl TestScheduler {
         TestScheduler::subscribe_as(master, info, ContentType::Json).await
     }
 
-    pub async fn subscribe_as(
-        master: &str,
-        info: FrameworkInfo,
-        content_type: ContentType,
-    ) -> TestScheduler {
+    pub async fn subscribe_as(master: &str, info: FrameworkInfo, content_type: ContentType) -> TestScheduler {
         let client = Client::new();
         let url = format!("http://{master}/api/v1/scheduler");
         let call = Call {
             framework_id: info.id.clone(),
             r#type: Some(call::Type::Subscribe as i32),
-            subscribe: Some(call::Subscribe {
-                framework_info: info,
-                ..Default::default()
-            }),
+            subscribe: Some(call::Subscribe { framework_info: info, ..Default::default() }),
             ..Default::default()
         };
-        let stream = client
-            .subscribe::<Call, Event>(&url, content_type, &call, None)
-            .await
-            .expect("subscription");
+        let stream = client.subscribe::<Call, Event>(&url, content_type, &call, None).await.expect("subscription");
         let stream_id = stream.stream_id.clone().expect("Mesos-Stream-Id header");
-        let mut scheduler = TestScheduler {
-            client,
-            url,
-            stream,
-            stream_id,
-            framework_id: FrameworkId::default(),
-            content_type,
-        };
+        let mut scheduler =
+            TestScheduler { client, url, stream, stream_id, framework_id: FrameworkId::default(), content_type };
         let subscribed = scheduler.expect(|e| e.subscribed.is_some()).await;
         scheduler.framework_id = subscribed.subscribed.expect("checked").framework_id;
         scheduler
@@ -93,9 +73,7 @@ impl TestScheduler {
 
     /// Waits for an offer.
     pub async fn offer(&mut self) -> Offer {
-        let event = self
-            .expect(|e| e.offers.as_ref().is_some_and(|o| !o.offers.is_empty()))
-            .await;
+        let event = self.expect(|e| e.offers.as_ref().is_some_and(|o| !o.offers.is_empty())).await;
         event.offers.expect("checked").offers.remove(0)
     }
 
@@ -108,6 +86,23 @@ impl TestScheduler {
             self.acknowledge(&status).await;
             if status.task_id.value == task && status.state == state as i32 {
                 return status;
+            }
+        }
+    }
+
+    /// Every update of `task` until a terminal one, acknowledging them all.
+    pub async fn updates_until_terminal(&mut self, task: &str) -> Vec<TaskStatus> {
+        let mut statuses = Vec::new();
+        loop {
+            let event = self.expect(|e| e.update.is_some()).await;
+            let status = event.update.expect("checked").status;
+            self.acknowledge(&status).await;
+            if status.task_id.value == task {
+                let terminal = mesos_proto::v1::TaskState::try_from(status.state).is_ok_and(|s| s.is_terminal());
+                statuses.push(status);
+                if terminal {
+                    return statuses;
+                }
             }
         }
     }
@@ -130,10 +125,7 @@ impl TestScheduler {
     /// Sends a call with this subscription's ids.
     pub async fn call(&self, mut call: Call) -> Result<(), ClientError> {
         call.framework_id = Some(self.framework_id.clone());
-        self.client
-            .call(&self.url, self.content_type, &call, Some(&self.stream_id))
-            .await
-            .map(|_| ())
+        self.client.call(&self.url, self.content_type, &call, Some(&self.stream_id)).await.map(|_| ())
     }
 
     /// Waits until the stream ends (the master closed it); returns the
