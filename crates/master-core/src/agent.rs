@@ -49,11 +49,7 @@ pub struct Agent {
 impl Agent {
     /// `slave(1)@ip:port`, as Mesos names an agent's process.
     pub fn pid(&self) -> String {
-        format!(
-            "slave(1)@{}:{}",
-            self.address.ip.as_deref().unwrap_or(&self.info.hostname),
-            self.address.port
-        )
+        format!("slave(1)@{}:{}", self.address.ip.as_deref().unwrap_or(&self.info.hostname), self.address.port)
     }
 
     pub fn connected(&self) -> bool {
@@ -70,10 +66,7 @@ impl Agent {
     }
 
     pub fn add_used(&mut self, framework: &FrameworkId, resources: &Resources) {
-        self.used
-            .entry(framework.clone())
-            .or_default()
-            .add(resources);
+        self.used.entry(framework.clone()).or_default().add(resources);
     }
 
     pub fn remove_used(&mut self, framework: &FrameworkId, resources: &Resources) {
@@ -86,11 +79,7 @@ impl Agent {
     }
 
     /// The executor `executor` of `framework` on this agent, if running.
-    pub fn executor(
-        &self,
-        framework: &FrameworkId,
-        executor: &ExecutorId,
-    ) -> Option<&ExecutorInfo> {
+    pub fn executor(&self, framework: &FrameworkId, executor: &ExecutorId) -> Option<&ExecutorInfo> {
         self.executors.get(framework).and_then(|e| e.get(executor))
     }
 

@@ -31,49 +31,33 @@ impl Master {
         let connection = AgentConnection { stream, stream_id };
         match agent_call::Type::try_from(call.r#type.unwrap_or(0)) {
             Ok(agent_call::Type::Register) => {
-                let register = call
-                    .register
-                    .ok_or_else(|| ApiError::bad_request("Expecting 'register' to be present"))?;
+                let register =
+                    call.register.ok_or_else(|| ApiError::bad_request("Expecting 'register' to be present"))?;
                 self.register_agent(now, connection, register)
             }
             Ok(agent_call::Type::Reregister) => {
-                let reregister = call
-                    .reregister
-                    .ok_or_else(|| ApiError::bad_request("Expecting 'reregister' to be present"))?;
+                let reregister =
+                    call.reregister.ok_or_else(|| ApiError::bad_request("Expecting 'reregister' to be present"))?;
                 self.reregister_agent(now, connection, reregister)
             }
-            _ => Err(ApiError::bad_request(
-                "An agent's stream must open with REGISTER or REREGISTER",
-            )),
+            _ => Err(ApiError::bad_request("An agent's stream must open with REGISTER or REREGISTER")),
         }
     }
 
     /// A call on an established agent stream.
-    pub fn agent_call(
-        &mut self,
-        now: Duration,
-        stream_id: Option<&str>,
-        call: AgentCall,
-    ) -> Result<(), ApiError> {
-        let agent_id = call
-            .agent_id
-            .clone()
-            .ok_or_else(|| ApiError::bad_request("Expecting 'agent_id' to be present"))?;
-        let agent = self
-            .agents
-            .get(&agent_id)
-            .ok_or_else(|| ApiError::forbidden("Agent is not registered"))?;
+    pub fn agent_call(&mut self, now: Duration, stream_id: Option<&str>, call: AgentCall) -> Result<(), ApiError> {
+        let agent_id =
+            call.agent_id.clone().ok_or_else(|| ApiError::bad_request("Expecting 'agent_id' to be present"))?;
+        let agent = self.agents.get(&agent_id).ok_or_else(|| ApiError::forbidden("Agent is not registered"))?;
         let current = agent.connection.as_ref().map(|c| c.stream_id.as_str());
         if current.is_none() || current != stream_id {
-            return Err(ApiError::forbidden(
-                "Agent is not subscribed on this stream",
-            ));
+            return Err(ApiError::forbidden("Agent is not subscribed on this stream"));
         }
         match agent_call::Type::try_from(call.r#type.unwrap_or(0)) {
             Ok(agent_call::Type::StatusUpdate) => {
-                let update = call.status_update.ok_or_else(|| {
-                    ApiError::bad_request("Expecting 'status_update' to be present")
-                })?;
+                let update = call
+                    .status_update
+                    .ok_or_else(|| ApiError::bad_request("Expecting 'status_update' to be present"))?;
                 self.agent_status_update(now, &agent_id, update);
             }
             Ok(agent_call::Type::Pong) => {
@@ -82,15 +66,15 @@ impl Master {
                 }
             }
             Ok(agent_call::Type::ExecutorToFramework) => {
-                let message = call.executor_to_framework.ok_or_else(|| {
-                    ApiError::bad_request("Expecting 'executor_to_framework' to be present")
-                })?;
+                let message = call
+                    .executor_to_framework
+                    .ok_or_else(|| ApiError::bad_request("Expecting 'executor_to_framework' to be present"))?;
                 self.executor_message(&agent_id, message);
             }
             Ok(agent_call::Type::ExitedExecutor) => {
-                let exited = call.exited_executor.ok_or_else(|| {
-                    ApiError::bad_request("Expecting 'exited_executor' to be present")
-                })?;
+                let exited = call
+                    .exited_executor
+                    .ok_or_else(|| ApiError::bad_request("Expecting 'exited_executor' to be present"))?;
                 self.executor_exited(now, &agent_id, exited);
             }
             Ok(agent_call::Type::Unregister) => {
@@ -101,25 +85,6 @@ impl Master {
         Ok(())
     }
 
-    /// The agent's stream closed: its offers are withdrawn and it gets no new
-    /// ones; if it does not come back in time it is marked unreachable.
-    pub fn agent_disconnected(&mut self, now: Duration, stream: StreamId) {
-        let Some(agent_id) = self.agent_streams.remove(&stream) else {
-            return;
-        };
-        let Some(agent) = self.agents.get_mut(&agent_id) else {
-            return;
-        };
-        if agent.connection.as_ref().map(|c| c.stream) != Some(stream) {
-            return;
-        }
-        agent.connection = None;
-        agent.disconnected_deadline =
-            Some(now + self.config.agent_ping_timeout * self.config.max_agent_ping_timeouts);
-        self.allocator.deactivate_agent(&agent_id);
-        self.rescind_agent_offers(&agent_id, now);
-    }
-
     fn register_agent(
         &mut self,
         now: Duration,
@@ -127,55 +92,25 @@ impl Master {
         register: agent_call::Register,
     ) -> Result<AgentId, ApiError> {
         let total = validate_agent_info(&register.agent_info)?;
-        let address = register
-            .address
-            .clone()
-            .unwrap_or_else(|| default_address(&register.agent_info));
+        let address = register.address.clone().unwrap_or_else(|| default_address(&register.agent_info));
         // An agent that restarted without its state registers anew; the
         // agent it replaces on the same address is gone.
-        let replaced: Vec<AgentId> = self
-            .agents
-            .values()
-            .filter(|a| a.address == address)
-            .map(|a| a.id.clone())
-            .collect();
+        let replaced: Vec<AgentId> =
+            self.agents.values().filter(|a| a.address == address).map(|a| a.id.clone()).collect();
         for old in replaced {
-            self.remove_agent(
-                &old,
-                now,
-                Reason::AgentRestarted,
-                "Agent restarted and registered with a new id",
-            );
+            self.remove_agent(&old, now, Reason::AgentRestarted, "Agent restarted and registered with a new id");
         }
         let id = self.ids.next_agent();
         let mut info = register.agent_info;
         info.id = Some(id.clone());
-        let agent = self.new_agent(
-            id.clone(),
-            info,
-            address,
-            register.version,
-            register.capabilities,
-            total,
-            connection,
-            now,
-        );
+        let agent =
+            self.new_agent(id.clone(), info, address, register.version, register.capabilities, total, connection, now);
         self.allocator.add_agent(
             &id,
-            AgentSpec {
-                hostname: agent.info.hostname.clone(),
-                total: agent.total.clone(),
-            },
+            AgentSpec { hostname: agent.info.hostname.clone(), total: agent.total.clone() },
             &[],
         );
-        self.agent_streams.insert(
-            agent
-                .connection
-                .as_ref()
-                .expect("new agents are connected")
-                .stream,
-            id.clone(),
-        );
+        self.agent_streams.insert(agent.connection.as_ref().expect("new agents are connected").stream, id.clone());
         self.agents.insert(id.clone(), agent);
         self.counters.agent_registrations += 1;
         self.send_registered(&id, agent_event::Type::Registered);
@@ -190,15 +125,25 @@ impl Master {
         rr: agent_call::Reregister,
     ) -> Result<AgentId, ApiError> {
         let total = validate_agent_info(&rr.agent_info)?;
-        let id =
-            rr.agent_info.id.clone().ok_or_else(|| {
-                ApiError::bad_request("Re-registering agents must carry their id")
-            })?;
-        let address = rr
-            .address
+        let id = rr
+            .agent_info
+            .id
             .clone()
-            .unwrap_or_else(|| default_address(&rr.agent_info));
-        self.unreachable_agents.remove(&id);
+            .ok_or_else(|| ApiError::bad_request("Re-registering agents must carry their id"))?;
+        let address = rr.address.clone().unwrap_or_else(|| default_address(&rr.agent_info));
+        if self.gone_agents.contains_key(&id) {
+            // A gone agent never comes back: it is told to shut down.
+            let shutdown = AgentEvent {
+                r#type: Some(agent_event::Type::Shutdown as i32),
+                shutdown: Some(agent_event::Shutdown { message: Some("Agent has been marked gone".into()) }),
+                ..Default::default()
+            };
+            self.actions.push(Action::ToAgent { stream: connection.stream, event: Box::new(shutdown) });
+            self.actions.push(Action::CloseAgent { stream: connection.stream });
+            return Ok(id);
+        }
+        let was_unreachable = self.unreachable_agents.remove(&id).is_some();
+        self.pending_unreachable.retain(|a| *a != id);
         // The master's view is rebuilt from what the agent reports.
         let known = self.agents.contains_key(&id);
         if known {
@@ -238,20 +183,16 @@ impl Master {
         agent.version = rr.version.clone().unwrap_or_default();
         agent.capabilities = rr.capabilities.clone();
         self.reconcile_agent_tasks(&mut agent, &rr, now);
-        let used: Vec<(FrameworkId, Resources)> = agent
-            .used
-            .iter()
-            .map(|(f, r)| (f.clone(), r.clone()))
-            .collect();
-        let spec = AgentSpec {
-            hostname: agent.info.hostname.clone(),
-            total: agent.total.clone(),
-        };
+        let used: Vec<(FrameworkId, Resources)> = agent.used.iter().map(|(f, r)| (f.clone(), r.clone())).collect();
+        let spec = AgentSpec { hostname: agent.info.hostname.clone(), total: agent.total.clone() };
         self.agents.insert(id.clone(), agent);
         self.agent_streams.insert(stream, id.clone());
         self.allocator.add_agent(&id, spec, &used);
         self.counters.agent_reregistrations += 1;
         self.send_registered(&id, agent_event::Type::Reregistered);
+        if !known {
+            self.announce_returned_tasks(&id, &rr, was_unreachable, now);
+        }
         self.allocation_wanted = true;
         Ok(id)
     }
@@ -293,10 +234,7 @@ impl Master {
     fn send_registered(&mut self, id: &AgentId, kind: agent_event::Type) {
         let event = AgentEvent {
             r#type: Some(kind as i32),
-            registered: Some(agent_event::Registered {
-                agent_id: id.clone(),
-                master_info: self.config.info.clone(),
-            }),
+            registered: Some(agent_event::Registered { agent_id: id.clone(), master_info: self.config.info.clone() }),
             ..Default::default()
         };
         self.send_to_agent(id, event);
@@ -306,35 +244,22 @@ impl Master {
     /// the agent reports: reported tasks the master lacks are added (their
     /// frameworks recovered if unknown); tasks the master has that the agent
     /// does not are lost.
-    fn reconcile_agent_tasks(
-        &mut self,
-        agent: &mut Agent,
-        rr: &agent_call::Reregister,
-        now: Duration,
-    ) {
+    fn reconcile_agent_tasks(&mut self, agent: &mut Agent, rr: &agent_call::Reregister, now: Duration) {
         for info in &rr.frameworks {
             let Some(id) = info.id.clone() else { continue };
             if !self.frameworks.contains_key(&id) && !self.removed_frameworks.contains(&id) {
                 let mut framework = Framework::new(id.clone(), info.clone(), now);
                 framework.recovered = true;
                 framework.registered_time = None;
-                self.allocator
-                    .add_framework(&id, framework.allocator_spec(), &[], false);
+                self.allocator.add_framework(&id, framework.allocator_spec(), &[], false);
                 self.frameworks.insert(id, framework);
             }
         }
-        let reported: std::collections::HashSet<(FrameworkId, v1::TaskId)> = rr
-            .tasks
-            .iter()
-            .map(|t| (t.framework_id.clone(), t.task_id.clone()))
-            .collect();
+        let reported: std::collections::HashSet<(FrameworkId, v1::TaskId)> =
+            rr.tasks.iter().map(|t| (t.framework_id.clone(), t.task_id.clone())).collect();
         // Tasks the agent no longer has.
-        let missing: Vec<(FrameworkId, v1::TaskId)> = agent
-            .tasks
-            .iter()
-            .filter(|k| !reported.contains(k))
-            .cloned()
-            .collect();
+        let missing: Vec<(FrameworkId, v1::TaskId)> =
+            agent.tasks.iter().filter(|k| !reported.contains(k)).cloned().collect();
         for (framework_id, task_id) in missing {
             agent.tasks.remove(&(framework_id.clone(), task_id.clone()));
             let Some(framework) = self.frameworks.get_mut(&framework_id) else {
@@ -349,11 +274,7 @@ impl Master {
                 continue;
             }
             agent.remove_used(&framework_id, &task.resources);
-            let state = if partition_aware {
-                TaskState::TaskGone
-            } else {
-                TaskState::TaskLost
-            };
+            let state = if partition_aware { TaskState::TaskGone } else { TaskState::TaskLost };
             let status = master_status(
                 &task_id,
                 Some(&agent.id),
@@ -369,8 +290,7 @@ impl Master {
             self.send_update_event(&framework_id, status);
         }
         // Executors are taken from the agent's report.
-        let mut executors: HashMap<FrameworkId, HashMap<v1::ExecutorId, v1::ExecutorInfo>> =
-            HashMap::new();
+        let mut executors: HashMap<FrameworkId, HashMap<v1::ExecutorId, v1::ExecutorInfo>> = HashMap::new();
         for executor in &rr.executor_infos {
             if let Some(framework_id) = &executor.framework_id {
                 executors
@@ -386,46 +306,25 @@ impl Master {
             .executors
             .values()
             .flat_map(|e| e.values())
-            .filter_map(|e| {
-                Some((
-                    e.framework_id.clone()?,
-                    Resources::from_proto(&e.resources).ok()?,
-                ))
-            })
+            .filter_map(|e| Some((e.framework_id.clone()?, Resources::from_proto(&e.resources).ok()?)))
             .collect();
         for (framework_id, resources) in executor_resources {
             agent.add_used(&framework_id, &resources);
         }
         for reported_task in &rr.tasks {
-            let key = (
-                reported_task.framework_id.clone(),
-                reported_task.task_id.clone(),
-            );
+            let key = (reported_task.framework_id.clone(), reported_task.task_id.clone());
             let Some(framework) = self.frameworks.get_mut(&reported_task.framework_id) else {
                 continue;
             };
             let state = TaskState::try_from(reported_task.state).unwrap_or(TaskState::TaskStaging);
-            let task = framework
-                .tasks
-                .entry(reported_task.task_id.clone())
-                .or_insert_with(|| {
-                    let resources =
-                        Resources::from_proto(&reported_task.resources).unwrap_or_default();
-                    let role = resources
-                        .allocation_roles()
-                        .first()
-                        .map(|r| r.to_string())
-                        .unwrap_or_else(|| "*".to_owned());
-                    Task {
-                        record: reported_task.clone(),
-                        resources,
-                        role,
-                    }
-                });
+            let task = framework.tasks.entry(reported_task.task_id.clone()).or_insert_with(|| {
+                let resources = Resources::from_proto(&reported_task.resources).unwrap_or_default();
+                let role =
+                    resources.allocation_roles().first().map(|r| r.to_string()).unwrap_or_else(|| "*".to_owned());
+                Task { record: reported_task.clone(), resources, role }
+            });
             // A task that was unreachable is back.
-            framework
-                .unreachable_tasks
-                .retain(|t| t.record.task_id != reported_task.task_id);
+            framework.unreachable_tasks.retain(|t| t.record.task_id != reported_task.task_id);
             if !state.is_terminal() {
                 agent.add_used(&reported_task.framework_id, &task.resources);
             }
@@ -433,24 +332,50 @@ impl Master {
         }
     }
 
-    fn rescind_agent_offers(&mut self, agent: &AgentId, now: Duration) {
-        let offers: Vec<_> = self
-            .offers
-            .values()
-            .filter(|o| o.agent == *agent)
-            .map(|o| o.id.clone())
-            .collect();
+    /// An agent the master had lost (unreachable, or unknown after a master
+    /// restart) is back: its frameworks learn the current state of each of
+    /// its tasks, and the executors of removed frameworks are shut down.
+    fn announce_returned_tasks(
+        &mut self,
+        agent_id: &AgentId,
+        rr: &agent_call::Reregister,
+        was_unreachable: bool,
+        now: Duration,
+    ) {
+        let message = if was_unreachable { "Unreachable agent re-reregistered" } else { "Unknown agent reregistered" };
+        let mut removed = std::collections::HashSet::new();
+        for task in &rr.tasks {
+            if self.removed_frameworks.contains(&task.framework_id) {
+                removed.insert(task.framework_id.clone());
+                continue;
+            }
+            let state = TaskState::try_from(task.state).unwrap_or(TaskState::TaskStaging);
+            let mut status =
+                master_status(&task.task_id, Some(agent_id), state, Reason::AgentReregistered, message, now);
+            status.executor_id = task.executor_id.clone();
+            if let Some(framework) = self.frameworks.get_mut(&task.framework_id) {
+                framework.completed_tasks.retain(|t| t.record.task_id != task.task_id);
+            }
+            self.send_update_event(&task.framework_id, status);
+        }
+        for framework_id in removed {
+            let event = AgentEvent {
+                r#type: Some(agent_event::Type::ShutdownFramework as i32),
+                shutdown_framework: Some(agent_event::ShutdownFramework { framework_id }),
+                ..Default::default()
+            };
+            self.send_to_agent(agent_id, event);
+        }
+    }
+
+    pub(crate) fn rescind_agent_offers(&mut self, agent: &AgentId, now: Duration) {
+        let offers: Vec<_> = self.offers.values().filter(|o| o.agent == *agent).map(|o| o.id.clone()).collect();
         for offer in offers {
             self.rescind_offer(&offer, now);
         }
     }
 
-    fn agent_status_update(
-        &mut self,
-        now: Duration,
-        agent_id: &AgentId,
-        update: agent_call::StatusUpdate,
-    ) {
+    fn agent_status_update(&mut self, now: Duration, agent_id: &AgentId, update: agent_call::StatusUpdate) {
         let framework_id = update.framework_id;
         let mut status = update.status;
         if status.uuid.as_ref().is_none_or(|u| u.len() != 16) {
@@ -494,11 +419,7 @@ impl Master {
     }
 
     fn executor_message(&mut self, agent_id: &AgentId, message: agent_call::ExecutorToFramework) {
-        if !self
-            .frameworks
-            .get(&message.framework_id)
-            .is_some_and(|f| f.connected())
-        {
+        if !self.frameworks.get(&message.framework_id).is_some_and(|f| f.connected()) {
             self.counters.invalid_executor_to_framework_messages += 1;
             return;
         }
@@ -515,25 +436,16 @@ impl Master {
         self.send_to_framework(&message.framework_id, event);
     }
 
-    fn executor_exited(
-        &mut self,
-        now: Duration,
-        agent_id: &AgentId,
-        exited: agent_call::ExitedExecutor,
-    ) {
+    fn executor_exited(&mut self, now: Duration, agent_id: &AgentId, exited: agent_call::ExitedExecutor) {
         let Some(agent) = self.agents.get_mut(agent_id) else {
             return;
         };
-        let removed = agent
-            .executors
-            .get_mut(&exited.framework_id)
-            .and_then(|e| e.remove(&exited.executor_id));
+        let removed = agent.executors.get_mut(&exited.framework_id).and_then(|e| e.remove(&exited.executor_id));
         if let Some(executor) = removed
             && let Ok(resources) = Resources::from_proto(&executor.resources)
         {
             agent.remove_used(&exited.framework_id, &resources);
-            self.allocator
-                .recover_resources(&exited.framework_id, agent_id, &resources, None, now);
+            self.allocator.recover_resources(&exited.framework_id, agent_id, &resources, None, now);
             self.allocation_wanted = true;
         }
         let event = Event {
@@ -547,148 +459,16 @@ impl Master {
         };
         self.send_to_framework(&exited.framework_id, event);
     }
-
-    /// Pings connected agents and gives up on agents that stopped answering
-    /// or stayed disconnected too long.
-    pub(crate) fn check_agents(&mut self, now: Duration) {
-        let mut lost = Vec::new();
-        let mut pings = Vec::new();
-        let max = self.config.max_agent_ping_timeouts;
-        for agent in self.agents.values_mut() {
-            if agent.connected() {
-                if agent.next_ping <= now {
-                    if agent.missed_pings >= max {
-                        lost.push(agent.id.clone());
-                        continue;
-                    }
-                    agent.missed_pings += 1;
-                    agent.next_ping = now + self.config.agent_ping_timeout;
-                    pings.push(agent.id.clone());
-                }
-            } else if agent.disconnected_deadline.is_some_and(|d| d <= now) {
-                lost.push(agent.id.clone());
-            }
-        }
-        for agent in pings {
-            let event = AgentEvent {
-                r#type: Some(agent_event::Type::Ping as i32),
-                ping: Some(agent_event::Ping { sequence: None }),
-                ..Default::default()
-            };
-            self.send_to_agent(&agent, event);
-        }
-        for agent in lost {
-            self.mark_unreachable(&agent, now);
-        }
-    }
-
-    /// The agent is unreachable: partition-aware frameworks see its tasks as
-    /// TASK_UNREACHABLE, the others as TASK_LOST; it may come back later.
-    pub(crate) fn mark_unreachable(&mut self, agent_id: &AgentId, now: Duration) {
-        self.unreachable_agents.insert(agent_id.clone(), now);
-        self.counters.agents_unreachable_completed += 1;
-        self.remove_agent(agent_id, now, Reason::AgentRemoved, "Agent is unreachable");
-    }
-
-    /// Takes an agent out of the cluster: its offers are withdrawn, its tasks
-    /// reported unreachable (partition-aware frameworks) or lost, and
-    /// frameworks are told with a FAILURE event.
-    pub(crate) fn remove_agent(
-        &mut self,
-        agent_id: &AgentId,
-        now: Duration,
-        reason: Reason,
-        message: &str,
-    ) {
-        self.rescind_agent_offers(agent_id, now);
-        let Some(agent) = self.agents.remove(agent_id) else {
-            return;
-        };
-        if let Some(connection) = &agent.connection {
-            self.agent_streams.remove(&connection.stream);
-            self.actions.push(Action::CloseAgent {
-                stream: connection.stream,
-            });
-        }
-        self.allocator.remove_agent(agent_id);
-        self.counters.agent_removals += 1;
-        let unreachable = self.unreachable_agents.contains_key(agent_id);
-        let mut frameworks: Vec<FrameworkId> = Vec::new();
-        for (framework_id, task_id) in &agent.tasks {
-            let Some(framework) = self.frameworks.get_mut(framework_id) else {
-                continue;
-            };
-            let Some(mut task) = framework.tasks.remove(task_id) else {
-                continue;
-            };
-            if !frameworks.contains(framework_id) {
-                frameworks.push(framework_id.clone());
-            }
-            if task.is_terminal() {
-                framework.complete_task(task, self.config.max_completed_tasks_per_framework);
-                continue;
-            }
-            let state = match (framework.capabilities.partition_aware, unreachable) {
-                (true, true) => TaskState::TaskUnreachable,
-                (true, false) => TaskState::TaskGone,
-                (false, _) => TaskState::TaskLost,
-            };
-            let mut status = master_status(task_id, Some(agent_id), state, reason, message, now);
-            if state == TaskState::TaskUnreachable {
-                status.unreachable_time = Some(v1::TimeInfo {
-                    nanoseconds: now.as_nanos() as i64,
-                });
-            }
-            task.apply_status(&status, state);
-            self.counters.count_terminal(&status);
-            if state == TaskState::TaskUnreachable {
-                framework.unreachable_tasks.push_back(task);
-                while framework.unreachable_tasks.len()
-                    > self.config.max_unreachable_tasks_per_framework
-                {
-                    framework.unreachable_tasks.pop_front();
-                }
-            } else {
-                framework.complete_task(task, self.config.max_completed_tasks_per_framework);
-            }
-            self.send_update_event(framework_id, status);
-        }
-        for framework_id in agent.executors.keys() {
-            if !frameworks.contains(framework_id) {
-                frameworks.push(framework_id.clone());
-            }
-        }
-        for framework_id in frameworks {
-            let event = Event {
-                r#type: Some(event::Type::Failure as i32),
-                failure: Some(event::Failure {
-                    agent_id: Some(agent_id.clone()),
-                    executor_id: None,
-                    status: None,
-                }),
-                ..Default::default()
-            };
-            self.send_to_framework(&framework_id, event);
-        }
-        self.allocation_wanted = true;
-    }
 }
 
 /// Checks an agent's info and parses its total resources.
 fn validate_agent_info(info: &v1::AgentInfo) -> Result<Resources, ApiError> {
     if info.hostname.is_empty() {
-        return Err(ApiError::bad_request(
-            "'AgentInfo.hostname' must not be empty",
-        ));
+        return Err(ApiError::bad_request("'AgentInfo.hostname' must not be empty"));
     }
-    Resources::from_proto(&info.resources)
-        .map_err(|e| ApiError::bad_request(format!("Invalid agent resources: {e}")))
+    Resources::from_proto(&info.resources).map_err(|e| ApiError::bad_request(format!("Invalid agent resources: {e}")))
 }
 
 fn default_address(info: &v1::AgentInfo) -> v1::Address {
-    v1::Address {
-        hostname: Some(info.hostname.clone()),
-        ip: None,
-        port: info.port(),
-    }
+    v1::Address { hostname: Some(info.hostname.clone()), ip: None, port: info.port() }
 }

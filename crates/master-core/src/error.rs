@@ -41,37 +41,22 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn bad_request(message: impl Into<String>) -> ApiError {
-        ApiError {
-            status: ApiStatus::BadRequest,
-            message: message.into(),
-        }
+        ApiError { status: ApiStatus::BadRequest, message: message.into() }
     }
 
     pub fn forbidden(message: impl Into<String>) -> ApiError {
-        ApiError {
-            status: ApiStatus::Forbidden,
-            message: message.into(),
-        }
+        ApiError { status: ApiStatus::Forbidden, message: message.into() }
     }
 
     pub fn not_found(message: impl Into<String>) -> ApiError {
-        ApiError {
-            status: ApiStatus::NotFound,
-            message: message.into(),
-        }
+        ApiError { status: ApiStatus::NotFound, message: message.into() }
     }
 
     pub fn conflict(message: impl Into<String>) -> ApiError {
-        ApiError {
-            status: ApiStatus::Conflict,
-            message: message.into(),
-        }
+        ApiError { status: ApiStatus::Conflict, message: message.into() }
     }
 
     pub fn not_implemented(message: impl Into<String>) -> ApiError {
-        ApiError {
-            status: ApiStatus::NotImplemented,
-            message: message.into(),
-        }
+        ApiError { status: ApiStatus::NotImplemented, message: message.into() }
     }
 }

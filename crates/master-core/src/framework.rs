@@ -5,8 +5,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Duration;
 
 use mesos_proto::v1::{
-    self, FrameworkId, FrameworkInfo, OfferId, TaskId,
-    framework_info::capability::Type as Capability,
+    self, FrameworkId, FrameworkInfo, OfferId, TaskId, framework_info::capability::Type as Capability,
 };
 
 use crate::StreamId;
@@ -168,12 +167,7 @@ impl Framework {
                     .map(|q| {
                         q.quantities
                             .iter()
-                            .map(|(name, scalar)| {
-                                (
-                                    name.clone(),
-                                    mesos_resources::Scalar::from_f64(scalar.value),
-                                )
-                            })
+                            .map(|(name, scalar)| (name.clone(), mesos_resources::Scalar::from_f64(scalar.value)))
                             .collect()
                     })
                     .collect();

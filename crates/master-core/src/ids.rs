@@ -17,42 +17,29 @@ pub fn validate(kind: &str, id: &str) -> Result<(), String> {
         return Err(format!("{kind} must not be '.' or '..'"));
     }
     if id.chars().any(|c| c.is_control() || c == '/' || c == '\\') {
-        return Err(format!(
-            "{kind} '{}' contains a control character, '/' or '\\'",
-            id.escape_debug()
-        ));
+        return Err(format!("{kind} '{}' contains a control character, '/' or '\\'", id.escape_debug()));
     }
     Ok(())
 }
 
 pub fn framework(value: impl Into<String>) -> FrameworkId {
-    FrameworkId {
-        value: value.into(),
-    }
+    FrameworkId { value: value.into() }
 }
 
 pub fn agent(value: impl Into<String>) -> AgentId {
-    AgentId {
-        value: value.into(),
-    }
+    AgentId { value: value.into() }
 }
 
 pub fn offer(value: impl Into<String>) -> OfferId {
-    OfferId {
-        value: value.into(),
-    }
+    OfferId { value: value.into() }
 }
 
 pub fn task(value: impl Into<String>) -> TaskId {
-    TaskId {
-        value: value.into(),
-    }
+    TaskId { value: value.into() }
 }
 
 pub fn executor(value: impl Into<String>) -> ExecutorId {
-    ExecutorId {
-        value: value.into(),
-    }
+    ExecutorId { value: value.into() }
 }
 
 /// Generates ids as Mesos formats them: `<master>-0000` for frameworks,
@@ -67,10 +54,7 @@ pub struct IdGenerator {
 
 impl IdGenerator {
     pub fn new(master_id: &str) -> IdGenerator {
-        IdGenerator {
-            master_id: master_id.to_owned(),
-            ..IdGenerator::default()
-        }
+        IdGenerator { master_id: master_id.to_owned(), ..IdGenerator::default() }
     }
 
     pub fn next_framework(&mut self) -> FrameworkId {

@@ -18,6 +18,7 @@
 //! - `metrics.rs`: counters and Mesos-named metrics.
 
 mod agent;
+mod agent_loss;
 mod agents;
 pub mod error;
 mod framework;

@@ -29,6 +29,9 @@ pub struct MasterConfig {
     pub agent_ping_timeout: Duration,
     /// `--max_agent_ping_timeouts`.
     pub max_agent_ping_timeouts: u32,
+    /// `--agent_removal_rate_limit`: at most this many agents marked
+    /// unreachable per window.
+    pub agent_removal_rate_limit: Option<(u32, Duration)>,
     /// `--roles`: when set, frameworks may only use these roles.
     pub roles_whitelist: Option<Vec<String>>,
     /// `--max_completed_frameworks`.
@@ -52,6 +55,7 @@ impl MasterConfig {
             offer_timeout: None,
             agent_ping_timeout: Duration::from_secs(15),
             max_agent_ping_timeouts: 5,
+            agent_removal_rate_limit: None,
             roles_whitelist: None,
             max_completed_frameworks: 50,
             max_completed_tasks_per_framework: 1000,
@@ -71,10 +75,7 @@ pub enum Action {
     /// End a scheduler's subscription stream (after anything already sent).
     CloseFramework { stream: StreamId },
     /// Send an event on an agent's stream.
-    ToAgent {
-        stream: StreamId,
-        event: Box<AgentEvent>,
-    },
+    ToAgent { stream: StreamId, event: Box<AgentEvent> },
     /// End an agent's stream.
     CloseAgent { stream: StreamId },
 }
@@ -91,6 +92,12 @@ pub struct Master {
     pub(crate) agents: HashMap<AgentId, Agent>,
     /// Agents marked unreachable, with the time they became so.
     pub(crate) unreachable_agents: HashMap<AgentId, Duration>,
+    /// Agents the operator marked gone, with the time.
+    pub(crate) gone_agents: HashMap<AgentId, Duration>,
+    /// Agents waiting for a removal permit to be marked unreachable.
+    pub(crate) pending_unreachable: VecDeque<AgentId>,
+    /// When recent agents were marked unreachable (for the rate limit).
+    pub(crate) recent_removals: VecDeque<Duration>,
     pub(crate) offers: HashMap<OfferId, Offer>,
     pub(crate) allocator: Allocator,
     pub(crate) scheduler_streams: HashMap<StreamId, FrameworkId>,
@@ -116,6 +123,9 @@ impl Master {
             completed_frameworks: VecDeque::new(),
             agents: HashMap::new(),
             unreachable_agents: HashMap::new(),
+            gone_agents: HashMap::new(),
+            pending_unreachable: VecDeque::new(),
+            recent_removals: VecDeque::new(),
             offers: HashMap::new(),
             allocator,
             scheduler_streams: HashMap::new(),
@@ -169,6 +179,10 @@ impl Master {
         self.unreachable_agents.iter()
     }
 
+    pub fn gone_agents(&self) -> impl Iterator<Item = (&AgentId, &Duration)> {
+        self.gone_agents.iter()
+    }
+
     pub fn offers(&self) -> impl Iterator<Item = &Offer> {
         self.offers.values()
     }
@@ -194,18 +208,14 @@ impl Master {
             let ping = a.connected().then_some(a.next_ping);
             ping.into_iter().chain(a.disconnected_deadline)
         });
-        offers.chain(failovers).chain(agents).min()
+        offers.chain(failovers).chain(agents).chain(self.next_removal_permit()).min()
     }
 
     /// Fires every timer that is due: offer timeouts, framework failover
     /// timeouts, agent pings and agents that stopped answering.
     pub fn tick(&mut self, now: Duration) {
-        let expired: Vec<OfferId> = self
-            .offers
-            .values()
-            .filter(|o| o.expires.is_some_and(|t| t <= now))
-            .map(|o| o.id.clone())
-            .collect();
+        let expired: Vec<OfferId> =
+            self.offers.values().filter(|o| o.expires.is_some_and(|t| t <= now)).map(|o| o.id.clone()).collect();
         for offer in expired {
             self.rescind_offer(&offer, now);
         }
@@ -233,10 +243,7 @@ impl Master {
         let mut by_framework: Vec<(FrameworkId, Vec<v1::Offer>)> = Vec::new();
         for allocation in allocations {
             if let Some(offer) = self.make_offer(allocation, now) {
-                match by_framework
-                    .iter_mut()
-                    .find(|(f, _)| *f == offer.framework_id)
-                {
+                match by_framework.iter_mut().find(|(f, _)| *f == offer.framework_id) {
                     Some((_, list)) => list.push(offer),
                     None => by_framework.push((offer.framework_id.clone(), vec![offer])),
                 }
@@ -256,20 +263,11 @@ impl Master {
     /// Records an allocation as an outstanding offer, or gives it straight
     /// back when its framework or agent can no longer take it.
     fn make_offer(&mut self, allocation: Allocation, now: Duration) -> Option<v1::Offer> {
-        let Allocation {
-            framework,
-            agent,
-            role,
-            resources,
-        } = allocation;
+        let Allocation { framework, agent, role, resources } = allocation;
         let usable = self.frameworks.get(&framework).is_some_and(|f| f.active)
-            && self
-                .agents
-                .get(&agent)
-                .is_some_and(|a| a.connected() && a.active);
+            && self.agents.get(&agent).is_some_and(|a| a.connected() && a.active);
         if !usable {
-            self.allocator
-                .recover_resources(&framework, &agent, &resources, None, now);
+            self.allocator.recover_resources(&framework, &agent, &resources, None, now);
             return None;
         }
         let id = self.ids.next_offer();
@@ -278,11 +276,8 @@ impl Master {
         let framework_record = self.frameworks.get_mut(&framework)?;
         framework_record.offers.insert(id.clone());
         let format = framework_record.capabilities.resource_format();
-        let executor_ids = agent_record
-            .executors
-            .get(&framework)
-            .map(|e| e.keys().cloned().collect())
-            .unwrap_or_default();
+        let executor_ids =
+            agent_record.executors.get(&framework).map(|e| e.keys().cloned().collect()).unwrap_or_default();
         let wire = v1::Offer {
             id: id.clone(),
             framework_id: framework.clone(),
@@ -294,23 +289,10 @@ impl Master {
             attributes: agent_record.info.attributes.clone(),
             executor_ids,
             unavailability: None,
-            allocation_info: Some(v1::resource::AllocationInfo {
-                role: Some(role.clone()),
-            }),
+            allocation_info: Some(v1::resource::AllocationInfo { role: Some(role.clone()) }),
         };
         let expires = self.config.offer_timeout.map(|t| now + t);
-        self.offers.insert(
-            id.clone(),
-            Offer {
-                id,
-                framework,
-                agent,
-                role,
-                resources,
-                created: now,
-                expires,
-            },
-        );
+        self.offers.insert(id.clone(), Offer { id, framework, agent, role, resources, created: now, expires });
         Some(wire)
     }
 
@@ -332,19 +314,11 @@ impl Master {
         let Some(offer) = self.take_offer(id) else {
             return;
         };
-        self.allocator.recover_resources(
-            &offer.framework,
-            &offer.agent,
-            &offer.resources,
-            None,
-            now,
-        );
+        self.allocator.recover_resources(&offer.framework, &offer.agent, &offer.resources, None, now);
         self.counters.offers_rescinded += 1;
         let event = Event {
             r#type: Some(event::Type::Rescind as i32),
-            rescind: Some(event::Rescind {
-                offer_id: offer.id.clone(),
-            }),
+            rescind: Some(event::Rescind { offer_id: offer.id.clone() }),
             ..Default::default()
         };
         self.send_to_framework(&offer.framework, event);
@@ -355,13 +329,7 @@ impl Master {
     /// declined, or it is gone).
     pub(crate) fn discard_offer(&mut self, id: &OfferId, refuse: Option<Duration>, now: Duration) {
         if let Some(offer) = self.take_offer(id) {
-            self.allocator.recover_resources(
-                &offer.framework,
-                &offer.agent,
-                &offer.resources,
-                refuse,
-                now,
-            );
+            self.allocator.recover_resources(&offer.framework, &offer.agent, &offer.resources, refuse, now);
             self.allocation_wanted = true;
         }
     }
@@ -373,25 +341,15 @@ impl Master {
     /// disconnected frameworks are dropped (reliable updates are retried by
     /// their agent).
     pub(crate) fn send_to_framework(&mut self, framework: &FrameworkId, event: Event) {
-        if let Some(connection) = self
-            .frameworks
-            .get(framework)
-            .and_then(|f| f.connection.as_ref())
-        {
-            self.actions.push(Action::ToFramework {
-                stream: connection.stream,
-                event: Box::new(event),
-            });
+        if let Some(connection) = self.frameworks.get(framework).and_then(|f| f.connection.as_ref()) {
+            self.actions.push(Action::ToFramework { stream: connection.stream, event: Box::new(event) });
         }
     }
 
     pub(crate) fn send_to_agent(&mut self, agent: &AgentId, event: AgentEvent) {
         if let Some(connection) = self.agents.get(agent).and_then(|a| a.connection.as_ref()) {
             self.counters.agent_messages_sent += 1;
-            self.actions.push(Action::ToAgent {
-                stream: connection.stream,
-                event: Box::new(event),
-            });
+            self.actions.push(Action::ToAgent { stream: connection.stream, event: Box::new(event) });
         }
     }
 

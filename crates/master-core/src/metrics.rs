@@ -53,10 +53,7 @@ impl Counters {
         if !state.is_terminal() {
             return;
         }
-        let short = state
-            .as_str_name()
-            .trim_start_matches("TASK_")
-            .to_ascii_lowercase();
+        let short = state.as_str_name().trim_start_matches("TASK_").to_ascii_lowercase();
         *self.terminal_tasks.entry(short.clone()).or_default() += 1;
         let source = status
             .source
@@ -68,10 +65,7 @@ impl Counters {
             .and_then(|r| task_status::Reason::try_from(r).ok())
             .map(|r| r.as_str_name().to_ascii_lowercase())
             .unwrap_or_else(|| "reason_unknown".to_owned());
-        *self
-            .terminal_task_reasons
-            .entry(format!("task_{short}/{source}/{reason}"))
-            .or_default() += 1;
+        *self.terminal_task_reasons.entry(format!("task_{short}/{source}/{reason}")).or_default() += 1;
     }
 }
 
@@ -85,119 +79,45 @@ impl Master {
         };
         put("master/elected", 1.0);
         let frameworks = || self.frameworks.values();
-        put(
-            "master/frameworks_active",
-            frameworks().filter(|f| f.active).count() as f64,
-        );
-        put(
-            "master/frameworks_inactive",
-            frameworks().filter(|f| !f.active).count() as f64,
-        );
-        put(
-            "master/frameworks_connected",
-            frameworks().filter(|f| f.connected()).count() as f64,
-        );
-        put(
-            "master/frameworks_disconnected",
-            frameworks().filter(|f| !f.connected()).count() as f64,
-        );
+        put("master/frameworks_active", frameworks().filter(|f| f.active).count() as f64);
+        put("master/frameworks_inactive", frameworks().filter(|f| !f.active).count() as f64);
+        put("master/frameworks_connected", frameworks().filter(|f| f.connected()).count() as f64);
+        put("master/frameworks_disconnected", frameworks().filter(|f| !f.connected()).count() as f64);
         put("master/outstanding_offers", self.offers.len() as f64);
         let agents = || self.agents.values();
-        put(
-            "master/slaves_active",
-            agents().filter(|a| a.active).count() as f64,
-        );
-        put(
-            "master/slaves_inactive",
-            agents().filter(|a| !a.active).count() as f64,
-        );
-        put(
-            "master/slaves_connected",
-            agents().filter(|a| a.connected()).count() as f64,
-        );
-        put(
-            "master/slaves_disconnected",
-            agents().filter(|a| !a.connected()).count() as f64,
-        );
-        put(
-            "master/slaves_unreachable",
-            self.unreachable_agents.len() as f64,
-        );
+        put("master/slaves_active", agents().filter(|a| a.active).count() as f64);
+        put("master/slaves_inactive", agents().filter(|a| !a.active).count() as f64);
+        put("master/slaves_connected", agents().filter(|a| a.connected()).count() as f64);
+        put("master/slaves_disconnected", agents().filter(|a| !a.connected()).count() as f64);
+        put("master/slaves_unreachable", self.unreachable_agents.len() as f64);
         put("master/slave_registrations", c.agent_registrations as f64);
-        put(
-            "master/slave_reregistrations",
-            c.agent_reregistrations as f64,
-        );
+        put("master/slave_reregistrations", c.agent_reregistrations as f64);
         put("master/slave_removals", c.agent_removals as f64);
-        put(
-            "master/slave_unreachable_completed",
-            c.agents_unreachable_completed as f64,
-        );
+        put("master/slave_unreachable_completed", c.agents_unreachable_completed as f64);
         for (state, gauge) in [
             (TaskState::TaskStaging, "master/tasks_staging"),
             (TaskState::TaskStarting, "master/tasks_starting"),
             (TaskState::TaskRunning, "master/tasks_running"),
             (TaskState::TaskKilling, "master/tasks_killing"),
         ] {
-            let count = frameworks()
-                .flat_map(|f| f.tasks.values())
-                .filter(|t| t.state() == state)
-                .count();
+            let count = frameworks().flat_map(|f| f.tasks.values()).filter(|t| t.state() == state).count();
             put(gauge, count as f64);
         }
-        put(
-            "master/tasks_unreachable",
-            frameworks()
-                .map(|f| f.unreachable_tasks.len())
-                .sum::<usize>() as f64,
-        );
-        for state in [
-            "finished",
-            "failed",
-            "killed",
-            "lost",
-            "error",
-            "dropped",
-            "gone",
-            "gone_by_operator",
-        ] {
-            put(
-                &format!("master/tasks_{state}"),
-                c.terminal_tasks.get(state).copied().unwrap_or(0) as f64,
-            );
+        put("master/tasks_unreachable", frameworks().map(|f| f.unreachable_tasks.len()).sum::<usize>() as f64);
+        for state in ["finished", "failed", "killed", "lost", "error", "dropped", "gone", "gone_by_operator"] {
+            put(&format!("master/tasks_{state}"), c.terminal_tasks.get(state).copied().unwrap_or(0) as f64);
         }
         for (name, count) in &c.terminal_task_reasons {
             put(&format!("master/{name}"), *count as f64);
         }
         put("master/valid_status_updates", c.valid_status_updates as f64);
-        put(
-            "master/invalid_status_updates",
-            c.invalid_status_updates as f64,
-        );
-        put(
-            "master/valid_status_update_acknowledgements",
-            c.valid_status_update_acknowledgements as f64,
-        );
-        put(
-            "master/invalid_status_update_acknowledgements",
-            c.invalid_status_update_acknowledgements as f64,
-        );
-        put(
-            "master/valid_framework_to_executor_messages",
-            c.valid_framework_to_executor_messages as f64,
-        );
-        put(
-            "master/invalid_framework_to_executor_messages",
-            c.invalid_framework_to_executor_messages as f64,
-        );
-        put(
-            "master/valid_executor_to_framework_messages",
-            c.valid_executor_to_framework_messages as f64,
-        );
-        put(
-            "master/invalid_executor_to_framework_messages",
-            c.invalid_executor_to_framework_messages as f64,
-        );
+        put("master/invalid_status_updates", c.invalid_status_updates as f64);
+        put("master/valid_status_update_acknowledgements", c.valid_status_update_acknowledgements as f64);
+        put("master/invalid_status_update_acknowledgements", c.invalid_status_update_acknowledgements as f64);
+        put("master/valid_framework_to_executor_messages", c.valid_framework_to_executor_messages as f64);
+        put("master/invalid_framework_to_executor_messages", c.invalid_framework_to_executor_messages as f64);
+        put("master/valid_executor_to_framework_messages", c.valid_executor_to_framework_messages as f64);
+        put("master/invalid_executor_to_framework_messages", c.invalid_executor_to_framework_messages as f64);
         put("master/messages_launch_tasks", c.offers_accepted as f64);
         put("master/messages_decline_offers", c.offers_declined as f64);
         for (name, count) in &c.scheduler_calls {
@@ -223,16 +143,10 @@ impl Master {
             used.add(&agent.used_total());
         }
         for name in ["cpus", "mem", "disk", "gpus"] {
-            let (t, u) = (
-                total.scalar(name).as_f64(),
-                used.unallocated().scalar(name).as_f64(),
-            );
+            let (t, u) = (total.scalar(name).as_f64(), used.unallocated().scalar(name).as_f64());
             m.insert(format!("master/{name}_total"), t);
             m.insert(format!("master/{name}_used"), u);
-            m.insert(
-                format!("master/{name}_percent"),
-                if t > 0.0 { u / t } else { 0.0 },
-            );
+            m.insert(format!("master/{name}_percent"), if t > 0.0 { u / t } else { 0.0 });
         }
         m
     }

@@ -12,6 +12,15 @@ use crate::master::{Action, Master};
 use crate::task::master_status;
 
 impl Master {
+    /// The operator's TEARDOWN of a framework.
+    pub fn teardown_framework(&mut self, id: &FrameworkId, now: Duration) -> Result<(), crate::ApiError> {
+        if !self.frameworks.contains_key(id) {
+            return Err(crate::ApiError::bad_request(format!("No framework found with specified ID {}", id.value)));
+        }
+        self.remove_framework(id, now);
+        Ok(())
+    }
+
     pub(crate) fn remove_framework(&mut self, id: &FrameworkId, now: Duration) {
         let Some(framework) = self.frameworks.get(id) else {
             return;
@@ -20,13 +29,7 @@ impl Master {
         let tasks: Vec<_> = framework
             .tasks
             .values()
-            .map(|t| {
-                (
-                    t.record.task_id.clone(),
-                    t.record.agent_id.clone(),
-                    t.is_terminal(),
-                )
-            })
+            .map(|t| (t.record.task_id.clone(), t.record.agent_id.clone(), t.is_terminal()))
             .collect();
         let connection = framework.connection.clone();
         for offer in offers {
@@ -58,18 +61,14 @@ impl Master {
         for agent in agents {
             let event = AgentEvent {
                 r#type: Some(agent_event::Type::ShutdownFramework as i32),
-                shutdown_framework: Some(agent_event::ShutdownFramework {
-                    framework_id: id.clone(),
-                }),
+                shutdown_framework: Some(agent_event::ShutdownFramework { framework_id: id.clone() }),
                 ..Default::default()
             };
             self.send_to_agent(&agent, event);
         }
         if let Some(connection) = connection {
             self.scheduler_streams.remove(&connection.stream);
-            self.actions.push(Action::CloseFramework {
-                stream: connection.stream,
-            });
+            self.actions.push(Action::CloseFramework { stream: connection.stream });
         }
         self.allocator.remove_framework(id);
         if let Some(mut framework) = self.frameworks.remove(id) {

@@ -17,12 +17,7 @@ pub struct Task {
 
 impl Task {
     /// A task just accepted for launch, in TASK_STAGING.
-    pub fn staging(
-        info: &v1::TaskInfo,
-        framework: &v1::FrameworkInfo,
-        resources: Resources,
-        role: &str,
-    ) -> Task {
+    pub fn staging(info: &v1::TaskInfo, framework: &v1::FrameworkInfo, resources: Resources, role: &str) -> Task {
         let record = v1::Task {
             name: info.name.clone(),
             task_id: info.task_id.clone(),
@@ -46,11 +41,7 @@ impl Task {
                 .or_else(|| Some(framework.user.clone()).filter(|u| !u.is_empty())),
             limits: info.limits.clone(),
         };
-        Task {
-            record,
-            resources,
-            role: role.to_owned(),
-        }
+        Task { record, resources, role: role.to_owned() }
     }
 
     pub fn state(&self) -> TaskState {
@@ -77,28 +68,20 @@ impl Task {
     /// The latest status, or a STAGING status made up for a task that has
     /// had no update yet.
     pub fn latest_status(&self, now: Duration) -> TaskStatus {
-        self.record
-            .statuses
-            .last()
-            .cloned()
-            .unwrap_or_else(|| TaskStatus {
-                task_id: self.record.task_id.clone(),
-                state: self.record.state,
-                agent_id: Some(self.record.agent_id.clone()),
-                executor_id: self.record.executor_id.clone(),
-                source: Some(task_status::Source::Master as i32),
-                timestamp: Some(now.as_secs_f64()),
-                ..Default::default()
-            })
+        self.record.statuses.last().cloned().unwrap_or_else(|| TaskStatus {
+            task_id: self.record.task_id.clone(),
+            state: self.record.state,
+            agent_id: Some(self.record.agent_id.clone()),
+            executor_id: self.record.executor_id.clone(),
+            source: Some(task_status::Source::Master as i32),
+            timestamp: Some(now.as_secs_f64()),
+            ..Default::default()
+        })
     }
 
     /// Timestamp of the latest status (for sorting task lists).
     pub fn last_timestamp(&self) -> f64 {
-        self.record
-            .statuses
-            .last()
-            .and_then(|s| s.timestamp)
-            .unwrap_or(0.0)
+        self.record.statuses.last().and_then(|s| s.timestamp).unwrap_or(0.0)
     }
 }
 

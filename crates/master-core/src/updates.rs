@@ -43,19 +43,13 @@ impl Master {
             if let Some(agent) = self.agents.get_mut(&agent_id) {
                 agent.remove_used(framework_id, &resources);
             }
-            self.allocator
-                .recover_resources(framework_id, &agent_id, &resources, None, now);
+            self.allocator.recover_resources(framework_id, &agent_id, &resources, None, now);
             self.allocation_wanted = true;
         }
     }
 
     /// Moves a terminal task out of the active set.
-    pub(crate) fn complete_task(
-        &mut self,
-        framework_id: &FrameworkId,
-        task_id: &TaskId,
-        _now: Duration,
-    ) {
+    pub(crate) fn complete_task(&mut self, framework_id: &FrameworkId, task_id: &TaskId, _now: Duration) {
         let max = self.config.max_completed_tasks_per_framework;
         let Some(framework) = self.frameworks.get_mut(framework_id) else {
             return;

@@ -19,15 +19,16 @@ use tokio::sync::{mpsc, oneshot};
 
 /// The time since the Unix epoch: the only clock the master reads.
 pub fn now() -> Duration {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default()
 }
 
 type Reply<T> = oneshot::Sender<Result<T, ApiError>>;
 
 /// A read-only look at the core, run inside the loop.
 pub type Inspector = Box<dyn FnOnce(&Master, Duration) + Send>;
+
+/// A change to the core made inside the loop (operator calls).
+pub type Mutator = Box<dyn FnOnce(&mut Master, Duration) + Send>;
 
 /// Something for the event loop to do.
 pub enum Command {
@@ -63,6 +64,8 @@ pub enum Command {
     },
     /// Runs a read-only closure on the core (state endpoints).
     Inspect(Inspector),
+    /// Runs a closure that changes the core (operator calls).
+    Mutate(Mutator),
 }
 
 /// A cloneable way to reach the event loop.
@@ -81,6 +84,22 @@ impl MasterHandle {
     /// Queues a command; false when the loop is gone.
     pub fn send(&self, command: Command) -> bool {
         self.commands.send(command).is_ok()
+    }
+
+    /// Runs `change` on the core and returns its result; the actions it
+    /// decides go out right after.
+    pub async fn mutate<T: Send + 'static>(
+        &self,
+        change: impl FnOnce(&mut Master, Duration) -> T + Send + 'static,
+    ) -> Option<T> {
+        let (reply, answer) = oneshot::channel();
+        let command = Command::Mutate(Box::new(move |master, now| {
+            let _ = reply.send(change(master, now));
+        }));
+        if !self.send(command) {
+            return None;
+        }
+        answer.await.ok()
     }
 
     /// Runs `inspect` on the core and returns its result.
@@ -103,10 +122,7 @@ impl MasterHandle {
 pub fn spawn(core: Master, allocation_interval: Duration) -> MasterHandle {
     let (commands, inbox) = mpsc::unbounded_channel();
     tokio::spawn(EventLoop::new(core, allocation_interval).run(inbox));
-    MasterHandle {
-        commands,
-        next_stream: Arc::new(AtomicU64::new(1)),
-    }
+    MasterHandle { commands, next_stream: Arc::new(AtomicU64::new(1)) }
 }
 
 struct EventLoop {
@@ -130,10 +146,7 @@ impl EventLoop {
 
     async fn run(mut self, mut inbox: mpsc::UnboundedReceiver<Command>) {
         loop {
-            let deadline = self
-                .core
-                .next_deadline()
-                .map_or(self.next_allocation, |d| d.min(self.next_allocation));
+            let deadline = self.core.next_deadline().map_or(self.next_allocation, |d| d.min(self.next_allocation));
             let wait = deadline.saturating_sub(now());
             tokio::select! {
                 command = inbox.recv() => {
@@ -160,13 +173,7 @@ impl EventLoop {
     fn handle(&mut self, command: Command) {
         let now = now();
         match command {
-            Command::Subscribe {
-                stream,
-                stream_id,
-                call,
-                events,
-                reply,
-            } => {
+            Command::Subscribe { stream, stream_id, call, events, reply } => {
                 self.schedulers.insert(stream, events);
                 let result = self.core.subscribe(now, stream, stream_id, *call);
                 if result.is_err() {
@@ -174,24 +181,14 @@ impl EventLoop {
                 }
                 let _ = reply.send(result);
             }
-            Command::SchedulerCall {
-                stream_id,
-                call,
-                reply,
-            } => {
+            Command::SchedulerCall { stream_id, call, reply } => {
                 let _ = reply.send(self.core.scheduler_call(now, stream_id.as_deref(), *call));
             }
             Command::SchedulerClosed { stream } => {
                 self.schedulers.remove(&stream);
                 self.core.scheduler_disconnected(now, stream);
             }
-            Command::AgentSubscribe {
-                stream,
-                stream_id,
-                call,
-                events,
-                reply,
-            } => {
+            Command::AgentSubscribe { stream, stream_id, call, events, reply } => {
                 self.agents.insert(stream, events);
                 let result = self.core.agent_subscribe(now, stream, stream_id, *call);
                 if result.is_err() {
@@ -199,11 +196,7 @@ impl EventLoop {
                 }
                 let _ = reply.send(result);
             }
-            Command::AgentCall {
-                stream_id,
-                call,
-                reply,
-            } => {
+            Command::AgentCall { stream_id, call, reply } => {
                 let _ = reply.send(self.core.agent_call(now, stream_id.as_deref(), *call));
             }
             Command::AgentClosed { stream } => {
@@ -211,6 +204,7 @@ impl EventLoop {
                 self.core.agent_disconnected(now, stream);
             }
             Command::Inspect(inspect) => inspect(&self.core, now),
+            Command::Mutate(change) => change(&mut self.core, now),
         }
         // Actions go out in the order they were decided, before later inputs.
         self.dispatch();

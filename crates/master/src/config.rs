@@ -18,40 +18,26 @@ pub struct ConfigError {
 }
 
 fn error(flag: &'static str, reason: impl Into<String>) -> ConfigError {
-    ConfigError {
-        flag,
-        reason: reason.into(),
-    }
+    ConfigError { flag, reason: reason.into() }
 }
 
 /// Builds the core configuration for a master with identity `info`.
-pub fn master_config(
-    flags: &MasterFlags,
-    info: MasterInfo,
-    seed: u64,
-) -> Result<MasterConfig, ConfigError> {
+pub fn master_config(flags: &MasterFlags, info: MasterInfo, seed: u64) -> Result<MasterConfig, ConfigError> {
     let mut config = MasterConfig::new(info);
     config.offer_timeout = flags.offer_timeout.map(Duration::from);
     config.agent_ping_timeout = flags.agent_ping_timeout.into();
-    if config.agent_ping_timeout < Duration::from_secs(1)
-        || config.agent_ping_timeout > Duration::from_secs(900)
-    {
-        return Err(error(
-            "agent_ping_timeout",
-            "must be between 1secs and 15mins",
-        ));
+    if config.agent_ping_timeout < Duration::from_secs(1) || config.agent_ping_timeout > Duration::from_secs(900) {
+        return Err(error("agent_ping_timeout", "must be between 1secs and 15mins"));
     }
     config.max_agent_ping_timeouts = flags.max_agent_ping_timeouts;
+    if let Some(limit) = &flags.agent_removal_rate_limit {
+        config.agent_removal_rate_limit = Some(parse_rate_limit(limit)?);
+    }
     config.max_completed_frameworks = flags.max_completed_frameworks;
     config.max_completed_tasks_per_framework = flags.max_completed_tasks_per_framework;
     config.max_unreachable_tasks_per_framework = flags.max_unreachable_tasks_per_framework;
     if let Some(roles) = &flags.roles {
-        let list: Vec<String> = roles
-            .split(',')
-            .map(str::trim)
-            .filter(|r| !r.is_empty())
-            .map(str::to_owned)
-            .collect();
+        let list: Vec<String> = roles.split(',').map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned).collect();
         for name in &list {
             role::validate(name).map_err(|e| error("roles", e.to_string()))?;
         }
@@ -82,11 +68,20 @@ fn parse_sorter(flag: &'static str, value: &str) -> Result<SorterKind, ConfigErr
     match value {
         "drf" => Ok(SorterKind::Drf),
         "random" => Ok(SorterKind::Random),
-        other => Err(error(
-            flag,
-            format!("unknown sorter '{other}' (expected drf or random)"),
-        )),
+        other => Err(error(flag, format!("unknown sorter '{other}' (expected drf or random)"))),
     }
+}
+
+/// `<count>/<duration>`, e.g. `1/10mins`.
+fn parse_rate_limit(text: &str) -> Result<(u32, Duration), ConfigError> {
+    let invalid = || error("agent_removal_rate_limit", format!("'{text}' is not <count>/<duration> (e.g. 1/10mins)"));
+    let (count, window) = text.split_once('/').ok_or_else(invalid)?;
+    let count: u32 = count.trim().parse().map_err(|_| invalid())?;
+    let window = mesos_flags::parse_duration(window).map_err(|_| invalid())?;
+    if count == 0 || window.is_zero() {
+        return Err(invalid());
+    }
+    Ok((count, window))
 }
 
 /// `role=weight,role=weight`.
@@ -95,18 +90,12 @@ fn parse_weights(text: &str) -> Result<Vec<(String, f64)>, ConfigError> {
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(|pair| {
-            let (name, weight) = pair
-                .split_once('=')
-                .ok_or_else(|| error("weights", format!("'{pair}' is not role=weight")))?;
+            let (name, weight) =
+                pair.split_once('=').ok_or_else(|| error("weights", format!("'{pair}' is not role=weight")))?;
             role::validate(name).map_err(|e| error("weights", e.to_string()))?;
-            let weight: f64 = weight
-                .parse()
-                .map_err(|_| error("weights", format!("'{weight}' is not a number")))?;
+            let weight: f64 = weight.parse().map_err(|_| error("weights", format!("'{weight}' is not a number")))?;
             if !(weight.is_finite() && weight > 0.0) {
-                return Err(error(
-                    "weights",
-                    format!("weight of '{name}' must be positive"),
-                ));
+                return Err(error("weights", format!("weight of '{name}' must be positive")));
             }
             Ok((name.to_owned(), weight))
         })
@@ -119,28 +108,16 @@ fn parse_min_allocatable(text: &str) -> Result<Vec<Quantities>, ConfigError> {
     let mut alternatives = Vec::new();
     for alternative in text.split('|').map(str::trim).filter(|s| !s.is_empty()) {
         let mut quantities = Quantities::new();
-        for item in alternative
-            .split(';')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            let (name, amount) = item.split_once(':').ok_or_else(|| {
-                error(
-                    "min_allocatable_resources",
-                    format!("'{item}' is not name:quantity"),
-                )
-            })?;
-            let amount: f64 = amount.trim().parse().map_err(|_| {
-                error(
-                    "min_allocatable_resources",
-                    format!("'{amount}' is not a number"),
-                )
-            })?;
+        for item in alternative.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+            let (name, amount) = item
+                .split_once(':')
+                .ok_or_else(|| error("min_allocatable_resources", format!("'{item}' is not name:quantity")))?;
+            let amount: f64 = amount
+                .trim()
+                .parse()
+                .map_err(|_| error("min_allocatable_resources", format!("'{amount}' is not a number")))?;
             if !(amount.is_finite() && amount >= 0.0) {
-                return Err(error(
-                    "min_allocatable_resources",
-                    format!("'{amount}' must be a non-negative number"),
-                ));
+                return Err(error("min_allocatable_resources", format!("'{amount}' must be a non-negative number")));
             }
             quantities.insert(name.trim().to_owned(), Scalar::from_f64(amount));
         }
@@ -155,15 +132,15 @@ mod tests {
 
     #[test]
     fn parses_weights_and_min_allocatable() {
-        assert_eq!(
-            parse_weights("a=2, b=0.5").unwrap(),
-            vec![("a".into(), 2.0), ("b".into(), 0.5)]
-        );
+        assert_eq!(parse_weights("a=2, b=0.5").unwrap(), vec![("a".into(), 2.0), ("b".into(), 0.5)]);
         assert!(parse_weights("a=0").is_err());
         assert!(parse_weights("a").is_err());
         let min = parse_min_allocatable("cpus:0.01|mem:32;disk:1").unwrap();
         assert_eq!(min.len(), 2);
         assert_eq!(min[1]["disk"], Scalar::from_units(1));
         assert!(parse_min_allocatable("cpus:x").is_err());
+        assert_eq!(parse_rate_limit("1/10mins").unwrap(), (1, Duration::from_secs(600)));
+        assert!(parse_rate_limit("0/1secs").is_err());
+        assert!(parse_rate_limit("fast").is_err());
     }
 }

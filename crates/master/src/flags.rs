@@ -59,17 +59,17 @@ pub struct MasterFlags {
     pub allocation_interval: MesosDuration,
 
     /// Time without an answer to a ping after which an agent counts a missed ping.
-    #[arg(
-        long,
-        env = "MESOS_AGENT_PING_TIMEOUT",
-        alias = "slave_ping_timeout",
-        default_value = "15secs"
-    )]
+    #[arg(long, env = "MESOS_AGENT_PING_TIMEOUT", alias = "slave_ping_timeout", default_value = "15secs")]
     pub agent_ping_timeout: MesosDuration,
 
     /// Missed pings after which an agent is marked unreachable.
     #[arg(long, env = "MESOS_MAX_AGENT_PING_TIMEOUTS", alias = "max_slave_ping_timeouts", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_agent_ping_timeouts: u32,
+
+    /// How fast agents that stop answering may be marked unreachable, as
+    /// `<count>/<duration>` (e.g. `1/10mins`); unlimited when unset.
+    #[arg(long, env = "MESOS_AGENT_REMOVAL_RATE_LIMIT", alias = "slave_removal_rate_limit")]
+    pub agent_removal_rate_limit: Option<String>,
 
     /// Comma-separated list of the roles frameworks may use (any role when unset).
     #[arg(long, env = "MESOS_ROLES")]
@@ -81,11 +81,7 @@ pub struct MasterFlags {
 
     /// Minimum resources an offer must hold, as `|`-separated alternatives
     /// of `;`-separated quantities.
-    #[arg(
-        long,
-        env = "MESOS_MIN_ALLOCATABLE_RESOURCES",
-        default_value = "cpus:0.01|mem:32"
-    )]
+    #[arg(long, env = "MESOS_MIN_ALLOCATABLE_RESOURCES", default_value = "cpus:0.01|mem:32")]
     pub min_allocatable_resources: String,
 
     /// Resource names left out of fair sharing, comma-separated.
@@ -98,12 +94,7 @@ pub struct MasterFlags {
     pub filter_gpu_resources: bool,
 
     /// Sorter of roles: `drf` or `random`.
-    #[arg(
-        long,
-        env = "MESOS_ROLE_SORTER",
-        alias = "user_sorter",
-        default_value = "drf"
-    )]
+    #[arg(long, env = "MESOS_ROLE_SORTER", alias = "user_sorter", default_value = "drf")]
     pub role_sorter: String,
 
     /// Sorter of frameworks within a role: `drf` or `random`.
@@ -115,19 +106,11 @@ pub struct MasterFlags {
     pub max_completed_frameworks: usize,
 
     /// Completed tasks kept in memory per framework.
-    #[arg(
-        long,
-        env = "MESOS_MAX_COMPLETED_TASKS_PER_FRAMEWORK",
-        default_value_t = 1000
-    )]
+    #[arg(long, env = "MESOS_MAX_COMPLETED_TASKS_PER_FRAMEWORK", default_value_t = 1000)]
     pub max_completed_tasks_per_framework: usize,
 
     /// Unreachable tasks kept in memory per framework.
-    #[arg(
-        long,
-        env = "MESOS_MAX_UNREACHABLE_TASKS_PER_FRAMEWORK",
-        default_value_t = 1000
-    )]
+    #[arg(long, env = "MESOS_MAX_UNREACHABLE_TASKS_PER_FRAMEWORK", default_value_t = 1000)]
     pub max_unreachable_tasks_per_framework: usize,
 
     /// Logging level: ERROR, WARNING, INFO (default) or a tracing filter.
@@ -153,44 +136,17 @@ impl MasterFlags {
     pub fn to_pairs(&self) -> Vec<(String, String)> {
         let mut pairs = vec![
             ("port".to_owned(), self.port.to_string()),
-            (
-                "hostname_lookup".to_owned(),
-                self.hostname_lookup.to_string(),
-            ),
-            (
-                "allocation_interval".to_owned(),
-                self.allocation_interval.to_string(),
-            ),
-            (
-                "agent_ping_timeout".to_owned(),
-                self.agent_ping_timeout.to_string(),
-            ),
-            (
-                "max_agent_ping_timeouts".to_owned(),
-                self.max_agent_ping_timeouts.to_string(),
-            ),
-            (
-                "min_allocatable_resources".to_owned(),
-                self.min_allocatable_resources.clone(),
-            ),
-            (
-                "filter_gpu_resources".to_owned(),
-                self.filter_gpu_resources.to_string(),
-            ),
+            ("hostname_lookup".to_owned(), self.hostname_lookup.to_string()),
+            ("allocation_interval".to_owned(), self.allocation_interval.to_string()),
+            ("agent_ping_timeout".to_owned(), self.agent_ping_timeout.to_string()),
+            ("max_agent_ping_timeouts".to_owned(), self.max_agent_ping_timeouts.to_string()),
+            ("min_allocatable_resources".to_owned(), self.min_allocatable_resources.clone()),
+            ("filter_gpu_resources".to_owned(), self.filter_gpu_resources.to_string()),
             ("role_sorter".to_owned(), self.role_sorter.clone()),
             ("framework_sorter".to_owned(), self.framework_sorter.clone()),
-            (
-                "max_completed_frameworks".to_owned(),
-                self.max_completed_frameworks.to_string(),
-            ),
-            (
-                "max_completed_tasks_per_framework".to_owned(),
-                self.max_completed_tasks_per_framework.to_string(),
-            ),
-            (
-                "max_unreachable_tasks_per_framework".to_owned(),
-                self.max_unreachable_tasks_per_framework.to_string(),
-            ),
+            ("max_completed_frameworks".to_owned(), self.max_completed_frameworks.to_string()),
+            ("max_completed_tasks_per_framework".to_owned(), self.max_completed_tasks_per_framework.to_string()),
+            ("max_unreachable_tasks_per_framework".to_owned(), self.max_unreachable_tasks_per_framework.to_string()),
             ("logging_level".to_owned(), self.logging_level.clone()),
             ("quiet".to_owned(), self.quiet.to_string()),
         ];
@@ -199,28 +155,16 @@ impl MasterFlags {
             ("advertise_ip", self.advertise_ip.map(|v| v.to_string())),
             ("advertise_port", self.advertise_port.map(|v| v.to_string())),
             ("hostname", self.hostname.clone()),
-            (
-                "work_dir",
-                self.work_dir.as_ref().map(|p| p.display().to_string()),
-            ),
+            ("work_dir", self.work_dir.as_ref().map(|p| p.display().to_string())),
             ("cluster", self.cluster.clone()),
             ("offer_timeout", self.offer_timeout.map(|v| v.to_string())),
             ("roles", self.roles.clone()),
+            ("agent_removal_rate_limit", self.agent_removal_rate_limit.clone()),
             ("weights", self.weights.clone()),
-            (
-                "fair_sharing_excluded_resource_names",
-                self.fair_sharing_excluded_resource_names.clone(),
-            ),
-            (
-                "log_dir",
-                self.log_dir.as_ref().map(|p| p.display().to_string()),
-            ),
+            ("fair_sharing_excluded_resource_names", self.fair_sharing_excluded_resource_names.clone()),
+            ("log_dir", self.log_dir.as_ref().map(|p| p.display().to_string())),
         ];
-        pairs.extend(
-            optional
-                .into_iter()
-                .filter_map(|(name, value)| Some((name.to_owned(), value?))),
-        );
+        pairs.extend(optional.into_iter().filter_map(|(name, value)| Some((name.to_owned(), value?))));
         pairs.sort();
         pairs
     }

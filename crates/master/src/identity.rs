@@ -27,11 +27,7 @@ pub fn master_info(id: &str, ip: IpAddr, port: u16, hostname: &str) -> MasterInf
         pid: Some(format!("master@{ip}:{port}")),
         hostname: Some(hostname.to_owned()),
         version: Some(VERSION.to_owned()),
-        address: Some(Address {
-            hostname: Some(hostname.to_owned()),
-            ip: Some(ip.to_string()),
-            port: i32::from(port),
-        }),
+        address: Some(Address { hostname: Some(hostname.to_owned()), ip: Some(ip.to_string()), port: i32::from(port) }),
         domain: None,
         capabilities: [
             master_info::capability::Type::AgentUpdate,
@@ -39,9 +35,7 @@ pub fn master_info(id: &str, ip: IpAddr, port: u16, hostname: &str) -> MasterInf
             master_info::capability::Type::QuotaV2,
         ]
         .into_iter()
-        .map(|t| master_info::Capability {
-            r#type: Some(t as i32),
-        })
+        .map(|t| master_info::Capability { r#type: Some(t as i32) })
         .collect(),
     }
 }
@@ -63,10 +57,7 @@ pub fn advertised_ip(bound: IpAddr, hostname: &str) -> IpAddr {
 
 /// This machine's hostname.
 pub fn system_hostname() -> String {
-    nix::unistd::gethostname()
-        .ok()
-        .and_then(|h| h.into_string().ok())
-        .unwrap_or_else(|| "localhost".to_owned())
+    nix::unistd::gethostname().ok().and_then(|h| h.into_string().ok()).unwrap_or_else(|| "localhost".to_owned())
 }
 
 #[cfg(test)]

@@ -31,9 +31,7 @@ pub async fn run(
         (None, true) => identity::system_hostname(),
         (None, false) => local.ip().to_string(),
     };
-    let ip = flags
-        .advertise_ip
-        .unwrap_or_else(|| identity::advertised_ip(local.ip(), &hostname));
+    let ip = flags.advertise_ip.unwrap_or_else(|| identity::advertised_ip(local.ip(), &hostname));
     let port = flags.advertise_port.unwrap_or(local.port());
     let id = uuid::Uuid::new_v4();
     let info = identity::master_info(&id.to_string(), ip, port, &hostname);
@@ -43,14 +41,7 @@ pub async fn run(
     let core = Master::new(config, start_time);
     let handle = actor::spawn(core, flags.allocation_interval.into());
     tracing::info!(master_id = %id, address = %format!("{ip}:{port}"), hostname = %hostname, "master started");
-    let state = http::AppState {
-        master: handle,
-        flags: Arc::new(flags),
-        info: Arc::new(info),
-        start_time,
-    };
-    axum::serve(listener, http::router(state))
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    let state = http::AppState { master: handle, flags: Arc::new(flags), info: Arc::new(info), start_time };
+    axum::serve(listener, http::router(state)).with_graceful_shutdown(shutdown).await?;
     Ok(())
 }

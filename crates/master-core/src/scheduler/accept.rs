@@ -14,9 +14,7 @@ use std::time::Duration;
 
 use mesos_proto::internal::{AgentEvent, agent_event};
 use mesos_proto::v1::scheduler::call;
-use mesos_proto::v1::{
-    FrameworkId, OfferId, TaskId, TaskState, offer::operation, task_status::Reason,
-};
+use mesos_proto::v1::{FrameworkId, OfferId, TaskId, TaskState, offer::operation, task_status::Reason};
 use mesos_resources::Resources;
 
 use super::launch::{LaunchContext, LaunchError, PlannedLaunch};
@@ -33,27 +31,14 @@ pub(crate) fn refuse_duration(filters: Option<&mesos_proto::v1::Filters>) -> Opt
     if !seconds.is_finite() || seconds <= 0.0 {
         return None;
     }
-    Some(
-        Duration::try_from_secs_f64(seconds)
-            .unwrap_or(MAX_REFUSE)
-            .min(MAX_REFUSE),
-    )
+    Some(Duration::try_from_secs_f64(seconds).unwrap_or(MAX_REFUSE).min(MAX_REFUSE))
 }
 
 impl Master {
-    pub(crate) fn decline(
-        &mut self,
-        framework: &FrameworkId,
-        decline: call::Decline,
-        now: Duration,
-    ) {
+    pub(crate) fn decline(&mut self, framework: &FrameworkId, decline: call::Decline, now: Duration) {
         let refuse = refuse_duration(decline.filters.as_ref());
         for id in &decline.offer_ids {
-            if self
-                .offers
-                .get(id)
-                .is_some_and(|o| o.framework == *framework)
-            {
+            if self.offers.get(id).is_some_and(|o| o.framework == *framework) {
                 self.discard_offer(id, refuse, now);
                 self.counters.offers_declined += 1;
             }
@@ -73,13 +58,10 @@ impl Master {
                 return Err(ApiError::bad_request(reason));
             }
         };
-        let offered = accept
-            .offer_ids
-            .iter()
-            .fold(Resources::new(), |mut sum, id| {
-                sum.add(&self.offers[id].resources);
-                sum
-            });
+        let offered = accept.offer_ids.iter().fold(Resources::new(), |mut sum, id| {
+            sum.add(&self.offers[id].resources);
+            sum
+        });
         let plans = match self.plan_operations(framework_id, &agent_id, &role, offered, &accept) {
             Ok(plans) => plans,
             Err(error) => {
@@ -97,8 +79,7 @@ impl Master {
         }
         if !remaining.is_empty() {
             let refuse = refuse_duration(accept.filters.as_ref());
-            self.allocator
-                .recover_resources(framework_id, &agent_id, &remaining, refuse, now);
+            self.allocator.recover_resources(framework_id, &agent_id, &remaining, refuse, now);
         }
         self.allocation_wanted = true;
         Ok(())
@@ -120,10 +101,7 @@ impl Master {
             if !seen.insert(id) {
                 return Err(format!("Duplicate offer {} in the call", id.value));
             }
-            let offer = self
-                .offers
-                .get(id)
-                .ok_or_else(|| format!("Offer {} is no longer valid", id.value))?;
+            let offer = self.offers.get(id).ok_or_else(|| format!("Offer {} is no longer valid", id.value))?;
             if offer.framework != *framework {
                 return Err(format!("Offer {} is not for this framework", id.value));
             }
@@ -172,19 +150,11 @@ impl Master {
         };
         let mut launches = Vec::new();
         for op in &accept.operations {
-            let kind = operation::Type::try_from(op.r#type.unwrap_or(0))
-                .unwrap_or(operation::Type::Unknown);
-            let unsupported = |what: &str| LaunchError {
-                task: None,
-                message: what.to_owned(),
-                duplicate: false,
-            };
+            let kind = operation::Type::try_from(op.r#type.unwrap_or(0)).unwrap_or(operation::Type::Unknown);
+            let unsupported = |what: &str| LaunchError { task: None, message: what.to_owned(), duplicate: false };
             match kind {
                 operation::Type::Launch => {
-                    let launch = op
-                        .launch
-                        .as_ref()
-                        .ok_or_else(|| unsupported("Expecting 'launch' to be present"))?;
+                    let launch = op.launch.as_ref().ok_or_else(|| unsupported("Expecting 'launch' to be present"))?;
                     for task in &launch.task_infos {
                         launches.push(context.launch(task)?);
                     }
@@ -222,9 +192,7 @@ impl Master {
         let Some(agent) = self.agents.get_mut(agent_id) else {
             return;
         };
-        if let (Some(executor), Some(resources)) =
-            (&launch.executor, &launch.new_executor_resources)
-        {
+        if let (Some(executor), Some(resources)) = (&launch.executor, &launch.new_executor_resources) {
             agent.add_used(framework_id, resources);
             agent
                 .executors
@@ -234,21 +202,11 @@ impl Master {
         }
         for planned in &launch.tasks {
             agent.add_used(framework_id, &planned.resources);
-            agent
-                .tasks
-                .insert((framework_id.clone(), planned.info.task_id.clone()));
+            agent.tasks.insert((framework_id.clone(), planned.info.task_id.clone()));
         }
-        let framework = self
-            .frameworks
-            .get_mut(framework_id)
-            .expect("checked by the caller");
+        let framework = self.frameworks.get_mut(framework_id).expect("checked by the caller");
         for planned in &launch.tasks {
-            let mut task = Task::staging(
-                &planned.info,
-                &framework.info,
-                planned.resources.clone(),
-                role,
-            );
+            let mut task = Task::staging(&planned.info, &framework.info, planned.resources.clone(), role);
             if launch.group {
                 task.record.executor_id = launch.executor.as_ref().map(|e| e.executor_id.clone());
             }
@@ -273,12 +231,7 @@ impl Master {
                 r#type: Some(agent_event::Type::RunTask as i32),
                 run_task: Some(agent_event::RunTask {
                     framework_info,
-                    task: launch
-                        .tasks
-                        .into_iter()
-                        .next()
-                        .map(|t| t.info)
-                        .unwrap_or_default(),
+                    task: launch.tasks.into_iter().next().map(|t| t.info).unwrap_or_default(),
                 }),
                 ..Default::default()
             }
@@ -300,22 +253,14 @@ impl Master {
             return;
         };
         let partition_aware = framework.capabilities.partition_aware;
-        let not_launched = if partition_aware {
-            TaskState::TaskDropped
-        } else {
-            TaskState::TaskLost
-        };
+        let not_launched = if partition_aware { TaskState::TaskDropped } else { TaskState::TaskLost };
         let mut updates = Vec::new();
         for op in &accept.operations {
             let tasks: Vec<&mesos_proto::v1::TaskInfo> = op
                 .launch
                 .iter()
                 .flat_map(|l| l.task_infos.iter())
-                .chain(
-                    op.launch_group
-                        .iter()
-                        .flat_map(|g| g.task_group.tasks.iter()),
-                )
+                .chain(op.launch_group.iter().flat_map(|g| g.task_group.tasks.iter()))
                 .collect();
             for task in tasks {
                 let culprit: Option<&TaskId> = error.and_then(|e| e.task.as_ref());
@@ -332,26 +277,15 @@ impl Master {
                         if e.duplicate {
                             continue;
                         }
-                        let why = if op.launch_group.is_some() {
-                            Reason::TaskGroupInvalid
-                        } else {
-                            Reason::TaskInvalid
-                        };
-                        master_status(
-                            &task.task_id,
-                            Some(&task.agent_id),
-                            TaskState::TaskError,
-                            why,
-                            reason,
-                            now,
-                        )
+                        let why =
+                            if op.launch_group.is_some() { Reason::TaskGroupInvalid } else { Reason::TaskInvalid };
+                        master_status(&task.task_id, Some(&task.agent_id), TaskState::TaskError, why, reason, now)
                     }
                     Some(_) => {
                         if framework.tasks.contains_key(&task.task_id) {
                             continue;
                         }
-                        let message =
-                            format!("Not launched because the ACCEPT call was refused: {reason}");
+                        let message = format!("Not launched because the ACCEPT call was refused: {reason}");
                         master_status(
                             &task.task_id,
                             Some(&task.agent_id),

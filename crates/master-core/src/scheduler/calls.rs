@@ -14,16 +14,9 @@ impl Master {
     /// KILL: forwarded to the task's agent; a task the master does not know
     /// is answered by reconciling it, as Mesos does.
     pub(crate) fn kill(&mut self, framework_id: &FrameworkId, kill: call::Kill, now: Duration) {
-        let Some(task) = self
-            .frameworks
-            .get(framework_id)
-            .and_then(|f| f.tasks.get(&kill.task_id))
-        else {
+        let Some(task) = self.frameworks.get(framework_id).and_then(|f| f.tasks.get(&kill.task_id)) else {
             let reconcile = call::Reconcile {
-                tasks: vec![call::reconcile::Task {
-                    task_id: kill.task_id,
-                    agent_id: kill.agent_id,
-                }],
+                tasks: vec![call::reconcile::Task { task_id: kill.task_id, agent_id: kill.agent_id }],
             };
             self.reconcile(framework_id, reconcile, now);
             return;
@@ -50,10 +43,7 @@ impl Master {
         shutdown: call::Shutdown,
     ) -> Result<(), ApiError> {
         if !self.agents.contains_key(&shutdown.agent_id) {
-            return Err(ApiError::bad_request(format!(
-                "Agent {} is not registered",
-                shutdown.agent_id.value
-            )));
+            return Err(ApiError::bad_request(format!("Agent {} is not registered", shutdown.agent_id.value)));
         }
         let event = AgentEvent {
             r#type: Some(agent_event::Type::ShutdownExecutor as i32),
@@ -79,29 +69,21 @@ impl Master {
             self.counters.invalid_status_update_acknowledgements += 1;
             return Err(ApiError::bad_request("'uuid' must be a 16-byte UUID"));
         }
-        if !self
-            .agents
-            .get(&ack.agent_id)
-            .is_some_and(|a| a.connected())
-        {
+        if !self.agents.get(&ack.agent_id).is_some_and(|a| a.connected()) {
             // The agent resends the update once it is back; the framework
             // acknowledges it again then.
             self.counters.invalid_status_update_acknowledgements += 1;
             return Ok(());
         }
         self.counters.valid_status_update_acknowledgements += 1;
-        let finished = self
-            .frameworks
-            .get(framework_id)
-            .and_then(|f| f.tasks.get(&ack.task_id))
-            .is_some_and(|task| {
-                task.record.status_update_uuid.as_deref() == Some(ack.uuid.as_slice())
-                    && task
-                        .record
-                        .status_update_state
-                        .and_then(|s| TaskState::try_from(s).ok())
-                        .is_some_and(TaskState::is_terminal)
-            });
+        let finished = self.frameworks.get(framework_id).and_then(|f| f.tasks.get(&ack.task_id)).is_some_and(|task| {
+            task.record.status_update_uuid.as_deref() == Some(ack.uuid.as_slice())
+                && task
+                    .record
+                    .status_update_state
+                    .and_then(|s| TaskState::try_from(s).ok())
+                    .is_some_and(TaskState::is_terminal)
+        });
         if finished {
             self.complete_task(framework_id, &ack.task_id, now);
         }
@@ -123,16 +105,9 @@ impl Master {
         framework_id: &FrameworkId,
         message: call::Message,
     ) -> Result<(), ApiError> {
-        if !self
-            .agents
-            .get(&message.agent_id)
-            .is_some_and(|a| a.connected())
-        {
+        if !self.agents.get(&message.agent_id).is_some_and(|a| a.connected()) {
             self.counters.invalid_framework_to_executor_messages += 1;
-            return Err(ApiError::bad_request(format!(
-                "Agent {} is not connected",
-                message.agent_id.value
-            )));
+            return Err(ApiError::bad_request(format!("Agent {} is not connected", message.agent_id.value)));
         }
         self.counters.valid_framework_to_executor_messages += 1;
         let event = AgentEvent {
@@ -148,50 +123,29 @@ impl Master {
         Ok(())
     }
 
-    pub(crate) fn revive(
-        &mut self,
-        framework_id: &FrameworkId,
-        revive: call::Revive,
-    ) -> Result<(), ApiError> {
-        let framework = self
-            .frameworks
-            .get_mut(framework_id)
-            .expect("subscription checked");
+    pub(crate) fn revive(&mut self, framework_id: &FrameworkId, revive: call::Revive) -> Result<(), ApiError> {
+        let framework = self.frameworks.get_mut(framework_id).expect("subscription checked");
         check_roles(&framework.roles, &revive.roles)?;
         if revive.roles.is_empty() {
             framework.suppressed_roles.clear();
         } else {
-            framework
-                .suppressed_roles
-                .retain(|r| !revive.roles.contains(r));
+            framework.suppressed_roles.retain(|r| !revive.roles.contains(r));
         }
         self.allocator.revive_offers(framework_id, &revive.roles);
         self.allocation_wanted = true;
         Ok(())
     }
 
-    pub(crate) fn suppress(
-        &mut self,
-        framework_id: &FrameworkId,
-        suppress: call::Suppress,
-    ) -> Result<(), ApiError> {
-        let framework = self
-            .frameworks
-            .get_mut(framework_id)
-            .expect("subscription checked");
+    pub(crate) fn suppress(&mut self, framework_id: &FrameworkId, suppress: call::Suppress) -> Result<(), ApiError> {
+        let framework = self.frameworks.get_mut(framework_id).expect("subscription checked");
         check_roles(&framework.roles, &suppress.roles)?;
-        let roles = if suppress.roles.is_empty() {
-            framework.roles.clone()
-        } else {
-            suppress.roles.clone()
-        };
+        let roles = if suppress.roles.is_empty() { framework.roles.clone() } else { suppress.roles.clone() };
         for role in roles {
             if !framework.suppressed_roles.contains(&role) {
                 framework.suppressed_roles.push(role);
             }
         }
-        self.allocator
-            .suppress_offers(framework_id, &suppress.roles);
+        self.allocator.suppress_offers(framework_id, &suppress.roles);
         Ok(())
     }
 
@@ -205,18 +159,11 @@ impl Master {
     ) -> Result<(), ApiError> {
         let info = update.framework_info;
         if info.id.as_ref() != Some(framework_id) {
-            return Err(ApiError::bad_request(
-                "'framework_info.id' must match 'framework_id'",
-            ));
+            return Err(ApiError::bad_request("'framework_info.id' must match 'framework_id'"));
         }
-        self.validate_framework_info(&info, &update.suppressed_roles)
-            .map_err(ApiError::bad_request)?;
-        self.check_immutable_fields(framework_id, &info)
-            .map_err(ApiError::bad_request)?;
-        let framework = self
-            .frameworks
-            .get_mut(framework_id)
-            .expect("subscription checked");
+        self.validate_framework_info(&info, &update.suppressed_roles).map_err(ApiError::bad_request)?;
+        self.check_immutable_fields(framework_id, &info).map_err(ApiError::bad_request)?;
+        let framework = self.frameworks.get_mut(framework_id).expect("subscription checked");
         framework.set_info(info);
         framework.suppressed_roles = update.suppressed_roles;
         let roles = framework.roles.clone();
@@ -239,9 +186,7 @@ impl Master {
 
 fn check_roles(subscribed: &[String], requested: &[String]) -> Result<(), ApiError> {
     match requested.iter().find(|r| !subscribed.contains(r)) {
-        Some(role) => Err(ApiError::bad_request(format!(
-            "Role '{role}' is not one of the framework's roles"
-        ))),
+        Some(role) => Err(ApiError::bad_request(format!("Role '{role}' is not one of the framework's roles"))),
         None => Ok(()),
     }
 }

@@ -3,9 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use mesos_proto::v1::{
-    self, ExecutorId, ExecutorInfo, FrameworkId, TaskId, TaskInfo, executor_info,
-};
+use mesos_proto::v1::{self, ExecutorId, ExecutorInfo, FrameworkId, TaskId, TaskInfo, executor_info};
 use mesos_resources::{Resources, Scalar};
 
 use crate::agent::Agent;
@@ -45,11 +43,7 @@ pub(crate) struct LaunchError {
 
 impl LaunchError {
     fn task(task: &TaskId, message: impl Into<String>) -> LaunchError {
-        LaunchError {
-            task: Some(task.clone()),
-            message: message.into(),
-            duplicate: false,
-        }
+        LaunchError { task: Some(task.clone()), message: message.into(), duplicate: false }
     }
 }
 
@@ -95,8 +89,7 @@ impl LaunchContext<'_> {
         };
         self.consume(&info.task_id, &needed)?;
         if let Some(executor) = &executor {
-            self.new_executors
-                .insert(executor.executor_id.clone(), executor.clone());
+            self.new_executors.insert(executor.executor_id.clone(), executor.clone());
         }
         self.seen_tasks.insert(info.task_id.clone());
         Ok(PlannedLaunch {
@@ -108,16 +101,9 @@ impl LaunchContext<'_> {
     }
 
     /// Validates a LAUNCH_GROUP and takes its resources, all or nothing.
-    pub fn launch_group(
-        &mut self,
-        group: &v1::offer::operation::LaunchGroup,
-    ) -> Result<PlannedLaunch, LaunchError> {
+    pub fn launch_group(&mut self, group: &v1::offer::operation::LaunchGroup) -> Result<PlannedLaunch, LaunchError> {
         let first = group.task_group.tasks.first().map(|t| t.task_id.clone());
-        let group_error = |message: String| LaunchError {
-            task: first.clone(),
-            message,
-            duplicate: false,
-        };
+        let group_error = |message: String| LaunchError { task: first.clone(), message, duplicate: false };
         let tasks = group.task_group.tasks.as_slice();
         if tasks.is_empty() {
             return Err(group_error("Task group must not be empty".into()));
@@ -126,8 +112,7 @@ impl LaunchContext<'_> {
         if executor.r#type != Some(executor_info::Type::Default as i32) {
             return Err(group_error("'ExecutorInfo.type' must be 'DEFAULT'".into()));
         }
-        let (executor, new_executor_resources) =
-            self.executor(&tasks[0].task_id, executor, true)?;
+        let (executor, new_executor_resources) = self.executor(&tasks[0].task_id, executor, true)?;
         let mut needed = new_executor_resources.clone().unwrap_or_default();
         let mut planned = Vec::with_capacity(tasks.len());
         let mut group_ids = HashSet::new();
@@ -135,10 +120,7 @@ impl LaunchContext<'_> {
             let mut info = task.clone();
             self.check_task_identity(&info)?;
             if !group_ids.insert(info.task_id.clone()) {
-                return Err(LaunchError::task(
-                    &info.task_id,
-                    "Task group has duplicate task ids",
-                ));
+                return Err(LaunchError::task(&info.task_id, "Task group has duplicate task ids"));
             }
             if info.executor.is_some() {
                 return Err(LaunchError::task(
@@ -147,10 +129,7 @@ impl LaunchContext<'_> {
                 ));
             }
             let command = info.command.as_ref().ok_or_else(|| {
-                LaunchError::task(
-                    &info.task_id,
-                    "'TaskInfo.command' must be set for tasks of a task group",
-                )
+                LaunchError::task(&info.task_id, "'TaskInfo.command' must be set for tasks of a task group")
             })?;
             check_command(&info.task_id, command)?;
             let resources = self.task_resources(&mut info)?;
@@ -161,19 +140,12 @@ impl LaunchContext<'_> {
         for task in &planned {
             self.seen_tasks.insert(task.info.task_id.clone());
         }
-        self.new_executors
-            .insert(executor.executor_id.clone(), executor.clone());
-        Ok(PlannedLaunch {
-            tasks: planned,
-            executor: Some(executor),
-            new_executor_resources,
-            group: true,
-        })
+        self.new_executors.insert(executor.executor_id.clone(), executor.clone());
+        Ok(PlannedLaunch { tasks: planned, executor: Some(executor), new_executor_resources, group: true })
     }
 
     fn check_task_identity(&self, info: &TaskInfo) -> Result<(), LaunchError> {
-        ids::validate("task id", &info.task_id.value)
-            .map_err(|m| LaunchError::task(&info.task_id, m))?;
+        ids::validate("task id", &info.task_id.value).map_err(|m| LaunchError::task(&info.task_id, m))?;
         if self.framework.tasks.contains_key(&info.task_id) {
             return Err(LaunchError {
                 task: Some(info.task_id.clone()),
@@ -182,18 +154,12 @@ impl LaunchContext<'_> {
             });
         }
         if self.seen_tasks.contains(&info.task_id) {
-            return Err(LaunchError::task(
-                &info.task_id,
-                format!("Task has duplicate ID: {}", info.task_id.value),
-            ));
+            return Err(LaunchError::task(&info.task_id, format!("Task has duplicate ID: {}", info.task_id.value)));
         }
         if info.agent_id != self.agent.id {
             return Err(LaunchError::task(
                 &info.task_id,
-                format!(
-                    "Task uses agent {} but the offers are for agent {}",
-                    info.agent_id.value, self.agent.id.value
-                ),
+                format!("Task uses agent {} but the offers are for agent {}", info.agent_id.value, self.agent.id.value),
             ));
         }
         Ok(())
@@ -208,19 +174,12 @@ impl LaunchContext<'_> {
     }
 
     fn allocated(&self, task: &TaskId, wire: &[v1::Resource]) -> Result<Resources, LaunchError> {
-        let parsed = Resources::from_proto(wire)
-            .map_err(|e| LaunchError::task(task, format!("Invalid resources: {e}")))?;
-        if let Some(other) = parsed
-            .allocation_roles()
-            .into_iter()
-            .find(|r| *r != self.role)
-        {
+        let parsed =
+            Resources::from_proto(wire).map_err(|e| LaunchError::task(task, format!("Invalid resources: {e}")))?;
+        if let Some(other) = parsed.allocation_roles().into_iter().find(|r| *r != self.role) {
             return Err(LaunchError::task(
                 task,
-                format!(
-                    "Resources are allocated to role '{other}' but the offers are for role '{}'",
-                    self.role
-                ),
+                format!("Resources are allocated to role '{other}' but the offers are for role '{}'", self.role),
             ));
         }
         Ok(parsed.unallocated().allocated_to(self.role))
@@ -234,14 +193,10 @@ impl LaunchContext<'_> {
         mut executor: ExecutorInfo,
         default_executor: bool,
     ) -> Result<(ExecutorInfo, Option<Resources>), LaunchError> {
-        ids::validate("executor id", &executor.executor_id.value)
-            .map_err(|m| LaunchError::task(task, m))?;
+        ids::validate("executor id", &executor.executor_id.value).map_err(|m| LaunchError::task(task, m))?;
         match &executor.framework_id {
             Some(id) if *id != self.framework.id => {
-                return Err(LaunchError::task(
-                    task,
-                    "ExecutorInfo has an invalid FrameworkID",
-                ));
+                return Err(LaunchError::task(task, "ExecutorInfo has an invalid FrameworkID"));
             }
             _ => executor.framework_id = Some(self.framework.id.clone()),
         }
@@ -250,14 +205,9 @@ impl LaunchContext<'_> {
         }
         let resources = self.allocated(task, &executor.resources)?;
         executor.resources = resources.to_proto(mesos_resources::ResourceFormat::PostRefinement);
-        if default_executor
-            && (resources.cpus() < Scalar::from_millis(10)
-                || resources.mem() < Scalar::from_units(32))
+        if default_executor && (resources.cpus() < Scalar::from_millis(10) || resources.mem() < Scalar::from_units(32))
         {
-            return Err(LaunchError::task(
-                task,
-                "Executor must use at least 0.01 cpus and 32 MB of memory",
-            ));
+            return Err(LaunchError::task(task, "Executor must use at least 0.01 cpus and 32 MB of memory"));
         }
         let existing = running_executor(self.agent, &self.framework.id, &executor.executor_id)
             .or_else(|| self.new_executors.get(&executor.executor_id));
@@ -265,10 +215,7 @@ impl LaunchContext<'_> {
             Some(running) if same_executor(running, &executor) => Ok((running.clone(), None)),
             Some(_) => Err(LaunchError::task(
                 task,
-                format!(
-                    "ExecutorInfo is not compatible with the running executor '{}'",
-                    executor.executor_id.value
-                ),
+                format!("ExecutorInfo is not compatible with the running executor '{}'", executor.executor_id.value),
             )),
             None => Ok((executor, Some(resources))),
         }
@@ -292,45 +239,29 @@ impl LaunchContext<'_> {
     }
 }
 
-fn running_executor<'a>(
-    agent: &'a Agent,
-    framework: &FrameworkId,
-    executor: &ExecutorId,
-) -> Option<&'a ExecutorInfo> {
+fn running_executor<'a>(agent: &'a Agent, framework: &FrameworkId, executor: &ExecutorId) -> Option<&'a ExecutorInfo> {
     agent.executor(framework, executor)
 }
 
 /// Executors match when everything but their resources' allocation details
 /// is equal.
 fn same_executor(a: &ExecutorInfo, b: &ExecutorInfo) -> bool {
-    let strip = |e: &ExecutorInfo| ExecutorInfo {
-        resources: Vec::new(),
-        ..e.clone()
-    };
+    let strip = |e: &ExecutorInfo| ExecutorInfo { resources: Vec::new(), ..e.clone() };
     strip(a) == strip(b)
 }
 
 fn check_command(task: &TaskId, command: &v1::CommandInfo) -> Result<(), LaunchError> {
     if command.shell() && command.value.is_none() {
-        return Err(LaunchError::task(
-            task,
-            "'CommandInfo.value' must be set when 'shell' is true",
-        ));
+        return Err(LaunchError::task(task, "'CommandInfo.value' must be set when 'shell' is true"));
     }
     for uri in &command.uris {
         if uri.value.trim().is_empty() {
-            return Err(LaunchError::task(
-                task,
-                "'CommandInfo.uris' contains an empty URI",
-            ));
+            return Err(LaunchError::task(task, "'CommandInfo.uris' contains an empty URI"));
         }
     }
     for variable in command.environment.iter().flat_map(|e| &e.variables) {
         if variable.name.is_empty() {
-            return Err(LaunchError::task(
-                task,
-                "Environment variable names must not be empty",
-            ));
+            return Err(LaunchError::task(task, "Environment variable names must not be empty"));
         }
     }
     Ok(())

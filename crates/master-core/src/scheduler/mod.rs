@@ -19,26 +19,15 @@ use crate::master::Master;
 impl Master {
     /// Handles any call but SUBSCRIBE. `stream_id` is the request's
     /// `Mesos-Stream-Id` header.
-    pub fn scheduler_call(
-        &mut self,
-        now: Duration,
-        stream_id: Option<&str>,
-        call: Call,
-    ) -> Result<(), ApiError> {
+    pub fn scheduler_call(&mut self, now: Duration, stream_id: Option<&str>, call: Call) -> Result<(), ApiError> {
         let kind = validate_shape(&call)?;
         if kind == call::Type::Subscribe {
-            return Err(ApiError::bad_request(
-                "SUBSCRIBE calls must open their own streaming connection",
-            ));
+            return Err(ApiError::bad_request("SUBSCRIBE calls must open their own streaming connection"));
         }
-        let framework_id = call
-            .framework_id
-            .clone()
-            .ok_or_else(|| ApiError::bad_request("Expecting 'framework_id' to be present"))?;
+        let framework_id =
+            call.framework_id.clone().ok_or_else(|| ApiError::bad_request("Expecting 'framework_id' to be present"))?;
         let stream_id = stream_id.ok_or_else(|| {
-            ApiError::bad_request(
-                "All non-subscribe calls should include the 'Mesos-Stream-Id' header",
-            )
+            ApiError::bad_request("All non-subscribe calls should include the 'Mesos-Stream-Id' header")
         })?;
         self.check_subscription(&framework_id, stream_id)?;
         self.counters.count_scheduler_call(kind);
@@ -58,24 +47,16 @@ impl Master {
                 self.kill(&framework_id, call.kill.unwrap_or_default(), now);
                 Ok(())
             }
-            call::Type::Shutdown => {
-                self.shutdown_executor(&framework_id, call.shutdown.unwrap_or_default())
-            }
-            call::Type::Acknowledge => {
-                self.acknowledge(&framework_id, call.acknowledge.unwrap_or_default(), now)
-            }
+            call::Type::Shutdown => self.shutdown_executor(&framework_id, call.shutdown.unwrap_or_default()),
+            call::Type::Acknowledge => self.acknowledge(&framework_id, call.acknowledge.unwrap_or_default(), now),
             call::Type::Reconcile => {
                 self.reconcile(&framework_id, call.reconcile.unwrap_or_default(), now);
                 Ok(())
             }
-            call::Type::Message => {
-                self.framework_message(&framework_id, call.message.unwrap_or_default())
+            call::Type::Message => self.framework_message(&framework_id, call.message.unwrap_or_default()),
+            call::Type::UpdateFramework => {
+                self.update_framework(&framework_id, call.update_framework.unwrap_or_default(), now)
             }
-            call::Type::UpdateFramework => self.update_framework(
-                &framework_id,
-                call.update_framework.unwrap_or_default(),
-                now,
-            ),
             // Accepted and ignored, as the built-in Mesos allocator does with
             // REQUEST; operation feedback and inverse offers have nothing to
             // act on yet.
@@ -91,11 +72,7 @@ impl Master {
     }
 
     /// The framework must exist, be connected, and own `stream_id`.
-    fn check_subscription(
-        &self,
-        framework_id: &FrameworkId,
-        stream_id: &str,
-    ) -> Result<(), ApiError> {
+    fn check_subscription(&self, framework_id: &FrameworkId, stream_id: &str) -> Result<(), ApiError> {
         let framework = self.frameworks.get(framework_id).ok_or_else(|| {
             if self.removed_frameworks.contains(framework_id) {
                 ApiError::forbidden(format!("Framework {} has been removed", framework_id.value))
@@ -103,10 +80,8 @@ impl Master {
                 ApiError::bad_request("Framework cannot be found")
             }
         })?;
-        let connection = framework
-            .connection
-            .as_ref()
-            .ok_or_else(|| ApiError::forbidden("Framework is not subscribed"))?;
+        let connection =
+            framework.connection.as_ref().ok_or_else(|| ApiError::forbidden("Framework is not subscribed"))?;
         if connection.stream_id != stream_id {
             return Err(ApiError::bad_request(format!(
                 "The stream ID '{stream_id}' included in this request didn't match the stream ID currently associated with framework ID {}",
@@ -123,15 +98,9 @@ pub(crate) fn validate_shape(call: &Call) -> Result<call::Type, ApiError> {
         return Err(ApiError::bad_request("Expecting 'type' to be present"));
     };
     let kind = call::Type::try_from(raw).unwrap_or(call::Type::Unknown);
-    let missing = |field: &str| {
-        Err(ApiError::bad_request(format!(
-            "Expecting '{field}' to be present"
-        )))
-    };
+    let missing = |field: &str| Err(ApiError::bad_request(format!("Expecting '{field}' to be present")));
     match kind {
-        call::Type::Unknown => Err(ApiError::not_implemented(
-            "Received an unexpected 'UNKNOWN' call",
-        )),
+        call::Type::Unknown => Err(ApiError::not_implemented("Received an unexpected 'UNKNOWN' call")),
         call::Type::Subscribe if call.subscribe.is_none() => missing("subscribe"),
         call::Type::Accept if call.accept.is_none() => missing("accept"),
         call::Type::Decline if call.decline.is_none() => missing("decline"),
@@ -141,21 +110,13 @@ pub(crate) fn validate_shape(call: &Call) -> Result<call::Type, ApiError> {
         call::Type::Reconcile if call.reconcile.is_none() => missing("reconcile"),
         call::Type::Message if call.message.is_none() => missing("message"),
         call::Type::Request if call.request.is_none() => missing("request"),
-        call::Type::UpdateFramework if call.update_framework.is_none() => {
-            missing("update_framework")
-        }
-        call::Type::AcceptInverseOffers if call.accept_inverse_offers.is_none() => {
-            missing("accept_inverse_offers")
-        }
-        call::Type::DeclineInverseOffers if call.decline_inverse_offers.is_none() => {
-            missing("decline_inverse_offers")
-        }
+        call::Type::UpdateFramework if call.update_framework.is_none() => missing("update_framework"),
+        call::Type::AcceptInverseOffers if call.accept_inverse_offers.is_none() => missing("accept_inverse_offers"),
+        call::Type::DeclineInverseOffers if call.decline_inverse_offers.is_none() => missing("decline_inverse_offers"),
         call::Type::AcknowledgeOperationStatus if call.acknowledge_operation_status.is_none() => {
             missing("acknowledge_operation_status")
         }
-        call::Type::ReconcileOperations if call.reconcile_operations.is_none() => {
-            missing("reconcile_operations")
-        }
+        call::Type::ReconcileOperations if call.reconcile_operations.is_none() => missing("reconcile_operations"),
         kind => Ok(kind),
     }
 }

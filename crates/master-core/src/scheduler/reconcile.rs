@@ -10,64 +10,38 @@
 use std::time::Duration;
 
 use mesos_proto::v1::scheduler::call;
-use mesos_proto::v1::{
-    FrameworkId, TaskState, TaskStatus, task_status::Reason, task_status::Source,
-};
+use mesos_proto::v1::{FrameworkId, TaskState, TaskStatus, task_status::Reason, task_status::Source};
 
 use crate::master::Master;
 use crate::task::master_status;
 
 impl Master {
-    pub(crate) fn reconcile(
-        &mut self,
-        framework_id: &FrameworkId,
-        reconcile: call::Reconcile,
-        now: Duration,
-    ) {
+    pub(crate) fn reconcile(&mut self, framework_id: &FrameworkId, reconcile: call::Reconcile, now: Duration) {
         let Some(framework) = self.frameworks.get(framework_id) else {
             return;
         };
         let partition_aware = framework.capabilities.partition_aware;
         let mut statuses: Vec<TaskStatus> = Vec::new();
         if reconcile.tasks.is_empty() {
-            statuses.extend(
-                framework
-                    .tasks
-                    .values()
-                    .map(|t| reconciled(t.latest_status(now), now)),
-            );
-            statuses.extend(
-                framework
-                    .unreachable_tasks
-                    .iter()
-                    .map(|t| reconciled(t.latest_status(now), now)),
-            );
+            statuses.extend(framework.tasks.values().map(|t| reconciled(t.latest_status(now), now)));
+            statuses.extend(framework.unreachable_tasks.iter().map(|t| reconciled(t.latest_status(now), now)));
         } else {
             for wanted in &reconcile.tasks {
                 if let Some(task) = framework.tasks.get(&wanted.task_id) {
                     statuses.push(reconciled(task.latest_status(now), now));
                     continue;
                 }
-                if let Some(task) = framework
-                    .unreachable_tasks
-                    .iter()
-                    .find(|t| t.record.task_id == wanted.task_id)
-                {
+                if let Some(task) = framework.unreachable_tasks.iter().find(|t| t.record.task_id == wanted.task_id) {
                     statuses.push(reconciled(task.latest_status(now), now));
                     continue;
                 }
                 let state = match &wanted.agent_id {
+                    Some(agent) if self.gone_agents.contains_key(agent) => TaskState::TaskGoneByOperator,
                     Some(agent) if self.agents.contains_key(agent) => TaskState::TaskGone,
-                    Some(agent) if self.unreachable_agents.contains_key(agent) => {
-                        TaskState::TaskUnreachable
-                    }
+                    Some(agent) if self.unreachable_agents.contains_key(agent) => TaskState::TaskUnreachable,
                     _ => TaskState::TaskUnknown,
                 };
-                let state = if partition_aware {
-                    state
-                } else {
-                    TaskState::TaskLost
-                };
+                let state = if partition_aware { state } else { TaskState::TaskLost };
                 statuses.push(master_status(
                     &wanted.task_id,
                     wanted.agent_id.as_ref(),

@@ -31,9 +31,7 @@ impl Master {
         let mut info = subscribe.framework_info;
         match (&call.framework_id, &info.id) {
             (Some(a), Some(b)) if a != b => {
-                return Err(ApiError::bad_request(
-                    "'framework_id' differs from 'subscribe.framework_info.id'",
-                ));
+                return Err(ApiError::bad_request("'framework_id' differs from 'subscribe.framework_info.id'"));
             }
             (Some(_), None) | (None, Some(_)) => {
                 return Err(ApiError::bad_request(
@@ -52,20 +50,11 @@ impl Master {
             None => {
                 let id = self.ids.next_framework();
                 info.id = Some(id.clone());
-                self.add_framework(
-                    id.clone(),
-                    info,
-                    subscribe.suppressed_roles,
-                    connection,
-                    now,
-                );
+                self.add_framework(id.clone(), info, subscribe.suppressed_roles, connection, now);
                 id
             }
             Some(id) if self.removed_frameworks.contains(&id) => {
-                self.refuse_subscription(
-                    stream,
-                    format!("Framework {} has been removed", id.value),
-                );
+                self.refuse_subscription(stream, format!("Framework {} has been removed", id.value));
                 return Ok(());
             }
             Some(id) if self.frameworks.contains_key(&id) => {
@@ -79,13 +68,7 @@ impl Master {
             // A framework id this master never saw (for example after a
             // master failover, before its agents re-registered).
             Some(id) => {
-                self.add_framework(
-                    id.clone(),
-                    info,
-                    subscribe.suppressed_roles,
-                    connection,
-                    now,
-                );
+                self.add_framework(id.clone(), info, subscribe.suppressed_roles, connection, now);
                 id
             }
         };
@@ -99,10 +82,7 @@ impl Master {
             }),
             ..Default::default()
         };
-        self.actions.push(Action::ToFramework {
-            stream,
-            event: Box::new(subscribed),
-        });
+        self.actions.push(Action::ToFramework { stream, event: Box::new(subscribed) });
         self.allocation_wanted = true;
         Ok(())
     }
@@ -139,59 +119,41 @@ impl Master {
             error: Some(event::Error { message }),
             ..Default::default()
         };
-        self.actions.push(Action::ToFramework {
-            stream,
-            event: Box::new(error),
-        });
+        self.actions.push(Action::ToFramework { stream, event: Box::new(error) });
         self.actions.push(Action::CloseFramework { stream });
     }
 
     /// Mesos's FrameworkInfo checks: role fields consistent with MULTI_ROLE,
     /// valid and whitelisted roles, suppressed roles among the roles.
     #[allow(deprecated)]
-    pub(crate) fn validate_framework_info(
-        &self,
-        info: &FrameworkInfo,
-        suppressed: &[String],
-    ) -> Result<(), String> {
+    pub(crate) fn validate_framework_info(&self, info: &FrameworkInfo, suppressed: &[String]) -> Result<(), String> {
         let caps = Capabilities::of(info);
         if caps.multi_role {
             if info.role.is_some() {
-                return Err(
-                    "'FrameworkInfo.role' must not be set when the framework is MULTI_ROLE capable"
-                        .into(),
-                );
+                return Err("'FrameworkInfo.role' must not be set when the framework is MULTI_ROLE capable".into());
             }
         } else if !info.roles.is_empty() {
-            return Err(
-                "'FrameworkInfo.roles' is set but the framework is not MULTI_ROLE capable".into(),
-            );
+            return Err("'FrameworkInfo.roles' is set but the framework is not MULTI_ROLE capable".into());
         }
         let roles = roles_of(info);
         let mut seen = std::collections::HashSet::new();
         for name in &roles {
             role::validate(name).map_err(|e| e.to_string())?;
             if !seen.insert(name) {
-                return Err(format!(
-                    "'FrameworkInfo.roles' contains duplicate role '{name}'"
-                ));
+                return Err(format!("'FrameworkInfo.roles' contains duplicate role '{name}'"));
             }
             if let Some(whitelist) = &self.config.roles_whitelist
                 && name != "*"
                 && !whitelist.contains(name)
             {
-                return Err(format!(
-                    "Role '{name}' is not present in the master's --roles"
-                ));
+                return Err(format!("Role '{name}' is not present in the master's --roles"));
             }
         }
         if let Some(id) = &info.id {
             crate::ids::validate("framework id", &id.value)?;
         }
         if let Some(name) = suppressed.iter().find(|r| !roles.contains(r)) {
-            return Err(format!(
-                "Suppressed role '{name}' is not contained in the list of roles"
-            ));
+            return Err(format!("Suppressed role '{name}' is not contained in the list of roles"));
         }
         if !info.failover_timeout().is_finite() || info.failover_timeout() < 0.0 {
             return Err("'FrameworkInfo.failover_timeout' must be a non-negative number".into());
@@ -200,11 +162,7 @@ impl Master {
     }
 
     /// A re-subscribing framework may not change who it is.
-    pub(crate) fn check_immutable_fields(
-        &self,
-        id: &FrameworkId,
-        info: &FrameworkInfo,
-    ) -> Result<(), String> {
+    pub(crate) fn check_immutable_fields(&self, id: &FrameworkId, info: &FrameworkInfo) -> Result<(), String> {
         let Some(existing) = self.frameworks.get(id) else {
             return Ok(());
         };
@@ -235,8 +193,7 @@ impl Master {
         framework.suppressed_roles = suppressed;
         framework.connection = Some(connection);
         framework.active = true;
-        self.allocator
-            .add_framework(&id, framework.allocator_spec(), &[], true);
+        self.allocator.add_framework(&id, framework.allocator_spec(), &[], true);
         self.frameworks.insert(id, framework);
         self.counters.frameworks_added += 1;
     }
@@ -257,17 +214,11 @@ impl Master {
             self.scheduler_streams.remove(&old.stream);
             let error = Event {
                 r#type: Some(event::Type::Error as i32),
-                error: Some(event::Error {
-                    message: "Framework failed over".into(),
-                }),
+                error: Some(event::Error { message: "Framework failed over".into() }),
                 ..Default::default()
             };
-            self.actions.push(Action::ToFramework {
-                stream: old.stream,
-                event: Box::new(error),
-            });
-            self.actions
-                .push(Action::CloseFramework { stream: old.stream });
+            self.actions.push(Action::ToFramework { stream: old.stream, event: Box::new(error) });
+            self.actions.push(Action::CloseFramework { stream: old.stream });
         }
         framework.set_info(info);
         framework.suppressed_roles = suppressed;

@@ -8,8 +8,8 @@ use mesos_proto::internal::{AgentCall, AgentEvent, agent_call};
 use mesos_proto::v1::offer::{Operation, operation};
 use mesos_proto::v1::scheduler::{Call, Event, call};
 use mesos_proto::v1::{
-    AgentId, AgentInfo, CommandInfo, FrameworkId, FrameworkInfo, MasterInfo, Offer, TaskId,
-    TaskInfo, TaskState, TaskStatus, framework_info, task_status,
+    AgentId, AgentInfo, CommandInfo, FrameworkId, FrameworkInfo, MasterInfo, Offer, TaskId, TaskInfo, TaskState,
+    TaskStatus, framework_info, task_status,
 };
 use mesos_resources::{ResourceFormat, Resources};
 
@@ -38,29 +38,16 @@ impl Harness {
     }
 
     pub fn with_config(change: impl FnOnce(&mut MasterConfig)) -> Harness {
-        let info = MasterInfo {
-            id: "M".into(),
-            ip: 16_777_343,
-            port: 5050,
-            ..Default::default()
-        };
+        let info = MasterInfo { id: "M".into(), ip: 16_777_343, port: 5050, ..Default::default() };
         let mut config = MasterConfig::new(info);
         change(&mut config);
         let now = Duration::from_secs(1_000_000);
-        Harness {
-            master: Master::new(config, now),
-            now,
-            next_stream: 1,
-            buffers: HashMap::new(),
-        }
+        Harness { master: Master::new(config, now), now, next_stream: 1, buffers: HashMap::new() }
     }
 
     fn new_stream(&mut self) -> (StreamId, String) {
         self.next_stream += 1;
-        (
-            StreamId(self.next_stream),
-            format!("stream-{}", self.next_stream),
-        )
+        (StreamId(self.next_stream), format!("stream-{}", self.next_stream))
     }
 
     /// Moves the core's actions into per-stream buffers.
@@ -84,29 +71,63 @@ impl Harness {
         };
         let call = AgentCall {
             r#type: Some(agent_call::Type::Register as i32),
-            register: Some(agent_call::Register {
-                agent_info: info,
-                ..Default::default()
-            }),
+            register: Some(agent_call::Register { agent_info: info, ..Default::default() }),
             ..Default::default()
         };
-        let id = self
-            .master
-            .agent_subscribe(self.now, stream, stream_id.clone(), call)
-            .expect("registration");
+        let id = self.master.agent_subscribe(self.now, stream, stream_id.clone(), call).expect("registration");
         self.route();
-        TestAgent {
-            id,
-            stream,
-            stream_id,
-        }
+        TestAgent { id, stream, stream_id }
     }
 
-    pub fn subscribe(
+    /// The agent's stream closes.
+    pub fn disconnect_agent(&mut self, agent: &TestAgent) {
+        self.master.agent_disconnected(self.now, agent.stream);
+        self.route();
+    }
+
+    /// The agent comes back on a new stream, reporting `tasks` (and the
+    /// frameworks they belong to).
+    pub fn reregister_agent(
         &mut self,
-        name: &str,
-        capabilities: &[framework_info::capability::Type],
-    ) -> TestFramework {
+        agent: &mut TestAgent,
+        tasks: Vec<mesos_proto::v1::Task>,
+        frameworks: Vec<FrameworkInfo>,
+    ) -> Result<(), ApiError> {
+        let (stream, stream_id) = self.new_stream();
+        let info = AgentInfo {
+            hostname: "host".into(),
+            id: Some(agent.id.clone()),
+            resources: mesos_resources::parse::resources("cpus:2;mem:1024", "*")
+                .unwrap()
+                .to_proto(ResourceFormat::PostRefinement),
+            ..Default::default()
+        };
+        let call = AgentCall {
+            agent_id: Some(agent.id.clone()),
+            r#type: Some(agent_call::Type::Reregister as i32),
+            reregister: Some(agent_call::Reregister { agent_info: info, tasks, frameworks, ..Default::default() }),
+            ..Default::default()
+        };
+        agent.stream = stream;
+        agent.stream_id = stream_id.clone();
+        let result = self.master.agent_subscribe(self.now, stream, stream_id, call).map(|_| ());
+        self.route();
+        result
+    }
+
+    /// The operator marks the agent gone.
+    pub fn mark_gone(&mut self, agent: &TestAgent) -> Result<(), ApiError> {
+        let result = self.master.mark_agent_gone(&agent.id, self.now);
+        self.route();
+        result
+    }
+
+    /// Whether the agent's stream was told to close.
+    pub fn agent_closed(&mut self, agent: &TestAgent) -> bool {
+        self.buffers.get(&agent.stream).is_some_and(|b| b.iter().any(|a| matches!(a, Action::CloseAgent { .. })))
+    }
+
+    pub fn subscribe(&mut self, name: &str, capabilities: &[framework_info::capability::Type]) -> TestFramework {
         self.subscribe_with(name, capabilities, |_| {})
     }
 
@@ -120,50 +141,29 @@ impl Harness {
         let mut info = FrameworkInfo {
             user: "u".into(),
             name: name.into(),
-            capabilities: capabilities
-                .iter()
-                .map(|t| framework_info::Capability {
-                    r#type: Some(*t as i32),
-                })
-                .collect(),
+            capabilities: capabilities.iter().map(|t| framework_info::Capability { r#type: Some(*t as i32) }).collect(),
             ..Default::default()
         };
         change(&mut info);
         let call = Call {
             r#type: Some(call::Type::Subscribe as i32),
-            subscribe: Some(call::Subscribe {
-                framework_info: info,
-                ..Default::default()
-            }),
+            subscribe: Some(call::Subscribe { framework_info: info, ..Default::default() }),
             ..Default::default()
         };
-        self.master
-            .subscribe(self.now, stream, stream_id.clone(), call)
-            .expect("subscription");
+        self.master.subscribe(self.now, stream, stream_id.clone(), call).expect("subscription");
         self.route();
-        let subscribed = self
-            .framework_events_of(stream)
-            .into_iter()
-            .find_map(|e| e.subscribed)
-            .expect("SUBSCRIBED");
-        TestFramework {
-            id: subscribed.framework_id,
-            stream,
-            stream_id,
-        }
+        let subscribed = self.framework_events_of(stream).into_iter().find_map(|e| e.subscribed).expect("SUBSCRIBED");
+        TestFramework { id: subscribed.framework_id, stream, stream_id }
     }
 
     pub fn disconnect(&mut self, framework: &TestFramework) {
-        self.master
-            .scheduler_disconnected(self.now, framework.stream);
+        self.master.scheduler_disconnected(self.now, framework.stream);
         self.route();
     }
 
     pub fn call(&mut self, framework: &TestFramework, mut call: Call) -> Result<(), ApiError> {
         call.framework_id = Some(framework.id.clone());
-        let result = self
-            .master
-            .scheduler_call(self.now, Some(&framework.stream_id), call);
+        let result = self.master.scheduler_call(self.now, Some(&framework.stream_id), call);
         self.route();
         result
     }
@@ -188,13 +188,7 @@ impl Harness {
         let actions = self.buffers.remove(&stream).unwrap_or_default();
         actions
             .into_iter()
-            .filter_map(|a| {
-                if let Action::ToFramework { event, .. } = a {
-                    Some(*event)
-                } else {
-                    None
-                }
-            })
+            .filter_map(|a| if let Action::ToFramework { event, .. } = a { Some(*event) } else { None })
             .collect()
     }
 
@@ -206,41 +200,20 @@ impl Harness {
         let actions = self.buffers.remove(&agent.stream).unwrap_or_default();
         actions
             .into_iter()
-            .filter_map(|a| {
-                if let Action::ToAgent { event, .. } = a {
-                    Some(*event)
-                } else {
-                    None
-                }
-            })
+            .filter_map(|a| if let Action::ToAgent { event, .. } = a { Some(*event) } else { None })
             .collect()
     }
 
     pub fn offers(&mut self, framework: &TestFramework) -> Vec<Offer> {
-        self.framework_events(framework)
-            .into_iter()
-            .filter_map(|e| e.offers)
-            .flat_map(|o| o.offers)
-            .collect()
+        self.framework_events(framework).into_iter().filter_map(|e| e.offers).flat_map(|o| o.offers).collect()
     }
 
     pub fn updates(&mut self, framework: &TestFramework) -> Vec<TaskStatus> {
-        self.framework_events(framework)
-            .into_iter()
-            .filter_map(|e| e.update)
-            .map(|u| u.status)
-            .collect()
+        self.framework_events(framework).into_iter().filter_map(|e| e.update).map(|u| u.status).collect()
     }
 
     /// The agent reports a task's state with uuid `[n; 16]`.
-    pub fn agent_update(
-        &mut self,
-        agent: &TestAgent,
-        framework: &TestFramework,
-        task: &str,
-        state: TaskState,
-        n: u8,
-    ) {
+    pub fn agent_update(&mut self, agent: &TestAgent, framework: &TestFramework, task: &str, state: TaskState, n: u8) {
         let status = TaskStatus {
             task_id: TaskId { value: task.into() },
             state: state as i32,
@@ -258,9 +231,7 @@ impl Harness {
             }),
             ..Default::default()
         };
-        self.master
-            .agent_call(self.now, Some(&agent.stream_id), call)
-            .expect("update accepted");
+        self.master.agent_call(self.now, Some(&agent.stream_id), call).expect("update accepted");
         self.route();
     }
 
@@ -290,17 +261,12 @@ pub fn launch_call(offer: &Offer, tasks: &[(&str, f64, f64)]) -> Call {
         .iter()
         .map(|(id, cpus, mem)| TaskInfo {
             name: (*id).into(),
-            task_id: TaskId {
-                value: (*id).into(),
-            },
+            task_id: TaskId { value: (*id).into() },
             agent_id: offer.agent_id.clone(),
             resources: mesos_resources::parse::resources(&format!("cpus:{cpus};mem:{mem}"), "*")
                 .map(|r: Resources| r.to_proto(ResourceFormat::PostRefinement))
                 .expect("resources"),
-            command: Some(CommandInfo {
-                value: Some("true".into()),
-                ..Default::default()
-            }),
+            command: Some(CommandInfo { value: Some("true".into()), ..Default::default() }),
             ..Default::default()
         })
         .collect();

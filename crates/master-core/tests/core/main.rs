@@ -1,6 +1,7 @@
 //! Tests of the master core through its public interface, with virtual time:
 //! a harness plays the daemon, routing actions into per-stream buffers.
 
+mod agent_loss;
 mod harness;
 
 use std::time::Duration;
@@ -20,13 +21,8 @@ fn offers_go_to_a_subscribed_framework_and_tasks_reach_the_agent() {
     let offers = h.offers(&fw);
     assert_eq!(offers.len(), 1);
     assert_eq!(offers[0].agent_id, agent.id);
-    h.call(&fw, launch_call(&offers[0], &[("t1", 1.0, 128.0)]))
-        .expect("launch");
-    let run = h
-        .agent_events(&agent)
-        .into_iter()
-        .find(|e| e.run_task.is_some())
-        .expect("RUN_TASK");
+    h.call(&fw, launch_call(&offers[0], &[("t1", 1.0, 128.0)])).expect("launch");
+    let run = h.agent_events(&agent).into_iter().find(|e| e.run_task.is_some()).expect("RUN_TASK");
     assert_eq!(run.run_task.unwrap().task.task_id.value, "t1");
     assert_eq!(h.master.framework(&fw.id).unwrap().tasks.len(), 1);
 }
@@ -38,29 +34,19 @@ fn updates_flow_to_the_framework_and_acknowledgements_back() {
     let fw = h.subscribe("fw", &[]);
     h.allocate();
     let offer = h.offers(&fw).remove(0);
-    h.call(&fw, launch_call(&offer, &[("t1", 2.0, 512.0)]))
-        .expect("launch");
+    h.call(&fw, launch_call(&offer, &[("t1", 2.0, 512.0)])).expect("launch");
     h.agent_update(&agent, &fw, "t1", TaskState::TaskRunning, 1);
     let update = h.updates(&fw).remove(0);
     assert_eq!(update.state, TaskState::TaskRunning as i32);
     h.acknowledge(&fw, &agent, "t1", 1).expect("ack");
-    assert!(
-        h.agent_events(&agent)
-            .iter()
-            .any(|e| e.r#type == Some(agent_event::Type::Acknowledge as i32))
-    );
+    assert!(h.agent_events(&agent).iter().any(|e| e.r#type == Some(agent_event::Type::Acknowledge as i32)));
 
     // The task finishes: its resources come back at once, the task completes
     // when its terminal update is acknowledged.
     h.agent_update(&agent, &fw, "t1", TaskState::TaskFinished, 2);
     h.allocate();
     let offer = h.offers(&fw).remove(0);
-    assert!(
-        offer
-            .resources
-            .iter()
-            .any(|r| r.name == "cpus" && r.scalar.unwrap().value == 2.0)
-    );
+    assert!(offer.resources.iter().any(|r| r.name == "cpus" && r.scalar.unwrap().value == 2.0));
     assert_eq!(h.master.framework(&fw.id).unwrap().tasks.len(), 1);
     h.acknowledge(&fw, &agent, "t1", 2).expect("ack");
     let framework = h.master.framework(&fw.id).unwrap();
@@ -79,9 +65,7 @@ fn declined_resources_are_filtered_until_the_filter_expires() {
         r#type: Some(call::Type::Decline as i32),
         decline: Some(call::Decline {
             offer_ids: vec![offer.id.clone()],
-            filters: Some(mesos_proto::v1::Filters {
-                refuse_seconds: Some(10.0),
-            }),
+            filters: Some(mesos_proto::v1::Filters { refuse_seconds: Some(10.0) }),
         }),
         ..Default::default()
     };
@@ -102,10 +86,7 @@ fn offers_are_rescinded_after_the_offer_timeout() {
     let offer = h.offers(&fw).remove(0);
     h.advance(Duration::from_secs(31));
     let events = h.framework_events(&fw);
-    let rescind = events
-        .iter()
-        .find(|e| e.r#type == Some(event::Type::Rescind as i32))
-        .expect("RESCIND");
+    let rescind = events.iter().find(|e| e.r#type == Some(event::Type::Rescind as i32)).expect("RESCIND");
     assert_eq!(rescind.rescind.as_ref().unwrap().offer_id, offer.id);
     assert_eq!(h.master.offers().count(), 0);
 }
@@ -117,27 +98,16 @@ fn refused_accepts_change_nothing() {
     let fw = h.subscribe("fw", &[]);
     h.allocate();
     let offer = h.offers(&fw).remove(0);
-    let error = h
-        .call(&fw, launch_call(&offer, &[("big", 8.0, 128.0)]))
-        .unwrap_err();
+    let error = h.call(&fw, launch_call(&offer, &[("big", 8.0, 128.0)])).unwrap_err();
     assert_eq!(error.status, ApiStatus::BadRequest);
-    assert!(
-        error.message.contains("more resources"),
-        "{}",
-        error.message
-    );
+    assert!(error.message.contains("more resources"), "{}", error.message);
     let update = h.updates(&fw).remove(0);
     assert_eq!(update.state, TaskState::TaskError as i32);
     assert_eq!(update.reason, Some(Reason::TaskInvalid as i32));
     assert!(update.uuid.is_none());
     assert!(h.agent_events(&agent).iter().all(|e| e.run_task.is_none()));
-    assert_eq!(
-        h.master.offers().count(),
-        1,
-        "the offer is still outstanding"
-    );
-    h.call(&fw, launch_call(&offer, &[("small", 1.0, 128.0)]))
-        .expect("the offer is still usable");
+    assert_eq!(h.master.offers().count(), 1, "the offer is still outstanding");
+    h.call(&fw, launch_call(&offer, &[("small", 1.0, 128.0)])).expect("the offer is still usable");
 }
 
 #[test]
@@ -151,21 +121,12 @@ fn calls_need_the_subscription_stream() {
         ..Default::default()
     };
     let now = h.now;
-    let stale = h
-        .master
-        .scheduler_call(now, Some("other-stream"), revive.clone())
-        .unwrap_err();
+    let stale = h.master.scheduler_call(now, Some("other-stream"), revive.clone()).unwrap_err();
     assert_eq!(stale.status, ApiStatus::BadRequest);
-    let missing = h
-        .master
-        .scheduler_call(now, None, revive.clone())
-        .unwrap_err();
+    let missing = h.master.scheduler_call(now, None, revive.clone()).unwrap_err();
     assert_eq!(missing.status, ApiStatus::BadRequest);
     h.disconnect(&fw);
-    let gone = h
-        .master
-        .scheduler_call(now, Some(&fw.stream_id), revive)
-        .unwrap_err();
+    let gone = h.master.scheduler_call(now, Some(&fw.stream_id), revive).unwrap_err();
     assert_eq!(gone.status, ApiStatus::Forbidden);
 }
 
@@ -176,27 +137,15 @@ fn a_framework_past_its_failover_timeout_is_removed_with_its_tasks() {
     let fw = h.subscribe_with("fw", &[], |info| info.failover_timeout = Some(60.0));
     h.allocate();
     let offer = h.offers(&fw).remove(0);
-    h.call(&fw, launch_call(&offer, &[("t1", 1.0, 128.0)]))
-        .expect("launch");
+    h.call(&fw, launch_call(&offer, &[("t1", 1.0, 128.0)])).expect("launch");
     h.disconnect(&fw);
     h.advance(Duration::from_secs(30));
-    assert!(
-        h.master.framework(&fw.id).is_some(),
-        "still within the failover timeout"
-    );
+    assert!(h.master.framework(&fw.id).is_some(), "still within the failover timeout");
     h.advance(Duration::from_secs(31));
     assert!(h.master.framework(&fw.id).is_none());
-    let completed = h
-        .master
-        .completed_frameworks()
-        .next()
-        .expect("a completed framework");
+    let completed = h.master.completed_frameworks().next().expect("a completed framework");
     assert_eq!(completed.completed_tasks[0].state(), TaskState::TaskKilled);
-    assert!(
-        h.agent_events(&agent)
-            .iter()
-            .any(|e| e.shutdown_framework.is_some())
-    );
+    assert!(h.agent_events(&agent).iter().any(|e| e.shutdown_framework.is_some()));
 }
 
 #[test]
@@ -209,9 +158,7 @@ fn lost_agents_make_tasks_unreachable_or_lost() {
     for _ in 0..5 {
         h.allocate();
         pending.retain(|(fw, task)| match h.offers(fw).into_iter().next() {
-            Some(offer) => h
-                .call(fw, launch_call(&offer, &[(task, 0.5, 64.0)]))
-                .is_err(),
+            Some(offer) => h.call(fw, launch_call(&offer, &[(task, 0.5, 64.0)])).is_err(),
             None => true,
         });
         if pending.is_empty() {
@@ -227,18 +174,12 @@ fn lost_agents_make_tasks_unreachable_or_lost() {
     assert!(h.master.agent(&agent.id).is_none());
     assert_eq!(h.master.unreachable_agents().count(), 1);
     let aware_updates = h.updates(&aware);
-    assert!(
-        aware_updates
-            .iter()
-            .any(|u| u.state == TaskState::TaskUnreachable as i32),
-        "{aware_updates:?}"
-    );
+    assert!(aware_updates.iter().any(|u| u.state == TaskState::TaskUnreachable as i32), "{aware_updates:?}");
     let plain_updates = h.updates(&plain);
     assert!(
         plain_updates
             .iter()
-            .any(|u| u.state == TaskState::TaskLost as i32
-                && u.reason == Some(Reason::AgentRemoved as i32)),
+            .any(|u| u.state == TaskState::TaskLost as i32 && u.reason == Some(Reason::AgentRemoved as i32)),
         "{plain_updates:?}"
     );
 }
@@ -252,12 +193,7 @@ fn reconciliation_answers_for_unknown_tasks_by_what_is_known_of_their_agent() {
     let ask = |agent_id: Option<mesos_proto::v1::AgentId>| Call {
         r#type: Some(call::Type::Reconcile as i32),
         reconcile: Some(call::Reconcile {
-            tasks: vec![call::reconcile::Task {
-                task_id: mesos_proto::v1::TaskId {
-                    value: "ghost".into(),
-                },
-                agent_id,
-            }],
+            tasks: vec![call::reconcile::Task { task_id: mesos_proto::v1::TaskId { value: "ghost".into() }, agent_id }],
         }),
         ..Default::default()
     };
@@ -265,10 +201,7 @@ fn reconciliation_answers_for_unknown_tasks_by_what_is_known_of_their_agent() {
     h.call(&aware, ask(None)).unwrap();
     h.call(&plain, ask(Some(agent.id.clone()))).unwrap();
     let states: Vec<i32> = h.updates(&aware).iter().map(|u| u.state).collect();
-    assert_eq!(
-        states,
-        [TaskState::TaskGone as i32, TaskState::TaskUnknown as i32]
-    );
+    assert_eq!(states, [TaskState::TaskGone as i32, TaskState::TaskUnknown as i32]);
     let plain_updates = h.updates(&plain);
     assert_eq!(plain_updates[0].state, TaskState::TaskLost as i32);
     assert_eq!(plain_updates[0].reason, Some(Reason::Reconciliation as i32));
@@ -283,9 +216,7 @@ fn accept_with_unknown_offers_reports_the_tasks_lost() {
     h.allocate();
     let mut offer = h.offers(&fw).remove(0);
     offer.id.value = "no-such-offer".into();
-    let error = h
-        .call(&fw, launch_call(&offer, &[("t", 1.0, 64.0)]))
-        .unwrap_err();
+    let error = h.call(&fw, launch_call(&offer, &[("t", 1.0, 64.0)])).unwrap_err();
     assert!(error.message.contains("no longer valid"));
     let update = h.updates(&fw).remove(0);
     assert_eq!(update.state, TaskState::TaskLost as i32);

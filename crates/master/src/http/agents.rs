@@ -27,13 +27,7 @@ pub async fn agent_api(State(app): State<AppState>, headers: HeaderMap, body: By
         let id = uuid::Uuid::new_v4().to_string();
         let (events, receiver) = mpsc::unbounded_channel();
         let (reply, answer) = oneshot::channel();
-        let command = Command::AgentSubscribe {
-            stream,
-            stream_id: id.clone(),
-            call: Box::new(call),
-            events,
-            reply,
-        };
+        let command = Command::AgentSubscribe { stream, stream_id: id.clone(), call: Box::new(call), events, reply };
         if !app.master.send(command) {
             return unavailable();
         }
@@ -49,11 +43,7 @@ pub async fn agent_api(State(app): State<AppState>, headers: HeaderMap, body: By
         return stream_response(body, Some(&id));
     }
     let (reply, answer) = oneshot::channel();
-    let command = Command::AgentCall {
-        stream_id: stream_id(&headers).map(str::to_owned),
-        call: Box::new(call),
-        reply,
-    };
+    let command = Command::AgentCall { stream_id: stream_id(&headers).map(str::to_owned), call: Box::new(call), reply };
     if !app.master.send(command) {
         return unavailable();
     }

@@ -34,41 +34,23 @@ pub async fn redirect(State(app): State<AppState>) -> Response {
     let address = app.info.address.clone().unwrap_or_default();
     let host = address.hostname.or(address.ip).unwrap_or_default();
     let location = format!("//{host}:{}", address.port);
-    (
-        StatusCode::TEMPORARY_REDIRECT,
-        [(header::LOCATION, location)],
-    )
-        .into_response()
+    (StatusCode::TEMPORARY_REDIRECT, [(header::LOCATION, location)]).into_response()
 }
 
 /// `/master/flags`: `{"flags": {"name": "value", ...}}`.
-pub async fn flags(
-    State(app): State<AppState>,
-    Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    let flags: Map<String, Value> = app
-        .flags
-        .to_pairs()
-        .into_iter()
-        .map(|(k, v)| (k, Value::String(v)))
-        .collect();
+pub async fn flags(State(app): State<AppState>, Query(query): Query<HashMap<String, String>>) -> Response {
+    let flags: Map<String, Value> = app.flags.to_pairs().into_iter().map(|(k, v)| (k, Value::String(v))).collect();
     legacy_json(&query, json!({ "flags": flags }))
 }
 
 /// `/metrics/snapshot`: a flat object of Mesos-named metrics.
-pub async fn metrics(
-    State(app): State<AppState>,
-    Query(query): Query<HashMap<String, String>>,
-) -> Response {
+pub async fn metrics(State(app): State<AppState>, Query(query): Query<HashMap<String, String>>) -> Response {
     let start = app.start_time;
     let Some(mut metrics) = app
         .master
         .inspect(move |master, now| {
             let mut metrics = master.metrics();
-            metrics.insert(
-                "master/uptime_secs".to_owned(),
-                now.saturating_sub(start).as_secs_f64(),
-            );
+            metrics.insert("master/uptime_secs".to_owned(), now.saturating_sub(start).as_secs_f64());
             metrics
         })
         .await

@@ -3,6 +3,7 @@
 
 mod agents;
 mod endpoints;
+mod operator;
 mod scheduler;
 mod state;
 
@@ -35,14 +36,12 @@ pub fn router(state: AppState) -> Router {
     let mut router = Router::new();
     for prefix in ["", "/master"] {
         router = router
-            .route(
-                &format!("{prefix}/api/v1/scheduler"),
-                post(scheduler::scheduler_api),
-            )
-            .route(
-                &format!("{prefix}/internal/agent/v1"),
-                post(agents::agent_api),
-            )
+            .route(&format!("{prefix}/api/v1/scheduler"), post(scheduler::scheduler_api))
+            .route(&format!("{prefix}/api/v1"), post(operator::operator_api))
+            .route(&format!("{prefix}/api/v1/"), post(operator::operator_api))
+            .route(&format!("{prefix}/api/v1/operator"), post(operator::operator_api))
+            .route(&format!("{prefix}/api/v1/operator/"), post(operator::operator_api))
+            .route(&format!("{prefix}/internal/agent/v1"), post(agents::agent_api))
             .route(&format!("{prefix}/health"), get(endpoints::health))
             .route(&format!("{prefix}/redirect"), get(endpoints::redirect))
             .route(&format!("{prefix}/flags"), get(endpoints::flags))

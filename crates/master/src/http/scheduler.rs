@@ -19,39 +19,24 @@ use crate::actor::Command;
 pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(15);
 
 fn heartbeat() -> Event {
-    Event {
-        r#type: Some(event::Type::Heartbeat as i32),
-        ..Default::default()
-    }
+    Event { r#type: Some(event::Type::Heartbeat as i32), ..Default::default() }
 }
 
-pub async fn scheduler_api(
-    State(app): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub async fn scheduler_api(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let (call, negotiated) = match decode_call::<Call>(&headers, &body) {
         Ok(decoded) => decoded,
         Err(error) => return error.into_response(),
     };
     if call.r#type == Some(call::Type::Subscribe as i32) {
         if stream_id(&headers).is_some() {
-            return HttpError::bad_request(
-                "Expecting 'Mesos-Stream-Id' to be not present with SUBSCRIBE",
-            )
-            .into_response();
+            return HttpError::bad_request("Expecting 'Mesos-Stream-Id' to be not present with SUBSCRIBE")
+                .into_response();
         }
         let stream = app.master.new_stream();
         let id = uuid::Uuid::new_v4().to_string();
         let (events, receiver) = mpsc::unbounded_channel();
         let (reply, answer) = oneshot::channel();
-        let command = Command::Subscribe {
-            stream,
-            stream_id: id.clone(),
-            call: Box::new(call),
-            events,
-            reply,
-        };
+        let command = Command::Subscribe { stream, stream_id: id.clone(), call: Box::new(call), events, reply };
         if !app.master.send(command) {
             return unavailable();
         }
@@ -70,11 +55,8 @@ pub async fn scheduler_api(
     }
     let update_framework = call.r#type == Some(call::Type::UpdateFramework as i32);
     let (reply, answer) = oneshot::channel();
-    let command = Command::SchedulerCall {
-        stream_id: stream_id(&headers).map(str::to_owned),
-        call: Box::new(call),
-        reply,
-    };
+    let command =
+        Command::SchedulerCall { stream_id: stream_id(&headers).map(str::to_owned), call: Box::new(call), reply };
     if !app.master.send(command) {
         return unavailable();
     }

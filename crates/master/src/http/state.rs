@@ -19,11 +19,7 @@ pub async fn state(State(app): State<AppState>, Query(query): Params) -> Respons
     let rendered = app
         .master
         .inspect(move |master, _| {
-            let context = ViewContext {
-                flags: &flags,
-                start_time,
-                cluster: cluster.as_deref(),
-            };
+            let context = ViewContext { flags: &flags, start_time, cluster: cluster.as_deref() };
             views::state(master, &context)
         })
         .await;
@@ -76,14 +72,8 @@ pub async fn agents(State(app): State<AppState>, Query(query): Params) -> Respon
 /// `/master/tasks?limit=100&offset=0&order=des&framework_id=&task_id=`:
 /// tasks sorted by their latest status time; `limit=-1` means all.
 pub async fn tasks(State(app): State<AppState>, Query(query): Params) -> Response {
-    let limit: i64 = query
-        .get("limit")
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(100);
-    let offset: usize = query
-        .get("offset")
-        .and_then(|o| o.parse().ok())
-        .unwrap_or(0);
+    let limit: i64 = query.get("limit").and_then(|l| l.parse().ok()).unwrap_or(100);
+    let offset: usize = query.get("offset").and_then(|o| o.parse().ok()).unwrap_or(0);
     let ascending = query.get("order").is_some_and(|o| o == "asc");
     let framework_id = query.get("framework_id").cloned();
     let task_id = query.get("task_id").cloned();
@@ -92,10 +82,7 @@ pub async fn tasks(State(app): State<AppState>, Query(query): Params) -> Respons
         .inspect(move |master, _| {
             let mut tasks: Vec<(f64, Value)> = Vec::new();
             for framework in master.frameworks().chain(master.completed_frameworks()) {
-                if framework_id
-                    .as_deref()
-                    .is_some_and(|f| f != framework.id.value)
-                {
+                if framework_id.as_deref().is_some_and(|f| f != framework.id.value) {
                     continue;
                 }
                 let all = framework
@@ -104,10 +91,7 @@ pub async fn tasks(State(app): State<AppState>, Query(query): Params) -> Respons
                     .chain(framework.unreachable_tasks.iter())
                     .chain(framework.completed_tasks.iter());
                 for task in all {
-                    if task_id
-                        .as_deref()
-                        .is_some_and(|t| t != task.record.task_id.value)
-                    {
+                    if task_id.as_deref().is_some_and(|t| t != task.record.task_id.value) {
                         continue;
                     }
                     tasks.push((task.last_timestamp(), views::task(task)));
@@ -118,11 +102,7 @@ pub async fn tasks(State(app): State<AppState>, Query(query): Params) -> Respons
                 tasks.reverse();
             }
             let selected = tasks.into_iter().skip(offset).map(|(_, t)| t);
-            let list: Vec<Value> = if limit < 0 {
-                selected.collect()
-            } else {
-                selected.take(limit as usize).collect()
-            };
+            let list: Vec<Value> = if limit < 0 { selected.collect() } else { selected.take(limit as usize).collect() };
             json!({ "tasks": list })
         })
         .await;

@@ -23,11 +23,7 @@ pub fn state(master: &Master, context: &ViewContext<'_>) -> Value {
     agents.sort_by(|a, b| a.id.value.cmp(&b.id.value));
     let mut frameworks: Vec<&Framework> = master.frameworks().collect();
     frameworks.sort_by(|a, b| a.id.value.cmp(&b.id.value));
-    let flags: Map<String, Value> = context
-        .flags
-        .iter()
-        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-        .collect();
+    let flags: Map<String, Value> = context.flags.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
     let mut state = json!({
         "version": crate::identity::VERSION,
         "build_date": "",
@@ -110,20 +106,11 @@ pub fn agent_full(master: &Master, agent_record: &Agent) -> Value {
         .filter_map(|r| r.reservation_role())
         .map(|role| {
             let list = agent_record.total.reserved_to(role).to_proto(Endpoint);
-            (
-                role.to_owned(),
-                Value::Array(list.iter().map(mesos_proto::json::to_value).collect()),
-            )
+            (role.to_owned(), Value::Array(list.iter().map(mesos_proto::json::to_value).collect()))
         })
         .collect();
     let list = |resources: &Resources| -> Value {
-        Value::Array(
-            resources
-                .to_proto(Endpoint)
-                .iter()
-                .map(mesos_proto::json::to_value)
-                .collect(),
-        )
+        Value::Array(resources.to_proto(Endpoint).iter().map(mesos_proto::json::to_value).collect())
     };
     object["reserved_resources_full"] = Value::Object(reserved);
     object["unreserved_resources_full"] = list(&agent_record.total.unreserved());
@@ -151,10 +138,7 @@ pub fn framework(master: &Master, framework: &Framework) -> Value {
             }
         }
     }
-    let offers: Vec<&Offer> = master
-        .offers()
-        .filter(|o| o.framework == framework.id)
-        .collect();
+    let offers: Vec<&Offer> = master.offers().filter(|o| o.framework == framework.id).collect();
     let mut offered = Resources::new();
     for offer in &offers {
         offered.add(&offer.resources);
@@ -214,9 +198,7 @@ fn sorted_tasks<'a>(tasks: impl Iterator<Item = &'a Task>) -> Vec<Value> {
 /// A task object.
 pub fn task(task: &Task) -> Value {
     let record = &task.record;
-    let state = TaskState::try_from(record.state)
-        .map(|s| s.as_str_name())
-        .unwrap_or("TASK_STAGING");
+    let state = TaskState::try_from(record.state).map(|s| s.as_str_name()).unwrap_or("TASK_STAGING");
     let statuses: Vec<Value> = record
         .statuses
         .iter()
@@ -293,10 +275,7 @@ pub fn executor(info: &ExecutorInfo, agent: &v1::AgentId) -> Value {
         "resources": summary::resources(&Resources::from_proto(&info.resources).unwrap_or_default().unallocated()),
         "slave_id": agent.value,
     });
-    if let Some(kind) = info
-        .r#type
-        .and_then(|t| v1::executor_info::Type::try_from(t).ok())
-    {
+    if let Some(kind) = info.r#type.and_then(|t| v1::executor_info::Type::try_from(t).ok()) {
         object["type"] = json!(kind.as_str_name());
     }
     if let Some(labels) = &info.labels {

@@ -1,0 +1,90 @@
+//! Agents disconnecting, going silent, coming back, and being marked gone.
+
+use std::time::Duration;
+
+use mesos_proto::internal::agent_event;
+use mesos_proto::v1::{TaskState, framework_info::capability, task_status::Reason};
+
+use crate::harness::{Harness, TestAgent, TestFramework, launch_call};
+
+/// An agent running one task of one framework.
+fn running(h: &mut Harness, capabilities: &[capability::Type], checkpoint: bool) -> (TestAgent, TestFramework) {
+    let agent = h.add_agent("cpus:2;mem:1024");
+    let fw = h.subscribe_with("fw", capabilities, |info| info.checkpoint = Some(checkpoint));
+    h.allocate();
+    let offer = h.offers(&fw).remove(0);
+    h.call(&fw, launch_call(&offer, &[("t", 1.0, 128.0)])).expect("launch");
+    h.agent_update(&agent, &fw, "t", TaskState::TaskRunning, 1);
+    h.updates(&fw);
+    (agent, fw)
+}
+
+#[test]
+fn a_disconnected_agent_loses_the_tasks_of_frameworks_that_do_not_checkpoint() {
+    let mut h = Harness::new();
+    let (agent, fw) = running(&mut h, &[capability::Type::PartitionAware], false);
+    h.disconnect_agent(&agent);
+    let update = h.updates(&fw).remove(0);
+    assert_eq!(update.state, TaskState::TaskLost as i32);
+    assert_eq!(update.reason, Some(Reason::AgentDisconnected as i32));
+
+    let mut h = Harness::new();
+    let (agent, fw) = running(&mut h, &[], true);
+    h.disconnect_agent(&agent);
+    assert!(h.updates(&fw).is_empty(), "checkpointing frameworks keep their tasks");
+    assert_eq!(h.master.framework(&fw.id).unwrap().tasks.len(), 1);
+}
+
+#[test]
+fn an_unreachable_agent_that_comes_back_brings_its_tasks_back() {
+    let mut h = Harness::new();
+    let (mut agent, fw) = running(&mut h, &[capability::Type::PartitionAware], true);
+    h.disconnect_agent(&agent);
+    h.advance(Duration::from_secs(80));
+    assert_eq!(h.updates(&fw)[0].state, TaskState::TaskUnreachable as i32);
+    let mut task = h.master.framework(&fw.id).unwrap().unreachable_tasks[0].record.clone();
+    task.state = TaskState::TaskRunning as i32;
+    let framework_info = h.master.framework(&fw.id).unwrap().info.clone();
+    h.reregister_agent(&mut agent, vec![task], vec![framework_info]).expect("re-registration");
+    let update = h.updates(&fw).remove(0);
+    assert_eq!(update.state, TaskState::TaskRunning as i32);
+    assert_eq!(update.reason, Some(Reason::AgentReregistered as i32));
+    let framework = h.master.framework(&fw.id).unwrap();
+    assert_eq!(framework.tasks.len(), 1);
+    assert!(framework.unreachable_tasks.is_empty());
+    assert_eq!(h.master.unreachable_agents().count(), 0);
+}
+
+#[test]
+fn agents_are_marked_unreachable_no_faster_than_the_rate_limit() {
+    let mut h = Harness::with_config(|c| c.agent_removal_rate_limit = Some((1, Duration::from_secs(60))));
+    let first = h.add_agent("cpus:1;mem:128");
+    let second = h.add_agent("cpus:1;mem:128");
+    h.disconnect_agent(&first);
+    h.disconnect_agent(&second);
+    h.advance(Duration::from_secs(80));
+    assert_eq!(h.master.unreachable_agents().count(), 1, "one permit per minute");
+    h.advance(Duration::from_secs(60));
+    assert_eq!(h.master.unreachable_agents().count(), 2);
+}
+
+#[test]
+fn agents_marked_gone_never_come_back() {
+    let mut h = Harness::new();
+    let (mut agent, aware) = running(&mut h, &[capability::Type::PartitionAware], true);
+    h.mark_gone(&agent).expect("mark gone");
+    assert!(h.agent_closed(&agent));
+    let events = h.agent_events(&agent);
+    assert!(events.iter().any(|e| e.r#type == Some(agent_event::Type::Shutdown as i32)));
+    let update = h.updates(&aware).remove(0);
+    assert_eq!(update.state, TaskState::TaskGoneByOperator as i32);
+    assert_eq!(update.reason, Some(Reason::AgentRemovedByOperator as i32));
+    // It is told to shut down when it tries to come back.
+    h.reregister_agent(&mut agent, Vec::new(), Vec::new()).expect("answered on the stream");
+    assert!(h.agent_closed(&agent));
+    let events = h.agent_events(&agent);
+    assert!(events.iter().any(|e| e.r#type == Some(agent_event::Type::Shutdown as i32)), "{events:?}");
+    assert!(h.master.agent(&agent.id).is_none());
+    // Unknown agents cannot be marked gone.
+    assert!(h.master.mark_agent_gone(&mesos_proto::v1::AgentId { value: "nobody".into() }, h.now).is_err());
+}

@@ -1,0 +1,130 @@
+//! `POST /api/v1` (also `/api/v1/operator`): the v1 operator API. Each
+//! call is answered with its `Response` message (GET_* calls), an empty 200
+//! (changes), or the reason it was refused. Calls this master does not
+//! implement are answered 501.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use http::{HeaderMap, StatusCode};
+use mesos_http::server::{decode_call, message_response};
+use mesos_master_core::ApiError;
+use mesos_proto::ContentType;
+use mesos_proto::v1::master::{Call, Response as OperatorResponse, call, response};
+use mesos_proto::v1::{Flag, Metric, VersionInfo};
+
+use super::{AppState, api_error, unavailable};
+use crate::identity::VERSION;
+
+pub async fn operator_api(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let (call, negotiated) = match decode_call::<Call>(&headers, &body) {
+        Ok(decoded) => decoded,
+        Err(error) => return error.into_response(),
+    };
+    let Some(kind) = call.r#type else {
+        return api_error(ApiError::bad_request("Expecting 'type' to be present"));
+    };
+    let encoding = negotiated.response;
+    match call::Type::try_from(kind).unwrap_or(call::Type::Unknown) {
+        call::Type::GetHealth => answer(
+            encoding,
+            response::Type::GetHealth,
+            OperatorResponse { get_health: Some(response::GetHealth { healthy: true }), ..Default::default() },
+        ),
+        call::Type::GetVersion => answer(
+            encoding,
+            response::Type::GetVersion,
+            OperatorResponse {
+                get_version: Some(response::GetVersion { version_info: version_info() }),
+                ..Default::default()
+            },
+        ),
+        call::Type::GetFlags => {
+            let flags =
+                app.flags.to_pairs().into_iter().map(|(name, value)| Flag { name, value: Some(value) }).collect();
+            answer(
+                encoding,
+                response::Type::GetFlags,
+                OperatorResponse { get_flags: Some(response::GetFlags { flags }), ..Default::default() },
+            )
+        }
+        call::Type::GetMetrics => {
+            let start = app.start_time;
+            let Some(mut metrics) = app
+                .master
+                .inspect(move |master, now| {
+                    let mut metrics = master.metrics();
+                    metrics.insert("master/uptime_secs".to_owned(), now.saturating_sub(start).as_secs_f64());
+                    metrics
+                })
+                .await
+            else {
+                return unavailable();
+            };
+            metrics.extend(mesos_http::system::metrics());
+            let metrics = metrics.into_iter().map(|(name, value)| Metric { name, value: Some(value) }).collect();
+            answer(
+                encoding,
+                response::Type::GetMetrics,
+                OperatorResponse { get_metrics: Some(response::GetMetrics { metrics }), ..Default::default() },
+            )
+        }
+        call::Type::GetMaster => {
+            let master = response::GetMaster {
+                master_info: Some((*app.info).clone()),
+                start_time: Some(app.start_time.as_secs_f64()),
+                elected_time: Some(app.start_time.as_secs_f64()),
+            };
+            answer(
+                encoding,
+                response::Type::GetMaster,
+                OperatorResponse { get_master: Some(master), ..Default::default() },
+            )
+        }
+        call::Type::MarkAgentGone => {
+            let Some(gone) = call.mark_agent_gone else {
+                return api_error(ApiError::bad_request("Expecting 'mark_agent_gone' to be present"));
+            };
+            change(&app, move |master, now| master.mark_agent_gone(&gone.agent_id, now)).await
+        }
+        call::Type::Teardown => {
+            let Some(teardown) = call.teardown else {
+                return api_error(ApiError::bad_request("Expecting 'teardown' to be present"));
+            };
+            change(&app, move |master, now| master.teardown_framework(&teardown.framework_id, now)).await
+        }
+        call::Type::Unknown => api_error(ApiError::not_implemented("Received an unexpected 'UNKNOWN' call")),
+        other => api_error(ApiError::not_implemented(format!(
+            "Operator call {} is not supported by this master",
+            other.as_str_name()
+        ))),
+    }
+}
+
+/// A 200 with the call's response message.
+fn answer(encoding: ContentType, kind: response::Type, mut message: OperatorResponse) -> Response {
+    message.r#type = Some(kind as i32);
+    message_response(encoding, &message)
+}
+
+/// Runs a change in the event loop: 200 when it succeeds.
+async fn change(
+    app: &AppState,
+    change: impl FnOnce(&mut mesos_master_core::Master, std::time::Duration) -> Result<(), ApiError> + Send + 'static,
+) -> Response {
+    match app.master.mutate(change).await {
+        Some(Ok(())) => StatusCode::OK.into_response(),
+        Some(Err(error)) => api_error(error),
+        None => unavailable(),
+    }
+}
+
+pub fn version_info() -> VersionInfo {
+    VersionInfo {
+        version: VERSION.to_owned(),
+        build_date: Some(String::new()),
+        build_time: Some(0.0),
+        build_user: Some(String::new()),
+        ..Default::default()
+    }
+}
