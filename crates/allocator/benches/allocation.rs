@@ -23,12 +23,7 @@ struct Run {
 
 impl Run {
     fn new(allocator: Allocator) -> Run {
-        Run {
-            allocator,
-            offers: Vec::new(),
-            now: Duration::from_secs(1_000_000),
-            round: 0,
-        }
+        Run { allocator, offers: Vec::new(), now: Duration::from_secs(1_000_000), round: 0 }
     }
 
     /// Gives the last offers back (refusing them for `refuse`), advances
@@ -60,8 +55,7 @@ fn decline_offers(c: &mut Criterion) {
     ] {
         let mut run: Option<Run> = None;
         group.bench_function(name, |b| {
-            let run =
-                run.get_or_insert_with(|| Run::new(decline_offers_cluster(agents, frameworks)));
+            let run = run.get_or_insert_with(|| Run::new(decline_offers_cluster(agents, frameworks)));
             b.iter_custom(|iters| {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
@@ -171,11 +165,5 @@ fn adding(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(
-    benches,
-    decline_offers,
-    single_role_no_filter,
-    large_and_small_quota,
-    adding
-);
+criterion_group!(benches, decline_offers, single_role_no_filter, large_and_small_quota, adding);
 criterion_main!(benches);

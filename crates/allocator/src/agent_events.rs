@@ -12,12 +12,7 @@ use mesos_resources::Resources;
 use crate::api::{AgentSpec, Allocator};
 
 impl Allocator {
-    pub(crate) fn agent_added(
-        &mut self,
-        id: &AgentId,
-        spec: AgentSpec,
-        used: &[(FrameworkId, Resources)],
-    ) {
+    pub(crate) fn agent_added(&mut self, id: &AgentId, spec: AgentSpec, used: &[(FrameworkId, Resources)]) {
         if self.agents.index(id).is_some() {
             self.agent_removed(id);
         }

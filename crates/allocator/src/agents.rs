@@ -61,28 +61,18 @@ pub(crate) struct Agent {
 
 impl Agent {
     pub(crate) fn record(&self, framework: u32, role: RoleId) -> Option<&Record> {
-        self.records
-            .iter()
-            .find(|r| r.framework == framework && r.role == role)
+        self.records.iter().find(|r| r.framework == framework && r.role == role)
     }
 
     /// Adds `bag` to the framework's holding; true if the holding is new.
     pub(crate) fn hold(&mut self, framework: u32, role: RoleId, bag: Resources) -> bool {
-        match self
-            .records
-            .iter_mut()
-            .find(|r| r.framework == framework && r.role == role)
-        {
+        match self.records.iter_mut().find(|r| r.framework == framework && r.role == role) {
             Some(record) => {
                 record.resources.add(&bag);
                 false
             }
             None => {
-                self.records.push(Record {
-                    framework,
-                    role,
-                    resources: bag,
-                });
+                self.records.push(Record { framework, role, resources: bag });
                 true
             }
         }
@@ -90,11 +80,7 @@ impl Agent {
 
     /// Removes `bag` from the framework's holding; true if it became empty.
     pub(crate) fn release(&mut self, framework: u32, role: RoleId, bag: &Resources) -> bool {
-        let Some(index) = self
-            .records
-            .iter()
-            .position(|r| r.framework == framework && r.role == role)
-        else {
+        let Some(index) = self.records.iter().position(|r| r.framework == framework && r.role == role) else {
             return false;
         };
         self.records[index].resources.subtract(bag);
@@ -135,22 +121,15 @@ impl Agents {
     }
 
     pub(crate) fn get(&self, index: u32) -> &Agent {
-        self.slots[index as usize]
-            .as_ref()
-            .expect("agent index refers to a live agent")
+        self.slots[index as usize].as_ref().expect("agent index refers to a live agent")
     }
 
     pub(crate) fn get_mut(&mut self, index: u32) -> &mut Agent {
-        self.slots[index as usize]
-            .as_mut()
-            .expect("agent index refers to a live agent")
+        self.slots[index as usize].as_mut().expect("agent index refers to a live agent")
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = (u32, &Agent)> {
-        self.slots
-            .iter()
-            .enumerate()
-            .filter_map(|(i, a)| a.as_ref().map(|a| (i as u32, a)))
+        self.slots.iter().enumerate().filter_map(|(i, a)| a.as_ref().map(|a| (i as u32, a)))
     }
 
     /// Adds an agent whose whole total is available.
@@ -198,9 +177,7 @@ impl Agents {
 
     /// Replaces the agent's total; what frameworks hold stays held.
     pub(crate) fn set_total(&mut self, names: &mut Names, index: u32, total: Resources) {
-        let agent = self.slots[index as usize]
-            .as_mut()
-            .expect("agent index refers to a live agent");
+        let agent = self.slots[index as usize].as_mut().expect("agent index refers to a live agent");
         let scalars = names.all_scalars(&total);
         self.total.sub(&agent.total_scalars);
         self.total.add(&scalars);
@@ -222,14 +199,9 @@ impl Agents {
 
     /// Takes everything available; returns it.
     pub(crate) fn take_all(&mut self, index: u32) -> Resources {
-        let agent = self.slots[index as usize]
-            .as_mut()
-            .expect("agent index refers to a live agent");
+        let agent = self.slots[index as usize].as_mut().expect("agent index refers to a live agent");
         self.headroom.sub(&agent.summary.headroom);
-        agent.summary = Summary {
-            plain: true,
-            ..Summary::default()
-        };
+        agent.summary = Summary { plain: true, ..Summary::default() };
         std::mem::take(&mut agent.available)
     }
 
@@ -242,22 +214,18 @@ impl Agents {
     }
 
     fn refresh(&mut self, names: &mut Names, index: u32) {
-        let agent = self.slots[index as usize]
-            .as_mut()
-            .expect("agent index refers to a live agent");
+        let agent = self.slots[index as usize].as_mut().expect("agent index refers to a live agent");
         let available = &agent.available;
         let headroom = names.headroom_scalars(available);
         let summary = Summary {
-            plain: available
-                .iter()
-                .all(|r| r.is_unreserved() && !r.revocable && !r.shared),
+            plain: available.iter().all(|r| r.is_unreserved() && !r.revocable && !r.shared),
             counts: names.counts(available),
             scalars: names.all_scalars(available),
             headroom_mask: headroom.positive_mask(),
             headroom,
-            nonscalar: available.iter().any(|r| {
-                r.is_unreserved() && !r.revocable && !matches!(r.value, ResourceValue::Scalar(_))
-            }),
+            nonscalar: available
+                .iter()
+                .any(|r| r.is_unreserved() && !r.revocable && !matches!(r.value, ResourceValue::Scalar(_))),
         };
         self.headroom.sub(&agent.summary.headroom);
         self.headroom.add(&summary.headroom);

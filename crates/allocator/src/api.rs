@@ -170,11 +170,7 @@ impl Allocator {
         let mut names = Names::default();
         let settings = Settings {
             min_allocatable: MinAllocatable::compile(&mut names, &config.min_allocatable_resources),
-            excluded: config
-                .fair_sharing_excluded_resource_names
-                .iter()
-                .map(|name| names.id(name))
-                .collect(),
+            excluded: config.fair_sharing_excluded_resource_names.iter().map(|name| names.id(name)).collect(),
             filter_gpu: config.filter_gpu_resources,
         };
         Allocator {
@@ -281,8 +277,7 @@ impl Allocator {
     /// finite are ignored (the master validates them).
     pub fn update_weights(&mut self, weights: &[(String, f64)]) {
         for (role, weight) in weights {
-            if weight.is_finite() && *weight > 0.0 && mesos_resources::role::validate(role).is_ok()
-            {
+            if weight.is_finite() && *weight > 0.0 && mesos_resources::role::validate(role).is_ok() {
                 let id = self.roles.intern(role);
                 self.roles.set_weight(id, *weight);
             }
@@ -300,11 +295,7 @@ impl Allocator {
             for (id, amount) in self.names.compile(&quota.guarantees) {
                 guarantees.add_at(id, amount);
             }
-            Some(RoleQuota {
-                guarantees,
-                limits: self.names.compile(&quota.limits),
-                config: quota,
-            })
+            Some(RoleQuota { guarantees, limits: self.names.compile(&quota.limits), config: quota })
         };
         Ok(())
     }

@@ -20,6 +20,7 @@ use mesos_resources::Resources;
 use rand::seq::SliceRandom;
 
 use crate::api::{Allocation, Allocator};
+use crate::bits::Bits;
 use crate::filters::Quick;
 use crate::offer::{self, Bounds};
 use crate::quantities::Qty;
@@ -60,19 +61,24 @@ struct Cycle {
     short: usize,
     /// Per role, at stage start: whether it is short (first stage).
     short_roles: Vec<bool>,
+    /// Roles taken out of the role sorter for the first stage (not short,
+    /// or no longer short), to put back after it.
+    parked: Vec<RoleId>,
+    /// Roles that met their guarantees while visiting the current agent.
+    met: Vec<RoleId>,
     /// Names some role could take (second stage), as a mask.
     takes: u64,
     /// Whether an offer of only non-scalars (ports) can be big enough.
     nonscalar_offers: bool,
+    /// Scratch: frameworks filtered whatever they would be offered.
+    covered: Bits,
+    /// Scratch: the few frameworks of a role worth trying on an agent.
+    candidates: Vec<usize>,
 }
 
 impl Allocator {
     /// Runs a cycle over `candidates` (every agent when `None`).
-    pub(crate) fn run_cycle(
-        &mut self,
-        candidates: Option<&[u32]>,
-        now: Duration,
-    ) -> Vec<Allocation> {
+    pub(crate) fn run_cycle(&mut self, candidates: Option<&[u32]>, now: Duration) -> Vec<Allocation> {
         self.filters.expire(now);
         self.sync_totals();
         let usable = |agents: &crate::agents::Agents, index: u32| {
@@ -80,17 +86,8 @@ impl Allocator {
             agent.active && !agent.available.is_empty()
         };
         let mut order: Vec<u32> = match candidates {
-            Some(list) => list
-                .iter()
-                .copied()
-                .filter(|&i| usable(&self.agents, i))
-                .collect(),
-            None => self
-                .agents
-                .iter()
-                .filter(|(_, a)| a.active && !a.available.is_empty())
-                .map(|(i, _)| i)
-                .collect(),
+            Some(list) => list.iter().copied().filter(|&i| usable(&self.agents, i)).collect(),
+            None => self.agents.iter().filter(|(_, a)| a.active && !a.available.is_empty()).map(|(i, _)| i).collect(),
         };
         self.metrics.cycles += 1;
         if order.is_empty() || self.roles.sorter.active_count() == 0 {
@@ -109,6 +106,9 @@ impl Allocator {
                     break;
                 }
                 self.visit(agent, Stage::Guarantees, &mut cycle);
+            }
+            for role in cycle.parked.drain(..) {
+                self.roles.sorter.activate(role);
             }
             order.shuffle(&mut self.rng);
         }
@@ -138,11 +138,7 @@ impl Allocator {
     fn nonscalar_offers_possible(&self) -> bool {
         let scalar = |id| self.names.is_scalar(id);
         self.settings.min_allocatable.met_without(scalar)
-            || self.frameworks.iter().any(|(_, f)| {
-                f.min_allocatable
-                    .iter()
-                    .any(|(_, min)| min.met_without(scalar))
-            })
+            || self.frameworks.iter().any(|(_, f)| f.min_allocatable.iter().any(|(_, min)| min.met_without(scalar)))
     }
 
     /// Marks the roles short of their guarantees; false if there are none.
@@ -152,16 +148,23 @@ impl Allocator {
         }
         cycle.short_roles = vec![false; self.roles.roles.len()];
         for (id, role) in self.roles.roles.iter().enumerate() {
-            let has_frameworks = role
-                .frameworks
-                .as_ref()
-                .is_some_and(|s| s.active_count() > 0);
+            let has_frameworks = role.frameworks.as_ref().is_some_and(|s| s.active_count() > 0);
             if has_frameworks && !role.unsatisfied().is_zero() {
                 cycle.short_roles[id] = true;
                 cycle.short += 1;
             }
         }
-        cycle.short > 0
+        if cycle.short == 0 {
+            return false;
+        }
+        // The first stage walks only roles short of their guarantees.
+        for id in 0..self.roles.roles.len() {
+            if !cycle.short_roles[id] && self.roles.sorter.is_active(id) {
+                self.roles.sorter.deactivate(id);
+                cycle.parked.push(id);
+            }
+        }
+        true
     }
 
     /// Computes, per role, the names it could still take.
@@ -169,24 +172,13 @@ impl Allocator {
         let surplus_mask = if cycle.required.is_zero() {
             u64::MAX
         } else {
-            self.agents
-                .headroom
-                .saturating_minus(&cycle.required)
-                .positive_mask()
-                | crate::quantities::name_bit(63)
+            self.agents.headroom.saturating_minus(&cycle.required).positive_mask() | crate::quantities::name_bit(63)
         };
         cycle.takes = 0;
         for id in 0..self.roles.roles.len() {
             let role = &self.roles.roles[id];
-            let active = role
-                .frameworks
-                .as_ref()
-                .is_some_and(|s| s.active_count() > 0);
-            let mask = if active {
-                self.roles.takes_mask(id) & surplus_mask
-            } else {
-                0
-            };
+            let active = role.frameworks.as_ref().is_some_and(|s| s.active_count() > 0);
+            let mask = if active { self.roles.takes_mask(id) & surplus_mask } else { 0 };
             self.roles.roles[id].cycle_mask = mask;
             cycle.takes |= mask;
         }
@@ -226,6 +218,12 @@ impl Allocator {
         for (role, framework, scalars) in cycle.pending.drain(..) {
             self.roles.allocated(role, framework as usize, &scalars);
         }
+        for role in cycle.met.drain(..) {
+            if self.roles.sorter.is_active(role) {
+                self.roles.sorter.deactivate(role);
+                cycle.parked.push(role);
+            }
+        }
     }
 
     fn visit_role(&mut self, agent: u32, role: RoleId, stage: Stage, cycle: &mut Cycle) {
@@ -236,33 +234,58 @@ impl Allocator {
                 return;
             }
         }
+        // Filters that rule a framework out whatever it would be offered are
+        // checked with bits. When they rule out most of the role's
+        // frameworks on this agent, the few others are picked directly, in
+        // sorter order, instead of walking past the filtered ones.
+        let entry = self.agents.get(agent);
+        cycle.covered.clear();
+        let filtered = self.filters.covered(agent, role, &entry.available, entry.epoch, &mut cycle.covered);
+        if filtered {
+            let active = &self.roles.roles[role].active;
+            let open = active.count_without(&cycle.covered);
+            if open == 0 {
+                return;
+            }
+            let total = self.roles.roles[role].frameworks.as_ref().map_or(0, |s| s.active_count());
+            if open * open < 2 * total {
+                let mut candidates = std::mem::take(&mut cycle.candidates);
+                candidates.clear();
+                active.collect_without(&cycle.covered, &mut candidates);
+                loop {
+                    let next = self.roles.roles[role].frameworks.as_mut().and_then(|s| s.pick(&mut candidates));
+                    let Some(framework) = next else {
+                        break;
+                    };
+                    let framework = u32::try_from(framework).expect("framework index fits in u32");
+                    if let Flow::Stop = self.try_offer(agent, role, framework, stage, cycle) {
+                        break;
+                    }
+                }
+                cycle.candidates = candidates;
+                return;
+            }
+        }
         let Some(sorter) = self.roles.roles[role].frameworks.as_mut() else {
             return;
         };
         sorter.start();
         loop {
-            let next = self.roles.roles[role]
-                .frameworks
-                .as_mut()
-                .and_then(|s| s.next());
+            let next = self.roles.roles[role].frameworks.as_mut().and_then(|s| s.next());
             let Some(framework) = next else {
                 break;
             };
             let framework = u32::try_from(framework).expect("framework index fits in u32");
+            if filtered && cycle.covered.has(framework) {
+                continue;
+            }
             if let Flow::Stop = self.try_offer(agent, role, framework, stage, cycle) {
                 break;
             }
         }
     }
 
-    fn try_offer(
-        &mut self,
-        agent: u32,
-        role: RoleId,
-        framework: u32,
-        stage: Stage,
-        cycle: &mut Cycle,
-    ) -> Flow {
+    fn try_offer(&mut self, agent: u32, role: RoleId, framework: u32, stage: Stage, cycle: &mut Cycle) -> Flow {
         let entry = self.agents.get(agent);
         if entry.available.is_empty() {
             return Flow::Stop;
@@ -277,9 +300,7 @@ impl Allocator {
             }
             Stage::Rest => None,
         };
-        let verdict = self
-            .filters
-            .quick(agent, framework, role, &entry.available, entry.epoch);
+        let verdict = self.filters.quick(agent, framework, role, &entry.available, entry.epoch);
         if verdict == Quick::Filtered {
             return Flow::Next;
         }
@@ -287,14 +308,11 @@ impl Allocator {
         if self.settings.filter_gpu && entry.has_gpus && !fw.capabilities.gpu_resources {
             return Flow::Next;
         }
-        let min = fw
-            .min_allocatable_for(role)
-            .unwrap_or(&self.settings.min_allocatable);
+        let min = fw.min_allocatable_for(role).unwrap_or(&self.settings.min_allocatable);
         let role_name = self.roles.roles[role].name.clone();
         let bounds = Bounds {
             limits: self.roles.limit_headroom(role),
-            surplus: (!cycle.required.is_zero())
-                .then(|| self.agents.headroom.saturating_minus(&cycle.required)),
+            surplus: (!cycle.required.is_zero()).then(|| self.agents.headroom.saturating_minus(&cycle.required)),
         };
         let (shape, toward) = if entry.summary.plain {
             if !min.satisfied_by(&entry.summary.counts) {
@@ -303,23 +321,16 @@ impl Allocator {
             let headroom = &entry.summary.headroom;
             match &unsatisfied {
                 None if bounds.fit(headroom) => (Shape::Whole, None),
-                None => (
-                    Shape::Part(offer::rest(&entry.available, &bounds, &mut self.names)),
-                    None,
-                ),
+                None => (Shape::Part(offer::rest(&entry.available, &bounds, &mut self.names)), None),
                 Some(unsatisfied) if !headroom.is_zero() && unsatisfied.contains(headroom) => {
                     (Shape::Whole, Some(headroom.clone()))
                 }
-                Some(unsatisfied) => match offer::guaranteed(
-                    &entry.available,
-                    &role_name,
-                    unsatisfied,
-                    &bounds,
-                    &mut self.names,
-                ) {
-                    Some((part, toward)) => (Shape::Part(part), Some(toward)),
-                    None => return Flow::Next,
-                },
+                Some(unsatisfied) => {
+                    match offer::guaranteed(&entry.available, &role_name, unsatisfied, &bounds, &mut self.names) {
+                        Some((part, toward)) => (Shape::Part(part), Some(toward)),
+                        None => return Flow::Next,
+                    }
+                }
             }
         } else {
             let allocatable = offer::allocatable(&entry.available, &role_name, fw.capabilities);
@@ -330,20 +341,13 @@ impl Allocator {
                 return Flow::Next;
             }
             match &unsatisfied {
-                None => (
-                    Shape::Part(offer::rest(&allocatable, &bounds, &mut self.names)),
-                    None,
-                ),
-                Some(unsatisfied) => match offer::guaranteed(
-                    &allocatable,
-                    &role_name,
-                    unsatisfied,
-                    &bounds,
-                    &mut self.names,
-                ) {
-                    Some((part, toward)) => (Shape::Part(part), Some(toward)),
-                    None => return Flow::Next,
-                },
+                None => (Shape::Part(offer::rest(&allocatable, &bounds, &mut self.names)), None),
+                Some(unsatisfied) => {
+                    match offer::guaranteed(&allocatable, &role_name, unsatisfied, &bounds, &mut self.names) {
+                        Some((part, toward)) => (Shape::Part(part), Some(toward)),
+                        None => return Flow::Next,
+                    }
+                }
             }
         };
         if let Shape::Part(part) = &shape
@@ -361,11 +365,7 @@ impl Allocator {
             }
         }
         self.commit(agent, role, framework, shape, toward, stage, cycle);
-        if self.agents.get(agent).available.is_empty() {
-            Flow::Stop
-        } else {
-            Flow::Next
-        }
+        if self.agents.get(agent).available.is_empty() { Flow::Stop } else { Flow::Next }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -399,11 +399,10 @@ impl Allocator {
         if stage == Stage::Guarantees {
             let roles = &self.roles;
             for r in roles.lineage(role) {
-                if cycle.short_roles.get(r).copied().unwrap_or(false)
-                    && roles.roles[r].unsatisfied().is_zero()
-                {
+                if cycle.short_roles.get(r).copied().unwrap_or(false) && roles.roles[r].unsatisfied().is_zero() {
                     cycle.short_roles[r] = false;
                     cycle.short -= 1;
+                    cycle.met.push(r);
                 }
             }
         }

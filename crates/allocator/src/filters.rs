@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use mesos_resources::Resources;
 
+use crate::bits::Bits;
 use crate::roles::RoleId;
 
 /// The longest a filter may last (Mesos caps `refuse_seconds` at 365 days).
@@ -39,33 +40,16 @@ struct Group {
     uid: u64,
     role: RoleId,
     refused: Resources,
-    members: Vec<(u32, Duration)>,
-    bits: Vec<u64>,
+    /// Members and, at the same index, when their filter expires.
+    frameworks: Vec<u32>,
+    expiries: Vec<Duration>,
+    bits: Bits,
     earliest: Duration,
     /// `(agent epoch, refused ⊇ available)` when last computed.
     covers: Option<(u64, bool)>,
 }
 
 impl Group {
-    fn has(&self, framework: u32) -> bool {
-        let word = (framework / 64) as usize;
-        self.bits
-            .get(word)
-            .is_some_and(|w| w & (1 << (framework % 64)) != 0)
-    }
-
-    fn set_bit(&mut self, framework: u32, on: bool) {
-        let word = (framework / 64) as usize;
-        if self.bits.len() <= word {
-            self.bits.resize(word + 1, 0);
-        }
-        if on {
-            self.bits[word] |= 1 << (framework % 64);
-        } else {
-            self.bits[word] &= !(1 << (framework % 64));
-        }
-    }
-
     fn covers(&mut self, available: &Resources, epoch: u64) -> bool {
         match self.covers {
             Some((at, covers)) if at == epoch => covers,
@@ -77,26 +61,26 @@ impl Group {
         }
     }
 
-    /// Drops members matching `drop`; returns how many.
+    fn is_empty(&self) -> bool {
+        self.frameworks.is_empty()
+    }
+
+    /// Keeps the members `keep` accepts; returns how many went.
     fn retain(&mut self, mut keep: impl FnMut(u32, Duration) -> bool) -> usize {
-        let before = self.members.len();
+        let before = self.frameworks.len();
         let mut index = 0;
-        while index < self.members.len() {
-            let (framework, expiry) = self.members[index];
-            if keep(framework, expiry) {
+        while index < self.frameworks.len() {
+            let framework = self.frameworks[index];
+            if keep(framework, self.expiries[index]) {
                 index += 1;
             } else {
-                self.members.swap_remove(index);
-                self.set_bit(framework, false);
+                self.frameworks.swap_remove(index);
+                self.expiries.swap_remove(index);
+                self.bits.set(framework, false);
             }
         }
-        self.earliest = self
-            .members
-            .iter()
-            .map(|&(_, e)| e)
-            .min()
-            .unwrap_or(Duration::MAX);
-        before - self.members.len()
+        self.earliest = self.expiries.iter().copied().min().unwrap_or(Duration::MAX);
+        before - self.frameworks.len()
     }
 }
 
@@ -117,10 +101,7 @@ impl OfferFilters {
     }
 
     pub(crate) fn count_for(&self, framework: u32) -> u32 {
-        self.per_framework
-            .get(framework as usize)
-            .copied()
-            .unwrap_or(0)
+        self.per_framework.get(framework as usize).copied().unwrap_or(0)
     }
 
     fn counted(&mut self, framework: u32, delta: i64) {
@@ -149,9 +130,8 @@ impl OfferFilters {
             self.agents.resize_with(agent as usize + 1, Vec::new);
         }
         let groups = &mut self.agents[agent as usize];
-        let found = groups.iter().position(|g| {
-            g.role == role && g.refused.contains(&refused) && refused.contains(&g.refused)
-        });
+        let found =
+            groups.iter().position(|g| g.role == role && g.refused.contains(&refused) && refused.contains(&g.refused));
         let index = match found {
             Some(index) => index,
             None => {
@@ -160,8 +140,9 @@ impl OfferFilters {
                     uid: self.next_uid,
                     role,
                     refused,
-                    members: Vec::new(),
-                    bits: Vec::new(),
+                    frameworks: Vec::new(),
+                    expiries: Vec::new(),
+                    bits: Bits::default(),
                     earliest: Duration::MAX,
                     covers: None,
                 });
@@ -169,14 +150,13 @@ impl OfferFilters {
             }
         };
         let group = &mut groups[index];
-        let fresh = !group.has(framework);
+        let fresh = !group.bits.has(framework);
         if fresh {
-            group.members.push((framework, expiry));
-            group.set_bit(framework, true);
-        } else {
-            for member in group.members.iter_mut().filter(|m| m.0 == framework) {
-                member.1 = member.1.max(expiry);
-            }
+            group.frameworks.push(framework);
+            group.expiries.push(expiry);
+            group.bits.set(framework, true);
+        } else if let Some(at) = group.frameworks.iter().position(|&f| f == framework) {
+            group.expiries[at] = group.expiries[at].max(expiry);
         }
         group.covers(available, epoch);
         if expiry < group.earliest {
@@ -213,7 +193,7 @@ impl OfferFilters {
                 }
                 keep
             });
-            if group.members.is_empty() {
+            if group.is_empty() {
                 groups.swap_remove(index);
             } else {
                 let next = group.earliest;
@@ -233,10 +213,10 @@ impl OfferFilters {
         let mut removed = 0;
         for groups in &mut self.agents {
             groups.retain_mut(|group| {
-                if matching(group.role) && group.has(framework) {
+                if matching(group.role) && group.bits.has(framework) {
                     removed += group.retain(|f, _| f != framework);
                 }
-                !group.members.is_empty()
+                !group.is_empty()
             });
         }
         self.counted(framework, -(removed as i64));
@@ -249,7 +229,7 @@ impl OfferFilters {
         };
         let groups = std::mem::take(groups);
         for group in groups {
-            for (framework, _) in group.members {
+            for framework in group.frameworks {
                 self.counted(framework, -1);
             }
         }
@@ -269,7 +249,7 @@ impl OfferFilters {
         };
         let mut verdict = Quick::Clear;
         for group in groups.iter_mut() {
-            if group.role == role && group.has(framework) {
+            if group.role == role && group.bits.has(framework) {
                 if group.covers(available, epoch) {
                     return Quick::Filtered;
                 }
@@ -279,27 +259,41 @@ impl OfferFilters {
         verdict
     }
 
-    /// Whether `framework` refuses `offer` (unallocated) on `agent` in `role`.
-    pub(crate) fn refuses(
-        &self,
+    /// The frameworks filtered on `agent` in `role` whatever they would be
+    /// offered, added to `out`; false when no filter on `agent` concerns
+    /// `role` at all.
+    pub(crate) fn covered(
+        &mut self,
         agent: u32,
-        framework: u32,
         role: RoleId,
-        offer: &Resources,
+        available: &Resources,
+        epoch: u64,
+        out: &mut Bits,
     ) -> bool {
+        let Some(groups) = self.agents.get_mut(agent as usize) else {
+            return false;
+        };
+        let mut any = false;
+        for group in groups.iter_mut().filter(|g| g.role == role) {
+            any = true;
+            if group.covers(available, epoch) {
+                out.or(&group.bits);
+            }
+        }
+        any
+    }
+
+    /// Whether `framework` refuses `offer` (unallocated) on `agent` in `role`.
+    pub(crate) fn refuses(&self, agent: u32, framework: u32, role: RoleId, offer: &Resources) -> bool {
         self.agents.get(agent as usize).is_some_and(|groups| {
-            groups
-                .iter()
-                .any(|g| g.role == role && g.has(framework) && g.refused.contains(offer))
+            groups.iter().any(|g| g.role == role && g.bits.has(framework) && g.refused.contains(offer))
         })
     }
 
     /// Whether `agent` has any filter at all.
     #[cfg(test)]
     pub(crate) fn any_on(&self, agent: u32) -> bool {
-        self.agents
-            .get(agent as usize)
-            .is_some_and(|groups| !groups.is_empty())
+        self.agents.get(agent as usize).is_some_and(|groups| !groups.is_empty())
     }
 }
 

@@ -18,11 +18,7 @@ use crate::roles::RoleId;
 
 /// `wanted` cut down to what `present` has (both unallocated).
 pub(crate) fn clamp(wanted: &Resources, present: &Resources) -> Resources {
-    if present.contains(wanted) {
-        wanted.clone()
-    } else {
-        wanted.minus(&wanted.minus(present))
-    }
+    if present.contains(wanted) { wanted.clone() } else { wanted.minus(&wanted.minus(present)) }
 }
 
 impl Allocator {
@@ -45,13 +41,7 @@ impl Allocator {
 
     /// Stops counting `bag` (contained in the holding) as held. The caller
     /// puts it back into the agent's available, if the agent stays.
-    pub(crate) fn untrack_held(
-        &mut self,
-        agent: u32,
-        framework: u32,
-        role: RoleId,
-        bag: &Resources,
-    ) {
+    pub(crate) fn untrack_held(&mut self, agent: u32, framework: u32, role: RoleId, bag: &Resources) {
         if bag.is_empty() {
             return;
         }
@@ -134,17 +124,11 @@ impl Allocator {
         refuse: Option<Duration>,
         now: Duration,
     ) {
-        let (Some(fw), Some(a)) = (self.frameworks.index(framework), self.agents.index(agent))
-        else {
+        let (Some(fw), Some(a)) = (self.frameworks.index(framework), self.agents.index(agent)) else {
             return;
         };
         for (role, part) in self.split_by_role(fw, Some(a), resources) {
-            let held = self
-                .agents
-                .get(a)
-                .record(fw, role)
-                .map(|r| clamp(&part, &r.resources))
-                .unwrap_or_default();
+            let held = self.agents.get(a).record(fw, role).map(|r| clamp(&part, &r.resources)).unwrap_or_default();
             if !held.is_empty() {
                 self.untrack_held(a, fw, role, &held);
                 self.agents.give(&mut self.names, a, &held);
@@ -154,8 +138,7 @@ impl Allocator {
             };
             let expiry = now.saturating_add(refuse.min(MAX_REFUSE));
             let entry = self.agents.get(a);
-            self.filters
-                .add(a, fw, role, part, expiry, &entry.available, entry.epoch);
+            self.filters.add(a, fw, role, part, expiry, &entry.available, entry.epoch);
         }
     }
 
@@ -170,35 +153,22 @@ impl Allocator {
             .frameworks
             .index(framework)
             .ok_or_else(|| AllocatorError::UnknownFramework(framework.value.clone()))?;
-        let a = self
-            .agents
-            .index(agent)
-            .ok_or_else(|| AllocatorError::UnknownAgent(agent.value.clone()))?;
-        let insufficient = |reason: &str| AllocatorError::Insufficient {
-            agent: agent.value.clone(),
-            reason: reason.to_owned(),
-        };
+        let a = self.agents.index(agent).ok_or_else(|| AllocatorError::UnknownAgent(agent.value.clone()))?;
+        let insufficient =
+            |reason: &str| AllocatorError::Insufficient { agent: agent.value.clone(), reason: reason.to_owned() };
         let mut parts = self.split_by_role(fw, Some(a), from);
         if parts.len() != 1 {
-            return Err(insufficient(
-                "the resources must be allocated to exactly one role",
-            ));
+            return Err(insufficient("the resources must be allocated to exactly one role"));
         }
         let (role, from) = parts.pop().expect("one part");
         let to = to.unallocated();
         let held = self.agents.get(a).record(fw, role).map(|r| &r.resources);
         if !held.is_some_and(|held| held.contains(&from)) {
-            return Err(insufficient(&format!(
-                "{from} is not allocated to the framework there"
-            )));
+            return Err(insufficient(&format!("{from} is not allocated to the framework there")));
         }
         let total = self.agents.get(a).total.minus(&from).plus(&to);
-        let (old_scalars, new_scalars) =
-            (self.names.all_scalars(&from), self.names.all_scalars(&to));
-        let (old_headroom, new_headroom) = (
-            self.names.headroom_scalars(&from),
-            self.names.headroom_scalars(&to),
-        );
+        let (old_scalars, new_scalars) = (self.names.all_scalars(&from), self.names.all_scalars(&to));
+        let (old_headroom, new_headroom) = (self.names.headroom_scalars(&from), self.names.headroom_scalars(&to));
         if old_scalars != new_scalars {
             self.roles.unallocated(role, fw as usize, &old_scalars);
             self.roles.allocated(role, fw as usize, &new_scalars);
@@ -206,11 +176,8 @@ impl Allocator {
         self.roles.consume(role, &old_headroom, false);
         self.roles.consume(role, &new_headroom, true);
         let agent_entry = self.agents.get_mut(a);
-        let record = agent_entry
-            .records
-            .iter_mut()
-            .find(|r| r.framework == fw && r.role == role)
-            .expect("checked above");
+        let record =
+            agent_entry.records.iter_mut().find(|r| r.framework == fw && r.role == role).expect("checked above");
         record.resources.subtract(&from);
         record.resources.add(&to);
         if record.resources.is_empty() && agent_entry.release(fw, role, &Resources::new()) {
@@ -232,10 +199,7 @@ impl Allocator {
         from: &Resources,
         to: &Resources,
     ) -> Result<(), AllocatorError> {
-        let a = self
-            .agents
-            .index(agent)
-            .ok_or_else(|| AllocatorError::UnknownAgent(agent.value.clone()))?;
+        let a = self.agents.index(agent).ok_or_else(|| AllocatorError::UnknownAgent(agent.value.clone()))?;
         let (from, to) = (from.unallocated(), to.unallocated());
         let entry = self.agents.get(a);
         if !entry.available.contains(&from) {

@@ -78,11 +78,8 @@ impl Allocator {
             }
         }
         // Roles no longer suppressed are revived: their filters go too.
-        let revived: Vec<RoleId> = old_suppressed
-            .iter()
-            .copied()
-            .filter(|r| roles.contains(r) && !suppressed.contains(r))
-            .collect();
+        let revived: Vec<RoleId> =
+            old_suppressed.iter().copied().filter(|r| roles.contains(r) && !suppressed.contains(r)).collect();
         if !revived.is_empty() {
             self.filters.clear_framework(fw, |r| revived.contains(&r));
         }
@@ -97,11 +94,7 @@ impl Allocator {
     /// Makes the sorters agree with the framework's state.
     pub(crate) fn refresh_activation(&mut self, fw: u32) {
         let framework = self.frameworks.get(fw);
-        let states: Vec<(RoleId, bool)> = framework
-            .roles
-            .iter()
-            .map(|&role| (role, framework.wants(role)))
-            .collect();
+        let states: Vec<(RoleId, bool)> = framework.roles.iter().map(|&role| (role, framework.wants(role))).collect();
         for (role, wanted) in states {
             if wanted {
                 self.roles.activate(role, fw as usize);
@@ -157,11 +150,7 @@ impl Allocator {
         if names.is_empty() {
             return framework.roles.clone();
         }
-        names
-            .iter()
-            .filter_map(|name| self.roles.get(name))
-            .filter(|role| framework.roles.contains(role))
-            .collect()
+        names.iter().filter_map(|name| self.roles.get(name)).filter(|role| framework.roles.contains(role)).collect()
     }
 
     pub(crate) fn suppress(&mut self, id: &FrameworkId, names: &[String]) {
@@ -185,10 +174,7 @@ impl Allocator {
         let roles = self.subscribed(fw, names);
         self.filters.clear_framework(fw, |r| roles.contains(&r));
         self.clear_inverse_offer_filters(fw);
-        self.frameworks
-            .get_mut(fw)
-            .suppressed
-            .retain(|r| !roles.contains(r));
+        self.frameworks.get_mut(fw).suppressed.retain(|r| !roles.contains(r));
         self.refresh_activation(fw);
     }
 }

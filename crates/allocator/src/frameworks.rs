@@ -57,10 +57,7 @@ impl Framework {
 
     /// The minimum offer size for `role`, if overridden.
     pub(crate) fn min_allocatable_for(&self, role: RoleId) -> Option<&MinAllocatable> {
-        self.min_allocatable
-            .iter()
-            .find(|(r, _)| *r == role)
-            .map(|(_, min)| min)
+        self.min_allocatable.iter().find(|(r, _)| *r == role).map(|(_, min)| min)
     }
 
     /// Records that a holding in `role` on `agent` appeared.
@@ -130,21 +127,14 @@ impl Frameworks {
     }
 
     pub(crate) fn get(&self, index: u32) -> &Framework {
-        self.slots[index as usize]
-            .as_ref()
-            .expect("framework index refers to a live framework")
+        self.slots[index as usize].as_ref().expect("framework index refers to a live framework")
     }
 
     pub(crate) fn get_mut(&mut self, index: u32) -> &mut Framework {
-        self.slots[index as usize]
-            .as_mut()
-            .expect("framework index refers to a live framework")
+        self.slots[index as usize].as_mut().expect("framework index refers to a live framework")
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = (u32, &Framework)> {
-        self.slots
-            .iter()
-            .enumerate()
-            .filter_map(|(i, f)| f.as_ref().map(|f| (i as u32, f)))
+        self.slots.iter().enumerate().filter_map(|(i, f)| f.as_ref().map(|f| (i as u32, f)))
     }
 }

@@ -51,11 +51,7 @@ pub(crate) struct Maintenance {
 
 impl Allocator {
     /// Schedules (or, with `None`, cancels) maintenance of `agent`.
-    pub fn update_unavailability(
-        &mut self,
-        agent: &AgentId,
-        unavailability: Option<Unavailability>,
-    ) {
+    pub fn update_unavailability(&mut self, agent: &AgentId, unavailability: Option<Unavailability>) {
         let Some(a) = self.agents.index(agent) else {
             return;
         };
@@ -81,8 +77,7 @@ impl Allocator {
         answer: InverseOfferAnswer,
         now: Duration,
     ) {
-        let (Some(a), Some(fw)) = (self.agents.index(agent), self.frameworks.index(framework))
-        else {
+        let (Some(a), Some(fw)) = (self.agents.index(agent), self.frameworks.index(framework)) else {
             return;
         };
         let Some(maintenance) = &mut self.agents.get_mut(a).maintenance else {
@@ -90,13 +85,8 @@ impl Allocator {
         };
         maintenance.outstanding.retain(|&f| f != fw);
         maintenance.answers.retain(|&(f, _)| f != fw);
-        maintenance
-            .answers
-            .push((fw, answer == InverseOfferAnswer::Accept));
-        if let InverseOfferAnswer::Decline {
-            refuse: Some(refuse),
-        } = answer
-        {
+        maintenance.answers.push((fw, answer == InverseOfferAnswer::Accept));
+        if let InverseOfferAnswer::Decline { refuse: Some(refuse) } = answer {
             maintenance.refusals.retain(|&(f, _)| f != fw);
             let until = now.saturating_add(refuse.min(MAX_REFUSE));
             maintenance.refusals.push((fw, until));
@@ -109,11 +99,7 @@ impl Allocator {
         let a = self.agents.index(agent)?;
         let fw = self.frameworks.index(framework)?;
         let maintenance = self.agents.get(a).maintenance.as_ref()?;
-        maintenance
-            .answers
-            .iter()
-            .find(|&&(f, _)| f == fw)
-            .map(|&(_, accepted)| accepted)
+        maintenance.answers.iter().find(|&&(f, _)| f == fw).map(|&(_, accepted)| accepted)
     }
 
     /// The inverse offers to send now: one per (agent under maintenance,
@@ -134,10 +120,7 @@ impl Allocator {
             maintenance.refusals.retain(|&(_, until)| until > now);
             for fw in holders {
                 let asked = maintenance.outstanding.contains(&fw)
-                    || maintenance
-                        .answers
-                        .iter()
-                        .any(|&(f, accepted)| f == fw && accepted)
+                    || maintenance.answers.iter().any(|&(f, accepted)| f == fw && accepted)
                     || maintenance.refusals.iter().any(|&(f, _)| f == fw);
                 let framework = self.frameworks.get(fw);
                 if asked || !framework.added || !framework.active {
@@ -158,11 +141,7 @@ impl Allocator {
         if self.under_maintenance == 0 {
             return Vec::new();
         }
-        self.agents
-            .iter()
-            .filter(|(_, agent)| agent.maintenance.is_some())
-            .map(|(index, _)| index)
-            .collect()
+        self.agents.iter().filter(|(_, agent)| agent.maintenance.is_some()).map(|(index, _)| index).collect()
     }
 
     /// Drops `fw` from every maintenance record (it is going away).

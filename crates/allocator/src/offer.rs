@@ -28,10 +28,7 @@ impl Bounds {
     pub(crate) fn fit(&self, amounts: &Qty) -> bool {
         amounts.nonzero().all(|(id, amount)| {
             let within_limit = self.limits.as_ref().is_none_or(|limits| {
-                limits
-                    .iter()
-                    .find(|(limited, _)| *limited == id)
-                    .is_none_or(|&(_, left)| left >= amount)
+                limits.iter().find(|(limited, _)| *limited == id).is_none_or(|&(_, left)| left >= amount)
             });
             within_limit && self.surplus.as_ref().is_none_or(|s| s.get(id) >= amount)
         })
@@ -61,11 +58,7 @@ pub(crate) fn capable(resource: &Resource, capabilities: FrameworkCapabilities) 
 
 /// The part of `available` that a framework with `capabilities` in `role`
 /// may be offered: unreserved, or reserved to the role or an ancestor.
-pub(crate) fn allocatable(
-    available: &Resources,
-    role: &str,
-    capabilities: FrameworkCapabilities,
-) -> Resources {
+pub(crate) fn allocatable(available: &Resources, role: &str, capabilities: FrameworkCapabilities) -> Resources {
     available.filter(|r| r.is_allocatable_to(role) && capable(r, capabilities))
 }
 
@@ -104,17 +97,14 @@ pub(crate) fn guaranteed(
         return None;
     }
     let toward_amounts = names.headroom_scalars(&toward);
-    let mut offer =
-        allocatable.filter(|r| r.reservation_role() == Some(role) || !is_scalar(r) || r.revocable);
+    let mut offer = allocatable.filter(|r| r.reservation_role() == Some(role) || !is_scalar(r) || r.revocable);
     offer.add(&toward);
     let others = quota_resources.minus(&toward);
     let bounds = Bounds {
-        limits: bounds.limits.as_ref().map(|limits| {
-            limits
-                .iter()
-                .map(|&(id, left)| (id, (left - toward_amounts.get(id)).max(0)))
-                .collect()
-        }),
+        limits: bounds
+            .limits
+            .as_ref()
+            .map(|limits| limits.iter().map(|&(id, left)| (id, (left - toward_amounts.get(id)).max(0))).collect()),
         surplus: bounds.surplus.clone(),
     };
     offer.add(&bounds.cut(others, names));
@@ -131,10 +121,7 @@ mod tests {
         let mut names = Names::default();
         let available = parse::resources("cpus:8;mem:1024;cpus(web):2;ports:[1-5]", "*").unwrap();
         let cpus = names.id("cpus");
-        let bounds = Bounds {
-            limits: Some(vec![(cpus, 3000)]),
-            surplus: None,
-        };
+        let bounds = Bounds { limits: Some(vec![(cpus, 3000)]), surplus: None };
         let offer = rest(&available, &bounds, &mut names);
         assert_eq!(offer.unreserved().cpus(), Scalar::from_units(3));
         assert_eq!(offer.reserved_to("web").cpus(), Scalar::from_units(2));
@@ -156,12 +143,8 @@ mod tests {
         let mut unsatisfied = Qty::default();
         unsatisfied.set(cpus, 1000);
         unsatisfied.set(mem, 1_024_000);
-        let bounds = Bounds {
-            limits: Some(vec![(cpus, 1000), (mem, 1_024_000)]),
-            surplus: None,
-        };
-        let (offer, toward) =
-            guaranteed(&available, "small", &unsatisfied, &bounds, &mut names).unwrap();
+        let bounds = Bounds { limits: Some(vec![(cpus, 1000), (mem, 1_024_000)]), surplus: None };
+        let (offer, toward) = guaranteed(&available, "small", &unsatisfied, &bounds, &mut names).unwrap();
         assert_eq!(offer.cpus(), Scalar::from_units(1));
         assert_eq!(offer.mem(), Scalar::from_units(1024));
         assert_eq!(offer.disk(), Scalar::from_units(2048)); // no limit on disk

@@ -82,21 +82,13 @@ impl Names {
 
     /// `quantities` keyed by name index.
     pub(crate) fn compile(&mut self, quantities: &Quantities) -> Vec<(NameId, i64)> {
-        quantities
-            .iter()
-            .map(|(name, amount)| (self.id(name), amount.millis()))
-            .collect()
+        quantities.iter().map(|(name, amount)| (self.id(name), amount.millis())).collect()
     }
 
     /// Back to names, dropping zeros.
     pub(crate) fn to_quantities(&self, qty: &Qty) -> Quantities {
         qty.nonzero()
-            .map(|(id, amount)| {
-                (
-                    self.names[id].clone(),
-                    mesos_resources::Scalar::from_millis(amount),
-                )
-            })
+            .map(|(id, amount)| (self.names[id].clone(), mesos_resources::Scalar::from_millis(amount)))
             .collect()
     }
 }
@@ -106,18 +98,10 @@ pub(crate) fn count_millis(resource: &Resource) -> i64 {
     match &resource.value {
         ResourceValue::Scalar(amount) => amount.millis(),
         ResourceValue::Ranges(ranges) => {
-            let values: u64 = ranges
-                .pairs()
-                .iter()
-                .map(|&(begin, end)| end - begin + 1)
-                .sum();
-            i64::try_from(values)
-                .unwrap_or(i64::MAX / 1000)
-                .saturating_mul(1000)
+            let values: u64 = ranges.pairs().iter().map(|&(begin, end)| end - begin + 1).sum();
+            i64::try_from(values).unwrap_or(i64::MAX / 1000).saturating_mul(1000)
         }
-        ResourceValue::Set(set) => i64::try_from(set.items().count())
-            .unwrap_or(i64::MAX / 1000)
-            .saturating_mul(1000),
+        ResourceValue::Set(set) => i64::try_from(set.items().count()).unwrap_or(i64::MAX / 1000).saturating_mul(1000),
     }
 }
 
@@ -164,12 +148,7 @@ impl Qty {
 
     /// `self - other` per entry, stopping at zero.
     pub(crate) fn saturating_minus(&self, other: &Qty) -> Qty {
-        Qty(self
-            .0
-            .iter()
-            .enumerate()
-            .map(|(id, &mine)| (mine - other.get(id)).max(0))
-            .collect())
+        Qty(self.0.iter().enumerate().map(|(id, &mine)| (mine - other.get(id)).max(0)).collect())
     }
 
     pub(crate) fn is_zero(&self) -> bool {
@@ -178,28 +157,16 @@ impl Qty {
 
     /// Whether `self >= other` for every entry.
     pub(crate) fn contains(&self, other: &Qty) -> bool {
-        other
-            .0
-            .iter()
-            .enumerate()
-            .all(|(id, &theirs)| self.get(id) >= theirs)
+        other.0.iter().enumerate().all(|(id, &theirs)| self.get(id) >= theirs)
     }
 
     pub(crate) fn nonzero(&self) -> impl Iterator<Item = (NameId, i64)> + '_ {
-        self.0
-            .iter()
-            .enumerate()
-            .filter(|&(_, &amount)| amount != 0)
-            .map(|(id, &amount)| (id, amount))
+        self.0.iter().enumerate().filter(|&(_, &amount)| amount != 0).map(|(id, &amount)| (id, amount))
     }
 
     /// Bit `id` (or bit 63 for `id >= 63`) set for each positive entry.
     pub(crate) fn positive_mask(&self) -> u64 {
-        self.0
-            .iter()
-            .enumerate()
-            .filter(|&(_, &amount)| amount > 0)
-            .fold(0, |mask, (id, _)| mask | name_bit(id))
+        self.0.iter().enumerate().filter(|&(_, &amount)| amount > 0).fold(0, |mask, (id, _)| mask | name_bit(id))
     }
 }
 
@@ -237,29 +204,20 @@ pub(crate) struct MinAllocatable {
 
 impl MinAllocatable {
     pub(crate) fn compile(names: &mut Names, sets: &[Quantities]) -> MinAllocatable {
-        MinAllocatable {
-            sets: sets.iter().map(|set| names.compile(set)).collect(),
-        }
+        MinAllocatable { sets: sets.iter().map(|set| names.compile(set)).collect() }
     }
 
     /// Whether an offer with these amounts (see [`Names::counts`]) is big
     /// enough. No sets at all means any non-empty offer is.
     pub(crate) fn satisfied_by(&self, counts: &Qty) -> bool {
-        self.sets.is_empty()
-            || self
-                .sets
-                .iter()
-                .any(|set| set.iter().all(|&(id, amount)| counts.get(id) >= amount))
+        self.sets.is_empty() || self.sets.iter().any(|set| set.iter().all(|&(id, amount)| counts.get(id) >= amount))
     }
 
     /// Whether some set can be met without any scalar resource, i.e. an offer
     /// of only ports (or other non-scalars) may be big enough.
     pub(crate) fn met_without(&self, scalar_names: impl Fn(NameId) -> bool) -> bool {
         self.sets.is_empty()
-            || self.sets.iter().any(|set| {
-                set.iter()
-                    .all(|&(id, amount)| amount <= 0 || !scalar_names(id))
-            })
+            || self.sets.iter().any(|set| set.iter().all(|&(id, amount)| amount <= 0 || !scalar_names(id)))
     }
 }
 

@@ -17,15 +17,10 @@ use crate::quantities::{NameId, Names, Qty};
 /// Checks a quota request as Mesos does: scalars only (quantities cannot say
 /// otherwise), non-negative, guarantees within limits, top-level roles only.
 pub(crate) fn validate(role_name: &str, quota: &Quota) -> Result<(), AllocatorError> {
-    let invalid = |reason: String| AllocatorError::InvalidQuota {
-        role: role_name.to_owned(),
-        reason,
-    };
+    let invalid = |reason: String| AllocatorError::InvalidQuota { role: role_name.to_owned(), reason };
     role::validate(role_name).map_err(|e| invalid(e.to_string()))?;
     if role_name == role::DEFAULT {
-        return Err(invalid(
-            "quota cannot be set for the default role '*'".into(),
-        ));
+        return Err(invalid("quota cannot be set for the default role '*'".into()));
     }
     if role_name.contains('/') {
         return Err(invalid("quota is not supported on nested roles".into()));
@@ -42,9 +37,7 @@ pub(crate) fn validate(role_name: &str, quota: &Quota) -> Result<(), AllocatorEr
         if let Some(limit) = quota.limits.get(name)
             && guarantee > limit
         {
-            return Err(invalid(format!(
-                "guarantee of '{name}' ({guarantee}) is above its limit ({limit})"
-            )));
+            return Err(invalid(format!("guarantee of '{name}' ({guarantee}) is above its limit ({limit})")));
         }
     }
     Ok(())
@@ -54,11 +47,7 @@ pub(crate) fn validate(role_name: &str, quota: &Quota) -> Result<(), AllocatorEr
 /// RAW disk is all or nothing).
 fn divisible(resource: &Resource) -> bool {
     let whole = [SourceType::Mount, SourceType::Block, SourceType::Raw].map(|t| t as i32);
-    !resource
-        .disk
-        .as_ref()
-        .and_then(|disk| disk.source.as_ref())
-        .is_some_and(|source| whole.contains(&source.r#type))
+    !resource.disk.as_ref().and_then(|disk| disk.source.as_ref()).is_some_and(|source| whole.contains(&source.r#type))
 }
 
 /// Keeps, of each scalar, at most its `cap` (`None`: no cap); non-scalars
@@ -96,17 +85,8 @@ pub(crate) fn shrink_to(bag: &Resources, names: &mut Names, target: &Qty) -> Res
 }
 
 /// At most `limits` of each limited scalar; unlimited names pass.
-pub(crate) fn shrink_to_limits(
-    bag: &Resources,
-    names: &mut Names,
-    limits: &[(NameId, i64)],
-) -> Resources {
-    shrink(bag, names, |id| {
-        limits
-            .iter()
-            .find(|(limited, _)| *limited == id)
-            .map(|&(_, limit)| limit)
-    })
+pub(crate) fn shrink_to_limits(bag: &Resources, names: &mut Names, limits: &[(NameId, i64)]) -> Resources {
+    shrink(bag, names, |id| limits.iter().find(|(limited, _)| *limited == id).map(|&(_, limit)| limit))
 }
 
 #[cfg(test)]
@@ -116,26 +96,17 @@ mod tests {
     use mesos_resources::parse;
 
     fn quantities(pairs: &[(&str, i64)]) -> Quantities {
-        pairs
-            .iter()
-            .map(|&(n, v)| (n.to_owned(), Scalar::from_units(v)))
-            .collect()
+        pairs.iter().map(|&(n, v)| (n.to_owned(), Scalar::from_units(v))).collect()
     }
 
     #[test]
     fn quota_validation() {
-        let ok = Quota {
-            guarantees: quantities(&[("cpus", 2)]),
-            limits: quantities(&[("cpus", 4), ("mem", 64)]),
-        };
+        let ok = Quota { guarantees: quantities(&[("cpus", 2)]), limits: quantities(&[("cpus", 4), ("mem", 64)]) };
         assert!(validate("eng", &ok).is_ok());
         assert!(validate("eng/web", &ok).is_err());
         assert!(validate("*", &ok).is_err());
         assert!(validate("bad role", &ok).is_err());
-        let above = Quota {
-            guarantees: quantities(&[("cpus", 8)]),
-            limits: quantities(&[("cpus", 4)]),
-        };
+        let above = Quota { guarantees: quantities(&[("cpus", 8)]), limits: quantities(&[("cpus", 4)]) };
         assert!(validate("eng", &above).is_err());
     }
 

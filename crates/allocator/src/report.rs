@@ -63,11 +63,7 @@ impl Allocator {
             .map(|(id, role)| RoleStatus {
                 role: role.name.to_string(),
                 weight: role.weight,
-                dominant_share: if self.roles.sorter.contains(id) {
-                    self.roles.share(id)
-                } else {
-                    0.0
-                },
+                dominant_share: if self.roles.sorter.contains(id) { self.roles.share(id) } else { 0.0 },
                 allocated: allocated[id].allocated_to(&role.name),
                 quota: role.quota.as_ref().map(|q| q.config.clone()),
             })
@@ -98,9 +94,7 @@ impl Allocator {
 
     /// Offer filters `framework` has in force.
     pub fn offer_filters(&self, framework: &FrameworkId) -> usize {
-        self.frameworks
-            .index(framework)
-            .map_or(0, |fw| self.filters.count_for(fw) as usize)
+        self.frameworks.index(framework).map_or(0, |fw| self.filters.count_for(fw) as usize)
     }
 
     pub fn metrics(&self) -> AllocatorMetrics {

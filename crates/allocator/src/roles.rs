@@ -12,6 +12,7 @@ use std::sync::Arc;
 use mesos_resources::{Resources, role};
 
 use crate::api::{Quota, SorterKind};
+use crate::bits::Bits;
 use crate::quantities::{NameId, Names, Qty, name_bit};
 use crate::sorter::{Sorter, new_sorter};
 
@@ -36,6 +37,8 @@ pub(crate) struct Role {
     /// The frameworks tracked under this role (subscribed to it, or holding
     /// resources allocated to it), when there are any.
     pub(crate) frameworks: Option<Box<dyn Sorter>>,
+    /// The frameworks active in `frameworks`.
+    pub(crate) active: Bits,
     tracked: usize,
     /// Scalar reservations to this role or a descendant, on every agent.
     pub(crate) reserved: Qty,
@@ -61,21 +64,13 @@ impl Role {
             return None;
         }
         let consumed = self.consumed();
-        Some(
-            quota
-                .limits
-                .iter()
-                .map(|&(id, limit)| (id, (limit - consumed.get(id)).max(0)))
-                .collect(),
-        )
+        Some(quota.limits.iter().map(|&(id, limit)| (id, (limit - consumed.get(id)).max(0))).collect())
     }
 
     /// Guarantees not met yet (zero when there are none).
     pub(crate) fn unsatisfied(&self) -> Qty {
         match &self.quota {
-            Some(quota) if !quota.guarantees.is_zero() => {
-                quota.guarantees.saturating_minus(&self.consumed())
-            }
+            Some(quota) if !quota.guarantees.is_zero() => quota.guarantees.saturating_minus(&self.consumed()),
             _ => Qty::default(),
         }
     }
@@ -132,6 +127,7 @@ impl Roles {
             weight: 1.0,
             quota: None,
             frameworks: None,
+            active: Bits::default(),
             tracked: 0,
             reserved: Qty::default(),
             consumed_unreserved: Qty::default(),
@@ -207,11 +203,13 @@ impl Roles {
     }
 
     pub(crate) fn activate(&mut self, role: RoleId, framework: usize) {
-        if let Some(sorter) = &mut self.roles[role].frameworks
+        let entry = &mut self.roles[role];
+        if let Some(sorter) = &mut entry.frameworks
             && sorter.contains(framework)
             && !sorter.is_active(framework)
         {
             sorter.activate(framework);
+            entry.active.set(framework as u32, true);
             if sorter.active_count() == 1 {
                 self.sorter.activate(role);
             }
@@ -219,10 +217,12 @@ impl Roles {
     }
 
     pub(crate) fn deactivate(&mut self, role: RoleId, framework: usize) {
-        if let Some(sorter) = &mut self.roles[role].frameworks
+        let entry = &mut self.roles[role];
+        if let Some(sorter) = &mut entry.frameworks
             && sorter.is_active(framework)
         {
             sorter.deactivate(framework);
+            entry.active.set(framework as u32, false);
             if sorter.active_count() == 0 {
                 self.sorter.deactivate(role);
             }
@@ -312,10 +312,7 @@ impl Roles {
             None => u64::MAX,
             Some(headroom) => {
                 let limited = headroom.iter().fold(0, |m, &(id, _)| m | name_bit(id));
-                let open = headroom
-                    .iter()
-                    .filter(|&&(_, left)| left > 0)
-                    .fold(0, |m, &(id, _)| m | name_bit(id));
+                let open = headroom.iter().filter(|&&(_, left)| left > 0).fold(0, |m, &(id, _)| m | name_bit(id));
                 // Bit 63 is shared by many names: keep it when in doubt.
                 (!limited | open) | name_bit(63)
             }

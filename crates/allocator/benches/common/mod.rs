@@ -20,15 +20,11 @@ pub fn res(text: &str) -> Resources {
 }
 
 pub fn agent_id(i: usize) -> AgentId {
-    AgentId {
-        value: format!("agent-{i}"),
-    }
+    AgentId { value: format!("agent-{i}") }
 }
 
 pub fn framework_id(i: usize) -> FrameworkId {
-    FrameworkId {
-        value: format!("framework-{i}"),
-    }
+    FrameworkId { value: format!("framework-{i}") }
 }
 
 /// What each `DeclineOffers` agent already runs: `cpus:16;mem:1024;disk:1024`
@@ -53,31 +49,19 @@ pub fn with_frameworks(frameworks: usize, role: &str) -> Allocator {
 
 pub fn add_frameworks(allocator: &mut Allocator, count: usize, role: impl Fn(usize) -> String) {
     for i in 0..count {
-        let spec = FrameworkSpec {
-            roles: vec![role(i)],
-            ..FrameworkSpec::default()
-        };
+        let spec = FrameworkSpec { roles: vec![role(i)], ..FrameworkSpec::default() };
         allocator.add_framework(&framework_id(i), spec, &[], true);
     }
 }
 
 /// Adds `agents` agents of `resources`; with `used`, agent `i` already runs
 /// `used` for framework `i % frameworks`.
-pub fn add_agents(
-    allocator: &mut Allocator,
-    agents: usize,
-    resources: &str,
-    used: Option<(&Resources, usize)>,
-) {
+pub fn add_agents(allocator: &mut Allocator, agents: usize, resources: &str, used: Option<(&Resources, usize)>) {
     let total = res(resources);
     for i in 0..agents {
-        let spec = AgentSpec {
-            hostname: format!("host-{i}"),
-            total: total.clone(),
-        };
-        let usage: Vec<(FrameworkId, Resources)> = used
-            .map(|(bag, frameworks)| vec![(framework_id(i % frameworks), bag.clone())])
-            .unwrap_or_default();
+        let spec = AgentSpec { hostname: format!("host-{i}"), total: total.clone() };
+        let usage: Vec<(FrameworkId, Resources)> =
+            used.map(|(bag, frameworks)| vec![(framework_id(i % frameworks), bag.clone())]).unwrap_or_default();
         allocator.add_agent(&agent_id(i), spec, &usage);
     }
 }
@@ -104,23 +88,14 @@ pub fn single_role(agents: usize, frameworks: usize) -> Allocator {
 /// `cpus:2;mem:2048;disk:2048`.
 pub fn large_and_small_quota(small: usize, large: usize) -> Allocator {
     let mut allocator = Allocator::new(AllocatorConfig::default());
-    add_agents(
-        &mut allocator,
-        small / 5 + large * 5,
-        "cpus:2;mem:2048;disk:2048",
-        None,
-    );
+    add_agents(&mut allocator, small / 5 + large * 5, "cpus:2;mem:2048;disk:2048", None);
     add_quota_frameworks(&mut allocator, small, large);
     set_quotas(&mut allocator, small, large);
     allocator
 }
 
 pub fn quota_role(i: usize, small: usize) -> String {
-    if i < small {
-        format!("smallQuotaRole{i}")
-    } else {
-        format!("largeQuotaRole{}", i - small)
-    }
+    if i < small { format!("smallQuotaRole{i}") } else { format!("largeQuotaRole{}", i - small) }
 }
 
 pub fn add_quota_frameworks(allocator: &mut Allocator, small: usize, large: usize) {
@@ -129,37 +104,16 @@ pub fn add_quota_frameworks(allocator: &mut Allocator, small: usize, large: usiz
 
 pub fn set_quotas(allocator: &mut Allocator, small: usize, large: usize) {
     for i in 0..small + large {
-        let amounts = if i < small {
-            res("cpus:1;mem:1024;disk:1024")
-        } else {
-            res("cpus:4;mem:4096;disk:4096")
-        };
-        let quantities: mesos_allocator::Quantities =
-            amounts.scalar_quantities().into_iter().collect();
-        let quota = Quota {
-            guarantees: quantities.clone(),
-            limits: quantities,
-        };
-        allocator
-            .update_quota(&quota_role(i, small), quota)
-            .expect("valid quota");
+        let amounts = if i < small { res("cpus:1;mem:1024;disk:1024") } else { res("cpus:4;mem:4096;disk:4096") };
+        let quantities: mesos_allocator::Quantities = amounts.scalar_quantities().into_iter().collect();
+        let quota = Quota { guarantees: quantities.clone(), limits: quantities };
+        allocator.update_quota(&quota_role(i, small), quota).expect("valid quota");
     }
 }
 
 /// Gives every offer back, refusing it for `refuse` when given.
-pub fn give_back(
-    allocator: &mut Allocator,
-    offers: &[Allocation],
-    refuse: Option<Duration>,
-    now: Duration,
-) {
+pub fn give_back(allocator: &mut Allocator, offers: &[Allocation], refuse: Option<Duration>, now: Duration) {
     for offer in offers {
-        allocator.recover_resources(
-            &offer.framework,
-            &offer.agent,
-            &offer.resources,
-            refuse,
-            now,
-        );
+        allocator.recover_resources(&offer.framework, &offer.agent, &offer.resources, refuse, now);
     }
 }

@@ -19,10 +19,7 @@ pub struct DrfSorter {
 impl DrfSorter {
     /// A sorter whose client paths are role paths when `hierarchical`.
     pub fn new(hierarchical: bool) -> DrfSorter {
-        DrfSorter {
-            tree: ClientTree::new(hierarchical, true),
-            stack: Vec::new(),
-        }
+        DrfSorter { tree: ClientTree::new(hierarchical, true), stack: Vec::new() }
     }
 
     #[cfg(test)]
@@ -82,6 +79,19 @@ impl Sorter for DrfSorter {
 
     fn share(&self, client: usize) -> f64 {
         self.tree.client_share(client)
+    }
+
+    fn pick(&mut self, clients: &mut Vec<usize>) -> Option<usize> {
+        let index = if self.tree.is_flat() {
+            self.tree.resort();
+            let tree = &self.tree;
+            (0..clients.len()).min_by(|&a, &b| tree.compare(tree.leaf(clients[a]), tree.leaf(clients[b])))?
+        } else {
+            self.start();
+            let first = std::iter::from_fn(|| self.next()).find(|c| clients.contains(c))?;
+            clients.iter().position(|&c| c == first)?
+        };
+        Some(clients.swap_remove(index))
     }
 
     fn start(&mut self) {

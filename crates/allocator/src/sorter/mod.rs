@@ -62,6 +62,10 @@ pub trait Sorter: std::fmt::Debug + Send {
     /// The client's dominant share divided by its weight.
     fn share(&self, client: usize) -> f64;
 
+    /// Takes out of `clients` (active clients picked by the caller) the one
+    /// a pass would visit first: a pass over a few clients, lazily.
+    fn pick(&mut self, clients: &mut Vec<usize>) -> Option<usize>;
+
     /// Begins a pass over the active clients.
     fn start(&mut self);
 

@@ -115,6 +115,25 @@ impl Sorter for RandomSorter {
         self.tree.client_share(client)
     }
 
+    fn pick(&mut self, clients: &mut Vec<usize>) -> Option<usize> {
+        // Weighted by the clients' own weights (frameworks all weigh 1).
+        let weights: Vec<f64> = clients.iter().map(|&c| self.tree.nodes[self.tree.leaf(c) as usize].weight).collect();
+        let total: f64 = weights.iter().sum();
+        if clients.is_empty() || total <= 0.0 {
+            return None;
+        }
+        let mut point = self.rng.random_range(0.0..total);
+        let mut index = clients.len() - 1;
+        for (i, weight) in weights.iter().enumerate() {
+            if point < *weight {
+                index = i;
+                break;
+            }
+            point -= weight;
+        }
+        Some(clients.swap_remove(index))
+    }
+
     fn start(&mut self) {
         while let Some(frame) = self.stack.pop() {
             self.spare.push(frame.pool);

@@ -102,6 +102,11 @@ impl ClientTree {
         self.ordered && !self.dirty
     }
 
+    /// Whether leaves hang directly below the root.
+    pub(crate) fn is_flat(&self) -> bool {
+        !self.hierarchical
+    }
+
     pub(crate) fn leaf(&self, client: usize) -> u32 {
         self.leaves.get(client).copied().unwrap_or(NONE)
     }
@@ -171,11 +176,7 @@ impl ClientTree {
             return;
         }
         let (parent, leaf_path, weight) = if self.hierarchical {
-            (
-                self.internal_node(path),
-                Arc::from(format!("{path}/.")),
-                1.0,
-            )
+            (self.internal_node(path), Arc::from(format!("{path}/.")), 1.0)
         } else {
             let weight = self.weights.get(path).copied().unwrap_or(1.0);
             (ROOT, Arc::from(path), weight)
@@ -247,11 +248,7 @@ impl ClientTree {
 
     pub(crate) fn update_weight(&mut self, path: &str, weight: f64) {
         self.weights.insert(path.to_owned(), weight);
-        let node = if self.hierarchical {
-            self.internal.get(path).copied()
-        } else {
-            None
-        };
+        let node = if self.hierarchical { self.internal.get(path).copied() } else { None };
         if let Some(node) = node {
             self.nodes[node as usize].weight = weight;
             self.dirty = self.ordered;
@@ -285,11 +282,7 @@ impl ClientTree {
     /// siblings.
     fn change(&mut self, node: u32, quantities: &[i64], add: bool, count: bool) {
         let listed = node != ROOT && self.nodes[node as usize].active > 0;
-        let position = if listed && self.clean() {
-            Some(self.position(node))
-        } else {
-            None
-        };
+        let position = if listed && self.clean() { Some(self.position(node)) } else { None };
         let entry = &mut self.nodes[node as usize];
         if add {
             add_slice(&mut entry.alloc, quantities);
@@ -322,10 +315,7 @@ impl ClientTree {
     /// DRF order: lower share first, then fewer allocations, then path.
     pub(crate) fn compare(&self, a: u32, b: u32) -> Ordering {
         let (x, y) = (&self.nodes[a as usize], &self.nodes[b as usize]);
-        x.share
-            .total_cmp(&y.share)
-            .then(x.count.cmp(&y.count))
-            .then_with(|| x.path.cmp(&y.path))
+        x.share.total_cmp(&y.share).then(x.count.cmp(&y.count)).then_with(|| x.path.cmp(&y.path))
     }
 
     /// Where `node` sits in its parent's list.
@@ -336,10 +326,7 @@ impl ClientTree {
             debug_assert_eq!(siblings.get(index), Some(&node));
             index
         } else {
-            siblings
-                .iter()
-                .position(|&s| s == node)
-                .expect("listed node is among its parent's children")
+            siblings.iter().position(|&s| s == node).expect("listed node is among its parent's children")
         }
     }
 
@@ -392,9 +379,7 @@ impl ClientTree {
         for node in 0..self.nodes.len() {
             if self.nodes[node].children.len() > 1 {
                 let mut siblings = std::mem::take(&mut self.nodes[node].children);
-                siblings
-                    .make_contiguous()
-                    .sort_unstable_by(|&a, &b| self.compare(a, b));
+                siblings.make_contiguous().sort_unstable_by(|&a, &b| self.compare(a, b));
                 self.nodes[node].children = siblings;
             }
         }
@@ -407,11 +392,7 @@ impl ClientTree {
             return 0.0;
         }
         let node = &self.nodes[leaf as usize];
-        let weight = if self.hierarchical {
-            self.nodes[node.parent as usize].weight
-        } else {
-            node.weight
-        };
+        let weight = if self.hierarchical { self.nodes[node.parent as usize].weight } else { node.weight };
         self.compute_share(leaf) * node.weight / weight
     }
 

@@ -11,10 +11,7 @@ fn cpus(n: f64) -> Scalar {
 }
 
 fn quantities(text: &str) -> Quantities {
-    res(text)
-        .scalar_quantities()
-        .into_iter()
-        .collect::<Quantities>()
+    res(text).scalar_quantities().into_iter().collect::<Quantities>()
 }
 
 /// Two frameworks already hold resources on a busy agent; one free agent is
@@ -43,10 +40,7 @@ fn lower_dominant_share_is_offered_first() {
             (fw("b"), res(b).allocated_to("*")),
             (fw("filler"), rest.allocated_to("other")),
         ];
-        let spec = crate::AgentSpec {
-            hostname: "busy".into(),
-            total: busy,
-        };
+        let spec = crate::AgentSpec { hostname: "busy".into(), total: busy };
         h.allocator.add_agent(&super::agent("busy"), spec, &used);
         h.agent("free", "cpus:1;mem:10");
         let offers = h.cycle();
@@ -109,8 +103,7 @@ fn weights_two_to_one() {
     ];
     for &(wa, wb, to_a, to_b) in table {
         let mut h = Harness::new();
-        h.allocator
-            .update_weights(&[("a".to_owned(), wa), ("b".to_owned(), wb)]);
+        h.allocator.update_weights(&[("a".to_owned(), wa), ("b".to_owned(), wb)]);
         h.framework("fa", &["a"]);
         h.framework("fb", &["b"]);
         for i in 0..6 {
@@ -119,11 +112,7 @@ fn weights_two_to_one() {
         let offers = h.cycle();
         let got = recipients(&offers);
         let count = |name: &str| got.iter().filter(|n| *n == name).count();
-        assert_eq!(
-            (count("fa"), count("fb")),
-            (to_a, to_b),
-            "weights {wa}:{wb}"
-        );
+        assert_eq!((count("fa"), count("fb")), (to_a, to_b), "weights {wa}:{wb}");
     }
 }
 
@@ -146,10 +135,7 @@ fn quota_guarantee_first_and_limit_never_passed() {
     ];
     for &(guarantee, limit, q_cpus, r_cpus) in table {
         let mut h = Harness::new();
-        let quota = Quota {
-            guarantees: quantities(guarantee),
-            limits: quantities(limit),
-        };
+        let quota = Quota { guarantees: quantities(guarantee), limits: quantities(limit) };
         h.allocator.update_quota("q", quota).unwrap();
         h.framework("fq", &["q"]);
         h.framework("fr", &["r"]);
@@ -167,10 +153,7 @@ fn quota_guarantee_first_and_limit_never_passed() {
 #[test]
 fn quota_headroom_is_held_back() {
     let mut h = Harness::new();
-    let quota = Quota {
-        guarantees: quantities("cpus:4"),
-        limits: Quantities::new(),
-    };
+    let quota = Quota { guarantees: quantities("cpus:4"), limits: Quantities::new() };
     h.allocator.update_quota("q", quota).unwrap();
     h.framework("fq", &["q"]);
     h.allocator.suppress_offers(&fw("fq"), &[]);
@@ -213,10 +196,7 @@ fn static_reservation_goes_to_its_role() {
         for offer in &offers {
             for resource in offer.resources.iter() {
                 if let Some(owner) = resource.reservation_role() {
-                    assert!(
-                        offer.role == owner
-                            || mesos_resources::role::is_strict_subrole(&offer.role, owner)
-                    );
+                    assert!(offer.role == owner || mesos_resources::role::is_strict_subrole(&offer.role, owner));
                 }
             }
         }
@@ -245,11 +225,7 @@ fn refused_agent_comes_back_after_its_filter_expires() {
         for &(after, offered) in checks {
             h.now = declined_at + std::time::Duration::from_secs_f64(after);
             let offers = h.cycle();
-            assert_eq!(
-                !offers.is_empty(),
-                offered,
-                "refuse {refuse}, after {after}"
-            );
+            assert_eq!(!offers.is_empty(), offered, "refuse {refuse}, after {after}");
             if let Some(offer) = offers.first() {
                 h.decline(offer, None);
             }

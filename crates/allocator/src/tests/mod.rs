@@ -18,22 +18,15 @@ pub(crate) fn res(text: &str) -> Resources {
 }
 
 pub(crate) fn agent(name: &str) -> AgentId {
-    AgentId {
-        value: name.to_owned(),
-    }
+    AgentId { value: name.to_owned() }
 }
 
 pub(crate) fn fw(name: &str) -> FrameworkId {
-    FrameworkId {
-        value: name.to_owned(),
-    }
+    FrameworkId { value: name.to_owned() }
 }
 
 pub(crate) fn spec(roles: &[&str]) -> FrameworkSpec {
-    FrameworkSpec {
-        roles: roles.iter().map(|r| (*r).to_owned()).collect(),
-        ..FrameworkSpec::default()
-    }
+    FrameworkSpec { roles: roles.iter().map(|r| (*r).to_owned()).collect(), ..FrameworkSpec::default() }
 }
 
 /// Drives an allocator with a virtual clock.
@@ -48,10 +41,7 @@ impl Harness {
     }
 
     pub(crate) fn with(config: AllocatorConfig) -> Harness {
-        Harness {
-            allocator: Allocator::new(config),
-            now: Duration::from_secs(1_000),
-        }
+        Harness { allocator: Allocator::new(config), now: Duration::from_secs(1_000) }
     }
 
     pub(crate) fn agent(&mut self, name: &str, resources: &str) {
@@ -61,20 +51,14 @@ impl Harness {
     /// An agent on which frameworks already use resources
     /// (`(framework, role, resources)`).
     pub(crate) fn agent_using(&mut self, name: &str, resources: &str, used: &[(&str, &str, &str)]) {
-        let used: Vec<(FrameworkId, Resources)> = used
-            .iter()
-            .map(|(f, role, r)| (fw(f), res(r).allocated_to(role)))
-            .collect();
-        let spec = AgentSpec {
-            hostname: name.to_owned(),
-            total: res(resources),
-        };
+        let used: Vec<(FrameworkId, Resources)> =
+            used.iter().map(|(f, role, r)| (fw(f), res(r).allocated_to(role))).collect();
+        let spec = AgentSpec { hostname: name.to_owned(), total: res(resources) };
         self.allocator.add_agent(&agent(name), spec, &used);
     }
 
     pub(crate) fn framework(&mut self, name: &str, roles: &[&str]) {
-        self.allocator
-            .add_framework(&fw(name), spec(roles), &[], true);
+        self.allocator.add_framework(&fw(name), spec(roles), &[], true);
     }
 
     pub(crate) fn cycle(&mut self) -> Vec<Allocation> {
@@ -98,28 +82,18 @@ impl Harness {
 
     /// Cpus held by a framework across the cluster.
     pub(crate) fn cpus_of(&self, name: &str) -> Scalar {
-        self.allocator
-            .allocated_to(&fw(name))
-            .iter()
-            .map(|(_, r)| r.cpus())
-            .sum()
+        self.allocator.allocated_to(&fw(name)).iter().map(|(_, r)| r.cpus()).sum()
     }
 
     pub(crate) fn mem_of(&self, name: &str) -> Scalar {
-        self.allocator
-            .allocated_to(&fw(name))
-            .iter()
-            .map(|(_, r)| r.mem())
-            .sum()
+        self.allocator.allocated_to(&fw(name)).iter().map(|(_, r)| r.mem()).sum()
     }
 }
 
 /// `(framework, agent)` of each offer, sorted.
 pub(crate) fn pairs(offers: &[Allocation]) -> Vec<(String, String)> {
-    let mut pairs: Vec<(String, String)> = offers
-        .iter()
-        .map(|o| (o.framework.value.clone(), o.agent.value.clone()))
-        .collect();
+    let mut pairs: Vec<(String, String)> =
+        offers.iter().map(|o| (o.framework.value.clone(), o.agent.value.clone())).collect();
     pairs.sort();
     pairs
 }

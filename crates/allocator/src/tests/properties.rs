@@ -12,12 +12,8 @@ use proptest::prelude::*;
 use super::{Harness, agent, fw, res, spec};
 use crate::{Allocation, Quantities, Quota};
 
-const AGENTS: [&str; 4] = [
-    "cpus:4;mem:256;ports:[1-10]",
-    "cpus:2;mem:512;cpus(ra):2",
-    "cpus:8;mem:128;disk:100;mem(rb):64",
-    "cpus:1;mem:64",
-];
+const AGENTS: [&str; 4] =
+    ["cpus:4;mem:256;ports:[1-10]", "cpus:2;mem:512;cpus(ra):2", "cpus:8;mem:128;disk:100;mem(rb):64", "cpus:1;mem:64"];
 const ROLES: [&str; 4] = ["ra", "rb", "rc", "ra/x"];
 
 #[derive(Debug, Clone)]
@@ -105,9 +101,7 @@ fn held_by_agent(h: &Harness, model: &Model) -> BTreeMap<String, Resources> {
     let mut held: BTreeMap<String, Resources> = BTreeMap::new();
     for &j in model.frameworks.keys() {
         for (a, resources) in h.allocator.allocated_to(&fw(&fw_name(j))) {
-            held.entry(a.value)
-                .or_default()
-                .add(&resources.unallocated());
+            held.entry(a.value).or_default().add(&resources.unallocated());
         }
     }
     held
@@ -138,11 +132,7 @@ fn check_offers(
     let mut keys = BTreeSet::new();
     for offer in offers {
         // One offer per (framework, agent, role).
-        prop_assert!(keys.insert((
-            offer.framework.value.clone(),
-            offer.agent.value.clone(),
-            offer.role.clone()
-        )));
+        prop_assert!(keys.insert((offer.framework.value.clone(), offer.agent.value.clone(), offer.role.clone())));
         prop_assert!(!offer.resources.is_empty());
         let j: usize = offer.framework.value[2..].parse().unwrap();
         let subscriber = &model.frameworks[&j];
@@ -165,35 +155,22 @@ fn check_offers(
             );
         }
         for resource in offer.resources.iter() {
-            prop_assert_eq!(
-                resource.allocation_role.as_deref(),
-                Some(offer.role.as_str())
-            );
+            prop_assert_eq!(resource.allocation_role.as_deref(), Some(offer.role.as_str()));
             if let Some(owner) = resource.reservation_role() {
                 prop_assert!(offer.role == owner || role::is_strict_subrole(&offer.role, owner));
             }
         }
-        offered
-            .entry(offer.agent.value.clone())
-            .or_default()
-            .add(&offer.resources.unallocated());
+        offered.entry(offer.agent.value.clone()).or_default().add(&offer.resources.unallocated());
     }
     // Nothing offered twice: the offers on an agent fit in what was available.
     for (name, resources) in &offered {
-        prop_assert!(
-            before[name].contains(resources),
-            "{name}: offered {resources}"
-        );
+        prop_assert!(before[name].contains(resources), "{name}: offered {resources}");
     }
     Ok(())
 }
 
 fn consumed(h: &Harness, role: &str, name: &str) -> i64 {
-    h.allocator
-        .quota_consumed(role)
-        .and_then(|q| q.get(name).copied())
-        .unwrap_or_default()
-        .millis()
+    h.allocator.quota_consumed(role).and_then(|q| q.get(name).copied()).unwrap_or_default().millis()
 }
 
 fn check_quota(
@@ -217,9 +194,10 @@ fn check_quota(
                 && !s.suppressed.contains(role_name)
                 && h.allocator.offer_filters(&fw(&fw_name(*j))) == 0
         });
-        let filtered = model.frameworks.iter().any(|(j, s)| {
-            s.roles.contains(role_name) && h.allocator.offer_filters(&fw(&fw_name(*j))) > 0
-        });
+        let filtered = model
+            .frameworks
+            .iter()
+            .any(|(j, s)| s.roles.contains(role_name) && h.allocator.offer_filters(&fw(&fw_name(*j))) > 0);
         if !eager || filtered || now >= guarantee.millis() {
             continue;
         }
@@ -280,17 +258,9 @@ fn run(events: Vec<Event>) -> Result<(), TestCaseError> {
                     h.allocator.update_framework(&fw(&fw_name(j)), spec(&roles));
                     // Filters of roles left, or no longer suppressed, go.
                     let old = model.frameworks[&j].clone();
-                    model.forget(|f, _, r| {
-                        f != j || (roles.contains(&r) && !old.suppressed.contains(r))
-                    });
+                    model.forget(|f, _, r| f != j || (roles.contains(&r) && !old.suppressed.contains(r)));
                     let active = model.frameworks[&j].active;
-                    model.frameworks.insert(
-                        j,
-                        Subscriber {
-                            active,
-                            ..subscriber
-                        },
-                    );
+                    model.frameworks.insert(j, Subscriber { active, ..subscriber });
                 } else {
                     h.framework(&fw_name(j), &roles);
                     model.frameworks.insert(j, subscriber);
@@ -317,8 +287,7 @@ fn run(events: Vec<Event>) -> Result<(), TestCaseError> {
                     && s.roles.iter().any(|x| x == ROLES[r])
                 {
                     s.suppressed.insert(ROLES[r].to_owned());
-                    h.allocator
-                        .suppress_offers(&fw(&fw_name(j)), &[ROLES[r].to_owned()]);
+                    h.allocator.suppress_offers(&fw(&fw_name(j)), &[ROLES[r].to_owned()]);
                 }
             }
             Event::Revive(j) => {
@@ -337,17 +306,15 @@ fn run(events: Vec<Event>) -> Result<(), TestCaseError> {
                 quotas.insert(ROLES[r].to_owned(), quota);
             }
             Event::Weight(r, w) => {
-                h.allocator
-                    .update_weights(&[(ROLES[r].to_owned(), f64::from(w))]);
+                h.allocator.update_weights(&[(ROLES[r].to_owned(), f64::from(w))]);
             }
             Event::Reserve(i) => {
                 let name = agent_name(i);
                 if let Some(available) = h.allocator.available(&agent(&name)) {
                     let from = res("cpus:1");
-                    let to: Resources = [Resource::scalar("cpus", 1.0)
-                        .reserved(Reservation::new_dynamic("rc", None))]
-                    .into_iter()
-                    .collect();
+                    let to: Resources = [Resource::scalar("cpus", 1.0).reserved(Reservation::new_dynamic("rc", None))]
+                        .into_iter()
+                        .collect();
                     let result = h.allocator.update_available(&agent(&name), &from, &to);
                     prop_assert_eq!(result.is_ok(), available.contains(&from));
                 }
@@ -363,10 +330,8 @@ fn run(events: Vec<Event>) -> Result<(), TestCaseError> {
                         (name, available)
                     })
                     .collect();
-                let consumed_before: BTreeMap<String, i64> = quotas
-                    .keys()
-                    .map(|r| (r.clone(), consumed(&h, r, "cpus")))
-                    .collect();
+                let consumed_before: BTreeMap<String, i64> =
+                    quotas.keys().map(|r| (r.clone(), consumed(&h, r, "cpus"))).collect();
                 let offers = h.cycle();
                 check_offers(h.now, &model, &before, &offers)?;
                 check_quota(&h, &model, &quotas, &consumed_before)?;
@@ -377,10 +342,7 @@ fn run(events: Vec<Event>) -> Result<(), TestCaseError> {
                     let refuse = match decision {
                         2 => Some((offer.resources.unallocated(), 2)),
                         3 => Some((offer.resources.unallocated(), 1000)),
-                        4 => Some((
-                            offer.resources.filter(|r| r.name != "cpus").unallocated(),
-                            1,
-                        )),
+                        4 => Some((offer.resources.filter(|r| r.name != "cpus").unallocated(), 1)),
                         _ => None,
                     };
                     if let Some((refused, seconds)) = refuse {
@@ -405,13 +367,7 @@ fn run(events: Vec<Event>) -> Result<(), TestCaseError> {
                         }
                         _ => {
                             let part = offer.resources.filter(|r| r.name == "cpus");
-                            h.allocator.recover_resources(
-                                &offer.framework,
-                                &offer.agent,
-                                &part,
-                                None,
-                                h.now,
-                            );
+                            h.allocator.recover_resources(&offer.framework, &offer.agent, &part, None, h.now);
                         }
                     }
                 }
@@ -469,18 +425,15 @@ fn run_drf(agents: Vec<u8>, frameworks: usize, rounds: Vec<Vec<u8>>) -> Result<(
                     );
                 }
             }
-            holdings
-                .get_mut(&offer.framework.value)
-                .unwrap()
-                .add(&offer.resources.unallocated());
+            holdings.get_mut(&offer.framework.value).unwrap().add(&offer.resources.unallocated());
         }
         for (k, offer) in offers.iter().enumerate() {
-            match decisions.get(k).copied().unwrap_or(0) % 3 {
+            match decisions.get(k).copied().unwrap_or(0) % 4 {
                 0 => {}
                 1 => h.decline(offer, None),
-                _ => {
+                refuse => {
                     refused.insert((offer.framework.value.clone(), offer.agent.value.clone()));
-                    h.decline(offer, Some(3.0));
+                    h.decline(offer, Some(if refuse == 2 { 3.0 } else { 1000.0 }));
                 }
             }
         }
@@ -490,10 +443,7 @@ fn run_drf(agents: Vec<u8>, frameworks: usize, rounds: Vec<Vec<u8>>) -> Result<(
 
 /// 96 cases unless `PROPTEST_CASES` says otherwise.
 fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(96)
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(96)
 }
 
 proptest! {
@@ -507,8 +457,8 @@ proptest! {
     #[test]
     fn lower_dominant_share_is_offered_first(
         agents in prop::collection::vec(0..16u8, 1..8),
-        frameworks in 1..5usize,
-        rounds in prop::collection::vec(prop::collection::vec(0..3u8, 0..8), 1..8),
+        frameworks in 1..24usize,
+        rounds in prop::collection::vec(prop::collection::vec(0..4u8, 0..8), 1..24),
     ) {
         run_drf(agents, frameworks, rounds)?;
     }
