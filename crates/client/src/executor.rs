@@ -44,26 +44,16 @@ impl ExecutorEnv {
     pub fn from_env() -> Result<ExecutorEnv, EnvError> {
         let var = |name: &'static str| std::env::var(name).map_err(|_| EnvError(name));
         let duration = |name: &'static str, default: Duration| {
-            std::env::var(name)
-                .ok()
-                .and_then(|v| mesos_flags::parse_duration(&v).ok())
-                .unwrap_or(default)
+            std::env::var(name).ok().and_then(|v| mesos_flags::parse_duration(&v).ok()).unwrap_or(default)
         };
         Ok(ExecutorEnv {
             agent_endpoint: var("MESOS_AGENT_ENDPOINT")?,
-            framework_id: FrameworkId {
-                value: var("MESOS_FRAMEWORK_ID")?,
-            },
-            executor_id: ExecutorId {
-                value: var("MESOS_EXECUTOR_ID")?,
-            },
+            framework_id: FrameworkId { value: var("MESOS_FRAMEWORK_ID")? },
+            executor_id: ExecutorId { value: var("MESOS_EXECUTOR_ID")? },
             directory: var("MESOS_DIRECTORY").unwrap_or_else(|_| ".".into()),
             checkpoint: std::env::var("MESOS_CHECKPOINT").is_ok_and(|v| v == "1"),
             recovery_timeout: duration("MESOS_RECOVERY_TIMEOUT", Duration::from_secs(15 * 60)),
-            shutdown_grace_period: duration(
-                "MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD",
-                Duration::from_secs(5),
-            ),
+            shutdown_grace_period: duration("MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD", Duration::from_secs(5)),
         })
     }
 }
@@ -103,12 +93,7 @@ impl Executor {
         content_type: ContentType,
     ) -> (ExecutorHandle, mpsc::UnboundedReceiver<ExecutorEvent>) {
         let pending = Arc::new(Mutex::new(Unacknowledged::default()));
-        let handle = ExecutorHandle {
-            env: env.clone(),
-            client: Client::new(),
-            content_type,
-            pending: pending.clone(),
-        };
+        let handle = ExecutorHandle { env: env.clone(), client: Client::new(), content_type, pending: pending.clone() };
         let (events, receiver) = mpsc::unbounded_channel();
         tokio::spawn(subscription_loop(env, content_type, pending, events));
         (handle, receiver)
@@ -136,18 +121,13 @@ async fn subscription_loop(
                     unacknowledged_updates: pending
                         .updates
                         .iter()
-                        .map(|status| call::Update {
-                            status: status.clone(),
-                        })
+                        .map(|status| call::Update { status: status.clone() })
                         .collect(),
                 }),
                 ..Default::default()
             }
         };
-        match client
-            .subscribe::<Call, Event>(&url, content_type, &subscribe, None)
-            .await
-        {
+        match client.subscribe::<Call, Event>(&url, content_type, &subscribe, None).await {
             Ok(mut stream) => {
                 lost_since = None;
                 while let Some(event) = stream.next().await {
@@ -167,16 +147,13 @@ async fn subscription_loop(
             }
         }
         if !env.checkpoint {
-            let _ = events.send(ExecutorEvent::AgentLost(
-                "the connection to the agent broke".into(),
-            ));
+            let _ = events.send(ExecutorEvent::AgentLost("the connection to the agent broke".into()));
             return;
         }
         let since = *lost_since.get_or_insert_with(tokio::time::Instant::now);
         if since.elapsed() > env.recovery_timeout {
-            let _ = events.send(ExecutorEvent::AgentLost(
-                "the agent did not come back within the recovery timeout".into(),
-            ));
+            let _ =
+                events.send(ExecutorEvent::AgentLost("the agent did not come back within the recovery timeout".into()));
             return;
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -190,9 +167,7 @@ fn track(pending: &Mutex<Unacknowledged>, event: &Event) {
     match event.r#type.and_then(|t| event::Type::try_from(t).ok()) {
         Some(event::Type::Launch) => {
             if let Some(launch) = &event.launch {
-                pending
-                    .tasks
-                    .insert(launch.task.task_id.clone(), launch.task.clone());
+                pending.tasks.insert(launch.task.task_id.clone(), launch.task.clone());
             }
         }
         Some(event::Type::LaunchGroup) => {
@@ -204,9 +179,7 @@ fn track(pending: &Mutex<Unacknowledged>, event: &Event) {
         }
         Some(event::Type::Acknowledged) => {
             if let Some(ack) = &event.acknowledged {
-                pending
-                    .updates
-                    .retain(|u| u.uuid.as_deref() != Some(ack.uuid.as_slice()));
+                pending.updates.retain(|u| u.uuid.as_deref() != Some(ack.uuid.as_slice()));
                 pending.tasks.remove(&ack.task_id);
             }
         }
@@ -223,10 +196,7 @@ impl ExecutorHandle {
         call.executor_id = self.env.executor_id.clone();
         call.framework_id = self.env.framework_id.clone();
         let url = format!("http://{}{EXECUTOR_PATH}", self.env.agent_endpoint);
-        self.client
-            .call(&url, self.content_type, &call, None)
-            .await
-            .map(|_| ())
+        self.client.call(&url, self.content_type, &call, None).await.map(|_| ())
     }
 
     /// Sends a reliable status update (uuid, timestamp, source and executor
@@ -238,17 +208,10 @@ impl ExecutorHandle {
         status.executor_id = Some(self.env.executor_id.clone());
         if status.timestamp.is_none() {
             status.timestamp = Some(
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .unwrap_or_default()
-                    .as_secs_f64(),
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs_f64(),
             );
         }
-        self.pending
-            .lock()
-            .expect("pending lock")
-            .updates
-            .push(status.clone());
+        self.pending.lock().expect("pending lock").updates.push(status.clone());
         self.send(Call {
             r#type: Some(call::Type::Update as i32),
             update: Some(call::Update { status }),
@@ -270,10 +233,6 @@ impl ExecutorHandle {
 
     /// Whether every update sent so far was acknowledged by the agent.
     pub fn all_acknowledged(&self) -> bool {
-        self.pending
-            .lock()
-            .expect("pending lock")
-            .updates
-            .is_empty()
+        self.pending.lock().expect("pending lock").updates.is_empty()
     }
 }

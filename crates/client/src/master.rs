@@ -8,19 +8,11 @@ pub struct MasterAddressError(pub String);
 /// `http://host:port` for `host:port`, `master@host:port` or `http://host:port`.
 pub fn base_url(master: &str) -> Result<String, MasterAddressError> {
     let trimmed = master.trim().trim_end_matches('/');
-    let authority = trimmed
-        .strip_prefix("http://")
-        .or_else(|| trimmed.split_once('@').map(|(_, rest)| rest))
-        .unwrap_or(trimmed);
+    let authority =
+        trimmed.strip_prefix("http://").or_else(|| trimmed.split_once('@').map(|(_, rest)| rest)).unwrap_or(trimmed);
     let valid = !authority.is_empty()
-        && authority
-            .rsplit_once(':')
-            .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
-    if valid {
-        Ok(format!("http://{authority}"))
-    } else {
-        Err(MasterAddressError(master.to_owned()))
-    }
+        && authority.rsplit_once(':').is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
+    if valid { Ok(format!("http://{authority}")) } else { Err(MasterAddressError(master.to_owned())) }
 }
 
 #[cfg(test)]

@@ -14,9 +14,7 @@ use std::time::Duration;
 use mesos_http::client::{Client, ClientError};
 use mesos_proto::ContentType;
 use mesos_proto::v1::scheduler::{Call, Event, call, event};
-use mesos_proto::v1::{
-    AgentId, ExecutorId, Filters, FrameworkId, FrameworkInfo, Offer, OfferId, TaskId, TaskStatus,
-};
+use mesos_proto::v1::{AgentId, ExecutorId, Filters, FrameworkId, FrameworkInfo, Offer, OfferId, TaskId, TaskStatus};
 use tokio::sync::mpsc;
 
 /// The scheduler API's path.
@@ -84,21 +82,12 @@ impl Scheduler {
     /// Starts subscribing; events arrive on the returned channel.
     pub fn start(
         config: SchedulerConfig,
-    ) -> Result<
-        (SchedulerHandle, mpsc::UnboundedReceiver<SchedulerEvent>),
-        crate::master::MasterAddressError,
-    > {
+    ) -> Result<(SchedulerHandle, mpsc::UnboundedReceiver<SchedulerEvent>), crate::master::MasterAddressError> {
         let base_url = crate::master::base_url(&config.master)?;
-        let session = Arc::new(Mutex::new(Session {
-            base_url,
-            stream_id: None,
-            framework_id: config.framework.id.clone(),
-        }));
-        let handle = SchedulerHandle {
-            session: session.clone(),
-            client: Client::new(),
-            content_type: config.content_type,
-        };
+        let session =
+            Arc::new(Mutex::new(Session { base_url, stream_id: None, framework_id: config.framework.id.clone() }));
+        let handle =
+            SchedulerHandle { session: session.clone(), client: Client::new(), content_type: config.content_type };
         let (events, receiver) = mpsc::unbounded_channel();
         tokio::spawn(subscription_loop(config, session, events));
         Ok((handle, receiver))
@@ -116,10 +105,7 @@ async fn subscription_loop(
     loop {
         let (url, framework_id) = {
             let session = session.lock().expect("session lock");
-            (
-                format!("{}{SCHEDULER_PATH}", session.base_url),
-                session.framework_id.clone(),
-            )
+            (format!("{}{SCHEDULER_PATH}", session.base_url), session.framework_id.clone())
         };
         let mut framework = config.framework.clone();
         framework.id = framework_id.clone();
@@ -133,10 +119,7 @@ async fn subscription_loop(
             }),
             ..Default::default()
         };
-        match client
-            .subscribe::<Call, Event>(&url, config.content_type, &subscribe, None)
-            .await
-        {
+        match client.subscribe::<Call, Event>(&url, config.content_type, &subscribe, None).await {
             Ok(mut stream) => {
                 failures = 0;
                 backoff = Duration::from_millis(500);
@@ -161,11 +144,9 @@ async fn subscription_loop(
                         }
                     };
                     if let Some(subscribed) = &event.subscribed {
-                        session.lock().expect("session lock").framework_id =
-                            Some(subscribed.framework_id.clone());
-                        if let Some(seconds) = subscribed
-                            .heartbeat_interval_seconds
-                            .filter(|s| s.is_finite() && *s > 0.0)
+                        session.lock().expect("session lock").framework_id = Some(subscribed.framework_id.clone());
+                        if let Some(seconds) =
+                            subscribed.heartbeat_interval_seconds.filter(|s| s.is_finite() && *s > 0.0)
                         {
                             heartbeat = Duration::from_secs_f64(seconds);
                         }
@@ -211,30 +192,19 @@ async fn subscription_loop(
 impl SchedulerHandle {
     /// The framework id, once subscribed.
     pub fn framework_id(&self) -> Option<FrameworkId> {
-        self.session
-            .lock()
-            .expect("session lock")
-            .framework_id
-            .clone()
+        self.session.lock().expect("session lock").framework_id.clone()
     }
 
     /// Sends a call with the framework id and stream id filled in.
     pub async fn call(&self, mut call: Call) -> Result<(), ClientError> {
         let (url, stream_id, framework_id) = {
             let session = self.session.lock().expect("session lock");
-            (
-                format!("{}{SCHEDULER_PATH}", session.base_url),
-                session.stream_id.clone(),
-                session.framework_id.clone(),
-            )
+            (format!("{}{SCHEDULER_PATH}", session.base_url), session.stream_id.clone(), session.framework_id.clone())
         };
         if call.framework_id.is_none() {
             call.framework_id = framework_id;
         }
-        self.client
-            .call(&url, self.content_type, &call, stream_id.as_deref())
-            .await
-            .map(|_| ())
+        self.client.call(&url, self.content_type, &call, stream_id.as_deref()).await.map(|_| ())
     }
 
     /// Accepts offers with operations (LAUNCH, LAUNCH_GROUP, ...).
@@ -246,36 +216,23 @@ impl SchedulerHandle {
     ) -> Result<(), ClientError> {
         self.call(Call {
             r#type: Some(call::Type::Accept as i32),
-            accept: Some(call::Accept {
-                offer_ids,
-                operations,
-                filters,
-            }),
+            accept: Some(call::Accept { offer_ids, operations, filters }),
             ..Default::default()
         })
         .await
     }
 
     /// Launches tasks on one offer.
-    pub async fn launch(
-        &self,
-        offer: &Offer,
-        tasks: Vec<mesos_proto::v1::TaskInfo>,
-    ) -> Result<(), ClientError> {
+    pub async fn launch(&self, offer: &Offer, tasks: Vec<mesos_proto::v1::TaskInfo>) -> Result<(), ClientError> {
         let operation = mesos_proto::v1::offer::Operation {
             r#type: Some(mesos_proto::v1::offer::operation::Type::Launch as i32),
             launch: Some(mesos_proto::v1::offer::operation::Launch { task_infos: tasks }),
             ..Default::default()
         };
-        self.accept(vec![offer.id.clone()], vec![operation], None)
-            .await
+        self.accept(vec![offer.id.clone()], vec![operation], None).await
     }
 
-    pub async fn decline(
-        &self,
-        offer_ids: Vec<OfferId>,
-        filters: Option<Filters>,
-    ) -> Result<(), ClientError> {
+    pub async fn decline(&self, offer_ids: Vec<OfferId>, filters: Option<Filters>) -> Result<(), ClientError> {
         self.call(Call {
             r#type: Some(call::Type::Decline as i32),
             decline: Some(call::Decline { offer_ids, filters }),
@@ -301,32 +258,18 @@ impl SchedulerHandle {
         .await
     }
 
-    pub async fn kill(
-        &self,
-        task_id: TaskId,
-        agent_id: Option<AgentId>,
-    ) -> Result<(), ClientError> {
+    pub async fn kill(&self, task_id: TaskId, agent_id: Option<AgentId>) -> Result<(), ClientError> {
         self.call(Call {
             r#type: Some(call::Type::Kill as i32),
-            kill: Some(call::Kill {
-                task_id,
-                agent_id,
-                kill_policy: None,
-            }),
+            kill: Some(call::Kill { task_id, agent_id, kill_policy: None }),
             ..Default::default()
         })
         .await
     }
 
     /// RECONCILE: explicit for the given tasks, implicit when empty.
-    pub async fn reconcile(
-        &self,
-        tasks: Vec<(TaskId, Option<AgentId>)>,
-    ) -> Result<(), ClientError> {
-        let tasks = tasks
-            .into_iter()
-            .map(|(task_id, agent_id)| call::reconcile::Task { task_id, agent_id })
-            .collect();
+    pub async fn reconcile(&self, tasks: Vec<(TaskId, Option<AgentId>)>) -> Result<(), ClientError> {
+        let tasks = tasks.into_iter().map(|(task_id, agent_id)| call::reconcile::Task { task_id, agent_id }).collect();
         self.call(Call {
             r#type: Some(call::Type::Reconcile as i32),
             reconcile: Some(call::Reconcile { tasks }),
@@ -353,19 +296,10 @@ impl SchedulerHandle {
         .await
     }
 
-    pub async fn message(
-        &self,
-        agent_id: AgentId,
-        executor_id: ExecutorId,
-        data: Vec<u8>,
-    ) -> Result<(), ClientError> {
+    pub async fn message(&self, agent_id: AgentId, executor_id: ExecutorId, data: Vec<u8>) -> Result<(), ClientError> {
         self.call(Call {
             r#type: Some(call::Type::Message as i32),
-            message: Some(call::Message {
-                agent_id,
-                executor_id,
-                data,
-            }),
+            message: Some(call::Message { agent_id, executor_id, data }),
             ..Default::default()
         })
         .await
@@ -373,10 +307,6 @@ impl SchedulerHandle {
 
     /// Ends the framework: its tasks are killed and it is removed.
     pub async fn teardown(&self) -> Result<(), ClientError> {
-        self.call(Call {
-            r#type: Some(call::Type::Teardown as i32),
-            ..Default::default()
-        })
-        .await
+        self.call(Call { r#type: Some(call::Type::Teardown as i32), ..Default::default() }).await
     }
 }

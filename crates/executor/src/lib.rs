@@ -10,6 +10,7 @@
 //! process group, then SIGKILL); they exit once the agent has acknowledged
 //! every terminal update.
 
+mod checks;
 mod process;
 mod run;
 
@@ -28,10 +29,7 @@ pub fn main(flavour: Flavour) -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("cannot start the runtime: {error}");

@@ -15,9 +15,7 @@ use nix::unistd::Pid;
 pub fn spawn(command: &CommandInfo) -> std::io::Result<tokio::process::Child> {
     let mut process = if command.shell() {
         let mut process = tokio::process::Command::new("/bin/sh");
-        process
-            .arg("-c")
-            .arg(command.value.clone().unwrap_or_default());
+        process.arg("-c").arg(command.value.clone().unwrap_or_default());
         process
     } else {
         let mut process = tokio::process::Command::new(command.value.clone().unwrap_or_default());
@@ -33,10 +31,7 @@ pub fn spawn(command: &CommandInfo) -> std::io::Result<tokio::process::Child> {
             process.env(&variable.name, value);
         }
     }
-    process
-        .process_group(0)
-        .kill_on_drop(true)
-        .stdin(std::process::Stdio::null());
+    process.process_group(0).kill_on_drop(true).stdin(std::process::Stdio::null());
     process.spawn()
 }
 
@@ -65,13 +60,7 @@ mod tests {
 
     #[test]
     fn describes_exits_as_mesos_does() {
-        assert_eq!(
-            describe(&ExitStatus::from_raw(1 << 8)),
-            "Command exited with status 1"
-        );
-        assert_eq!(
-            describe(&ExitStatus::from_raw(15)),
-            "Command terminated with signal TERM"
-        );
+        assert_eq!(describe(&ExitStatus::from_raw(1 << 8)), "Command exited with status 1");
+        assert_eq!(describe(&ExitStatus::from_raw(15)), "Command terminated with signal TERM");
     }
 }

@@ -15,13 +15,23 @@ use mesos_client::executor::{Executor, ExecutorEnv, ExecutorEvent, ExecutorHandl
 use mesos_proto::ContentType;
 use mesos_proto::v1::executor::event;
 use mesos_proto::v1::{
-    FrameworkInfo, KillPolicy, TaskId, TaskInfo, TaskState, TaskStatus, framework_info::capability,
+    FrameworkInfo, KillPolicy, TaskId, TaskInfo, TaskState, TaskStatus, framework_info::capability, task_status,
 };
 use nix::sys::signal::Signal;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use crate::checks::{self, HealthPolicy, HealthVerdict, Outcome};
 use crate::process;
+
+/// Which probe an outcome comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ProbeKind {
+    Health,
+    Check,
+}
+
+type ProbeResult = ((TaskId, ProbeKind), Outcome);
 
 /// Grace period of a kill when the task names none, as Mesos's command
 /// executor has it.
@@ -48,6 +58,12 @@ struct RunningTask {
     kill_deadline: Option<Instant>,
     terminal_uuid: Option<Vec<u8>>,
     acknowledged: bool,
+    launched_at: Instant,
+    health: Option<HealthPolicy>,
+    healthy: Option<bool>,
+    check_status: Option<mesos_proto::v1::CheckStatusInfo>,
+    killed_by_health: bool,
+    probes: Vec<tokio::task::JoinHandle<()>>,
 }
 
 pub struct Runner {
@@ -58,6 +74,7 @@ pub struct Runner {
     groups: usize,
     shutting_down: bool,
     leave_deadline: Option<Instant>,
+    probe_results: Option<mpsc::UnboundedSender<ProbeResult>>,
 }
 
 impl Runner {
@@ -70,12 +87,15 @@ impl Runner {
             groups: 0,
             shutting_down: false,
             leave_deadline: None,
+            probe_results: None,
         }
     }
 
     pub async fn run(mut self) -> ExitCode {
         let (handle, mut events) = Executor::start(self.env.clone(), ContentType::Protobuf);
         let (exited_tx, mut exited) = mpsc::unbounded_channel::<(TaskId, ExitStatus)>();
+        let (probe_tx, mut probes) = mpsc::unbounded_channel::<ProbeResult>();
+        self.probe_results = Some(probe_tx);
         loop {
             let kill_at = self.tasks.values().filter_map(|t| t.kill_deadline).min();
             let leave_at = self.leave_deadline;
@@ -90,6 +110,7 @@ impl Runner {
                     None => return ExitCode::FAILURE,
                 },
                 Some((task_id, status)) = exited.recv() => self.report_exit(&handle, &task_id, status).await,
+                Some(((task_id, kind), outcome)) = probes.recv() => self.probed(&handle, &task_id, kind, outcome).await,
                 () = sleep_until(kill_at) => self.escalate_kills(),
                 () = sleep_until(leave_at) => return ExitCode::SUCCESS,
             }
@@ -102,11 +123,7 @@ impl Runner {
     /// Every task is over and its terminal update acknowledged (or there
     /// were none and a shutdown came).
     fn done(&self) -> bool {
-        if self.tasks.is_empty() {
-            self.shutting_down
-        } else {
-            self.tasks.values().all(|t| t.acknowledged)
-        }
+        if self.tasks.is_empty() { self.shutting_down } else { self.tasks.values().all(|t| t.acknowledged) }
     }
 
     async fn handle_event(
@@ -116,9 +133,7 @@ impl Runner {
         exited: &mpsc::UnboundedSender<(TaskId, ExitStatus)>,
     ) {
         match event.r#type.and_then(|t| event::Type::try_from(t).ok()) {
-            Some(event::Type::Subscribed) => {
-                self.framework = event.subscribed.map(|s| s.framework_info)
-            }
+            Some(event::Type::Subscribed) => self.framework = event.subscribed.map(|s| s.framework_info),
             Some(event::Type::Launch) => {
                 if let Some(launch) = event.launch {
                     if self.flavour == Flavour::Command && !self.tasks.is_empty() {
@@ -146,12 +161,9 @@ impl Runner {
                 if let Some(kill) = event.kill {
                     let group = self.tasks.get(&kill.task_id).map(|t| t.group);
                     let members: Vec<TaskId> = match (self.flavour, group) {
-                        (Flavour::Default, Some(group)) => self
-                            .tasks
-                            .values()
-                            .filter(|t| t.group == group)
-                            .map(|t| t.info.task_id.clone())
-                            .collect(),
+                        (Flavour::Default, Some(group)) => {
+                            self.tasks.values().filter(|t| t.group == group).map(|t| t.info.task_id.clone()).collect()
+                        }
                         _ => vec![kill.task_id.clone()],
                     };
                     for task in members {
@@ -167,9 +179,7 @@ impl Runner {
                     .saturating_sub(Duration::from_secs(1))
                     .max(Duration::from_millis(100));
                 let policy = KillPolicy {
-                    grace_period: Some(mesos_proto::v1::DurationInfo {
-                        nanoseconds: grace.as_nanos() as i64,
-                    }),
+                    grace_period: Some(mesos_proto::v1::DurationInfo { nanoseconds: grace.as_nanos() as i64 }),
                 };
                 let ids: Vec<TaskId> = self.tasks.keys().cloned().collect();
                 for task in ids {
@@ -184,10 +194,9 @@ impl Runner {
                     task.acknowledged = true;
                 }
             }
-            Some(event::Type::Error) => eprintln!(
-                "Error from the agent: {}",
-                event.error.map(|e| e.message).unwrap_or_default()
-            ),
+            Some(event::Type::Error) => {
+                eprintln!("Error from the agent: {}", event.error.map(|e| e.message).unwrap_or_default())
+            }
             _ => {}
         }
     }
@@ -208,13 +217,12 @@ impl Runner {
         if self.tasks.contains_key(&task_id) {
             return;
         }
-        let _ = handle
-            .update(status(&task_id, TaskState::TaskStarting, ""))
-            .await;
+        let _ = handle.update(status(&task_id, TaskState::TaskStarting, "")).await;
         let command = task.command.clone().unwrap_or_default();
         self.tasks.insert(
             task_id.clone(),
             RunningTask {
+                health: task.health_check.as_ref().map(HealthPolicy::new),
                 info: task,
                 pid: None,
                 group,
@@ -222,6 +230,11 @@ impl Runner {
                 kill_deadline: None,
                 terminal_uuid: None,
                 acknowledged: false,
+                launched_at: Instant::now(),
+                healthy: None,
+                check_status: None,
+                killed_by_health: false,
+                probes: Vec::new(),
             },
         );
         match process::spawn(&command) {
@@ -230,9 +243,12 @@ impl Runner {
                     task.pid = child.id();
                 }
                 println!("Starting task {}", task_id.value);
-                let _ = handle
-                    .update(status(&task_id, TaskState::TaskRunning, ""))
-                    .await;
+                let mut running = status(&task_id, TaskState::TaskRunning, "");
+                self.start_probes(&task_id);
+                if let Some(task) = self.tasks.get(&task_id) {
+                    running.check_status = task.check_status;
+                }
+                let _ = handle.update(running).await;
                 let exited = exited.clone();
                 let id = task_id.clone();
                 tokio::spawn(async move {
@@ -242,27 +258,84 @@ impl Runner {
                 });
             }
             Err(error) => {
-                let update = status(
-                    &task_id,
-                    TaskState::TaskFailed,
-                    &format!("Failed to launch the command: {error}"),
-                );
+                let update = status(&task_id, TaskState::TaskFailed, &format!("Failed to launch the command: {error}"));
                 self.send_terminal(handle, update).await;
                 self.fail_group(handle, group, &task_id).await;
             }
         }
     }
 
-    async fn kill(
-        &mut self,
-        handle: &ExecutorHandle,
-        task_id: &TaskId,
-        policy: Option<KillPolicy>,
-    ) {
+    /// Starts the task's health check and generic check, if it has them.
+    fn start_probes(&mut self, task_id: &TaskId) {
+        let Some(results) = self.probe_results.clone() else { return };
+        let Some(task) = self.tasks.get_mut(task_id) else { return };
+        if let Some((probe, schedule)) = task.info.health_check.as_ref().and_then(checks::health_probe) {
+            task.probes.push(tokio::spawn(checks::probe_loop(
+                probe,
+                schedule,
+                (task_id.clone(), ProbeKind::Health),
+                results.clone(),
+            )));
+        }
+        if let Some(check) = &task.info.check
+            && let Some((probe, schedule)) = checks::check_probe(check)
+        {
+            // Until the first result, the check status only names its type.
+            task.check_status = Some(mesos_proto::v1::CheckStatusInfo { r#type: check.r#type, ..Default::default() });
+            task.probes.push(tokio::spawn(checks::probe_loop(
+                probe,
+                schedule,
+                (task_id.clone(), ProbeKind::Check),
+                results,
+            )));
+        }
+    }
+
+    /// A probe result: reported when it changes what the framework knows;
+    /// a task failing its health checks too often is killed.
+    async fn probed(&mut self, handle: &ExecutorHandle, task_id: &TaskId, kind: ProbeKind, outcome: Outcome) {
+        let Some(task) = self.tasks.get_mut(task_id) else { return };
+        if task.killing || task.terminal_uuid.is_some() {
+            return;
+        }
+        let (report, reason, kill) = match kind {
+            ProbeKind::Health => {
+                let Some(policy) = task.health.as_mut() else { return };
+                match policy.observe(outcome.healthy(), task.launched_at.elapsed()) {
+                    HealthVerdict::Quiet => return,
+                    HealthVerdict::Report(healthy) => {
+                        task.healthy = Some(healthy);
+                        (true, task_status::Reason::TaskHealthCheckStatusUpdated, false)
+                    }
+                    HealthVerdict::Kill => {
+                        task.healthy = Some(false);
+                        task.killed_by_health = true;
+                        (true, task_status::Reason::TaskHealthCheckStatusUpdated, true)
+                    }
+                }
+            }
+            ProbeKind::Check => {
+                let check_status = outcome.check_status();
+                let changed = task.check_status.as_ref() != Some(&check_status);
+                task.check_status = Some(check_status);
+                (changed, task_status::Reason::TaskCheckStatusUpdated, false)
+            }
+        };
+        if report {
+            let mut update = status(task_id, TaskState::TaskRunning, "");
+            update.reason = Some(reason as i32);
+            update.healthy = task.healthy;
+            update.check_status = task.check_status;
+            let _ = handle.update(update).await;
+        }
+        if kill {
+            self.kill(handle, task_id, None).await;
+        }
+    }
+
+    async fn kill(&mut self, handle: &ExecutorHandle, task_id: &TaskId, policy: Option<KillPolicy>) {
         let killing_state = self.framework.as_ref().is_some_and(|f| {
-            f.capabilities
-                .iter()
-                .any(|c| c.r#type == Some(capability::Type::TaskKillingState as i32))
+            f.capabilities.iter().any(|c| c.r#type == Some(capability::Type::TaskKillingState as i32))
         });
         let Some(task) = self.tasks.get_mut(task_id) else {
             return;
@@ -281,9 +354,7 @@ impl Runner {
             task.kill_deadline = Some(Instant::now() + grace);
         }
         if killing_state {
-            let _ = handle
-                .update(status(task_id, TaskState::TaskKilling, ""))
-                .await;
+            let _ = handle.update(status(task_id, TaskState::TaskKilling, "")).await;
         }
     }
 
@@ -325,8 +396,16 @@ impl Runner {
             TaskState::TaskFailed
         };
         let group = task.group;
-        self.send_terminal(handle, status(task_id, state, &process::describe(&exit)))
-            .await;
+        for probe in task.probes.drain(..) {
+            probe.abort();
+        }
+        let mut terminal = status(task_id, state, &process::describe(&exit));
+        if task.killed_by_health {
+            terminal.healthy = Some(false);
+            terminal.message =
+                Some(format!("Task killed after failing its health check: {}", process::describe(&exit)));
+        }
+        self.send_terminal(handle, terminal).await;
         if state != TaskState::TaskFinished {
             self.fail_group(handle, group, task_id).await;
         }
@@ -356,10 +435,7 @@ impl Runner {
                     task.terminal_uuid = Some(uuid);
                 }
             }
-            Err(error) => eprintln!(
-                "Failed to send the terminal update of {}: {error}",
-                task_id.value
-            ),
+            Err(error) => eprintln!("Failed to send the terminal update of {}: {error}", task_id.value),
         }
         if self.tasks.values().all(|t| t.terminal_uuid.is_some()) {
             self.leave_deadline = Some(Instant::now() + TERMINAL_ACK_TIMEOUT);

@@ -14,9 +14,7 @@ use std::time::Duration;
 /// Why a flag value could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FlagError {
-    #[error(
-        "invalid duration '{0}': expected a number followed by ns, us, ms, secs, mins, hrs, days or weeks"
-    )]
+    #[error("invalid duration '{0}': expected a number followed by ns, us, ms, secs, mins, hrs, days or weeks")]
     Duration(String),
     #[error("cannot read '{path}': {reason}")]
     File { path: String, reason: String },
@@ -36,18 +34,11 @@ const UNITS: [(&str, f64); 8] = [
 /// Parses a Mesos duration such as `15secs` or `10mins`.
 pub fn parse_duration(text: &str) -> Result<Duration, FlagError> {
     let text = text.trim();
-    let split = text
-        .find(|c: char| c.is_ascii_alphabetic())
-        .ok_or_else(|| FlagError::Duration(text.to_owned()))?;
+    let split = text.find(|c: char| c.is_ascii_alphabetic()).ok_or_else(|| FlagError::Duration(text.to_owned()))?;
     let (number, unit) = text.split_at(split);
-    let number: f64 = number
-        .trim()
-        .parse()
-        .map_err(|_| FlagError::Duration(text.to_owned()))?;
-    let (_, factor) = UNITS
-        .iter()
-        .find(|(name, _)| *name == unit)
-        .ok_or_else(|| FlagError::Duration(text.to_owned()))?;
+    let number: f64 = number.trim().parse().map_err(|_| FlagError::Duration(text.to_owned()))?;
+    let (_, factor) =
+        UNITS.iter().find(|(name, _)| *name == unit).ok_or_else(|| FlagError::Duration(text.to_owned()))?;
     let seconds = number * factor;
     if !seconds.is_finite() || seconds < 0.0 {
         return Err(FlagError::Duration(text.to_owned()));
@@ -74,19 +65,10 @@ impl fmt::Display for MesosDuration {
         if seconds == 0.0 {
             return write!(f, "0ns");
         }
-        let (name, factor) = UNITS
-            .iter()
-            .rev()
-            .find(|(_, factor)| seconds >= *factor)
-            .copied()
-            .unwrap_or(("ns", 1e-9));
+        let (name, factor) = UNITS.iter().rev().find(|(_, factor)| seconds >= *factor).copied().unwrap_or(("ns", 1e-9));
         let value = seconds / factor;
         let rounded = (value * 1000.0).round() / 1000.0;
-        if rounded.fract() == 0.0 {
-            write!(f, "{}{name}", rounded as u64)
-        } else {
-            write!(f, "{rounded}{name}")
-        }
+        if rounded.fract() == 0.0 { write!(f, "{}{name}", rounded as u64) } else { write!(f, "{rounded}{name}") }
     }
 }
 
@@ -112,10 +94,7 @@ pub fn read_value(value: &str) -> Result<String, FlagError> {
     match value.strip_prefix("file://") {
         Some(path) => std::fs::read_to_string(path)
             .map(|s| s.trim().to_owned())
-            .map_err(|e| FlagError::File {
-                path: path.to_owned(),
-                reason: e.to_string(),
-            }),
+            .map_err(|e| FlagError::File { path: path.to_owned(), reason: e.to_string() }),
         None => Ok(value.to_owned()),
     }
 }
@@ -128,20 +107,14 @@ mod tests {
     fn durations() {
         assert_eq!(parse_duration("15secs").unwrap(), Duration::from_secs(15));
         assert_eq!(parse_duration("1.5mins").unwrap(), Duration::from_secs(90));
-        assert_eq!(
-            parse_duration("2weeks").unwrap(),
-            Duration::from_secs(1_209_600)
-        );
+        assert_eq!(parse_duration("2weeks").unwrap(), Duration::from_secs(1_209_600));
         assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
         for bad in ["", "15", "secs", "15sec", "-1secs", "abcsecs"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
         assert_eq!(MesosDuration(Duration::from_secs(15)).to_string(), "15secs");
         assert_eq!(MesosDuration(Duration::from_secs(60)).to_string(), "1mins");
-        assert_eq!(
-            MesosDuration(Duration::from_secs(90)).to_string(),
-            "1.5mins"
-        );
+        assert_eq!(MesosDuration(Duration::from_secs(90)).to_string(), "1.5mins");
         assert_eq!(MesosDuration(Duration::ZERO).to_string(), "0ns");
     }
 
@@ -151,9 +124,6 @@ mod tests {
             ["prog", "--no-hostname_lookup", "--no-such", "--port=1"].map(String::from),
             &["hostname_lookup"],
         );
-        assert_eq!(
-            args,
-            ["prog", "--hostname_lookup=false", "--no-such", "--port=1"]
-        );
+        assert_eq!(args, ["prog", "--hostname_lookup=false", "--no-such", "--port=1"]);
     }
 }

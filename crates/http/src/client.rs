@@ -20,12 +20,7 @@ pub enum ClientError {
     #[error("cannot reach {url}: {reason}")]
     Unreachable { url: String, reason: String },
     #[error("{url} answered {status}: {body}")]
-    Status {
-        url: String,
-        status: StatusCode,
-        body: String,
-        location: Option<String>,
-    },
+    Status { url: String, status: StatusCode, body: String, location: Option<String> },
     #[error("invalid response from {url}: {reason}")]
     Protocol { url: String, reason: String },
     #[error("request to {url} timed out")]
@@ -36,11 +31,11 @@ impl ClientError {
     /// The leader a non-leading master redirected to, as `host:port`.
     pub fn redirect(&self) -> Option<String> {
         match self {
-            ClientError::Status {
-                status,
-                location: Some(location),
-                ..
-            } if *status == StatusCode::TEMPORARY_REDIRECT => redirect_authority(location),
+            ClientError::Status { status, location: Some(location), .. }
+                if *status == StatusCode::TEMPORARY_REDIRECT =>
+            {
+                redirect_authority(location)
+            }
             _ => None,
         }
     }
@@ -81,13 +76,9 @@ impl Client {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         connector.set_connect_timeout(Some(Duration::from_secs(5)));
-        let http = HyperClient::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(30))
-            .build(connector);
-        Client {
-            http,
-            timeout: Duration::from_secs(30),
-        }
+        let http =
+            HyperClient::builder(TokioExecutor::new()).pool_idle_timeout(Duration::from_secs(30)).build(connector);
+        Client { http, timeout: Duration::from_secs(30) }
     }
 
     /// Sets the timeout of non-streaming requests.
@@ -96,18 +87,9 @@ impl Client {
         self
     }
 
-    async fn send(
-        &self,
-        request: Request<Full<Bytes>>,
-    ) -> Result<http::Response<Incoming>, ClientError> {
+    async fn send(&self, request: Request<Full<Bytes>>) -> Result<http::Response<Incoming>, ClientError> {
         let url = request.uri().to_string();
-        self.http
-            .request(request)
-            .await
-            .map_err(|e| ClientError::Unreachable {
-                url,
-                reason: error_chain(&e),
-            })
+        self.http.request(request).await.map_err(|e| ClientError::Unreachable { url, reason: error_chain(&e) })
     }
 
     fn build(
@@ -124,10 +106,7 @@ impl Client {
         }
         builder
             .body(Full::new(Bytes::from(body)))
-            .map_err(|e| ClientError::Protocol {
-                url: url.to_owned(),
-                reason: e.to_string(),
-            })
+            .map_err(|e| ClientError::Protocol { url: url.to_owned(), reason: e.to_string() })
     }
 
     /// Posts a call; a 2xx answer returns its status and body, anything else
@@ -144,30 +123,19 @@ impl Client {
             let response = self.send(request).await?;
             read_full(url, response).await
         };
-        tokio::time::timeout(self.timeout, work)
-            .await
-            .map_err(|_| ClientError::Timeout {
-                url: url.to_owned(),
-            })?
+        tokio::time::timeout(self.timeout, work).await.map_err(|_| ClientError::Timeout { url: url.to_owned() })?
     }
 
     /// A plain GET.
     pub async fn get(&self, url: &str) -> Result<(StatusCode, Bytes), ClientError> {
         let request = Request::get(url)
             .body(Full::new(Bytes::new()))
-            .map_err(|e| ClientError::Protocol {
-                url: url.to_owned(),
-                reason: e.to_string(),
-            })?;
+            .map_err(|e| ClientError::Protocol { url: url.to_owned(), reason: e.to_string() })?;
         let work = async {
             let response = self.send(request).await?;
             read_full(url, response).await
         };
-        tokio::time::timeout(self.timeout, work)
-            .await
-            .map_err(|_| ClientError::Timeout {
-                url: url.to_owned(),
-            })?
+        tokio::time::timeout(self.timeout, work).await.map_err(|_| ClientError::Timeout { url: url.to_owned() })?
     }
 
     /// Opens a subscription: posts `call` and returns the event stream.
@@ -181,22 +149,15 @@ impl Client {
         let request = Self::build(url, content_type, content_type.encode(call), stream_id)?;
         let response = tokio::time::timeout(self.timeout, self.send(request))
             .await
-            .map_err(|_| ClientError::Timeout {
-                url: url.to_owned(),
-            })??;
+            .map_err(|_| ClientError::Timeout { url: url.to_owned() })??;
         if response.status() != StatusCode::OK {
-            return Err(read_full(url, response).await.err().unwrap_or_else(|| {
-                ClientError::Protocol {
-                    url: url.to_owned(),
-                    reason: "expected 200 OK for a subscription".into(),
-                }
+            return Err(read_full(url, response).await.err().unwrap_or_else(|| ClientError::Protocol {
+                url: url.to_owned(),
+                reason: "expected 200 OK for a subscription".into(),
             }));
         }
-        let stream_id = response
-            .headers()
-            .get(crate::STREAM_ID_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let stream_id =
+            response.headers().get(crate::STREAM_ID_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
         Ok(Subscription {
             url: url.to_owned(),
             stream_id,
@@ -208,24 +169,14 @@ impl Client {
     }
 }
 
-async fn read_full(
-    url: &str,
-    response: http::Response<Incoming>,
-) -> Result<(StatusCode, Bytes), ClientError> {
+async fn read_full(url: &str, response: http::Response<Incoming>) -> Result<(StatusCode, Bytes), ClientError> {
     let status = response.status();
-    let location = response
-        .headers()
-        .get(header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let location = response.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let body = response
         .into_body()
         .collect()
         .await
-        .map_err(|e| ClientError::Unreachable {
-            url: url.to_owned(),
-            reason: e.to_string(),
-        })?
+        .map_err(|e| ClientError::Unreachable { url: url.to_owned(), reason: e.to_string() })?
         .to_bytes();
     if status.is_success() {
         Ok((status, body))
@@ -267,28 +218,21 @@ impl<E: prost::Message + prost::Name + Default> Subscription<E> {
         loop {
             match self.decoder.next_record() {
                 Ok(Some(record)) => {
-                    return Some(self.content_type.decode::<E>(&record).map_err(|e| {
-                        ClientError::Protocol {
-                            url: self.url.clone(),
-                            reason: e.to_string(),
-                        }
-                    }));
+                    return Some(
+                        self.content_type
+                            .decode::<E>(&record)
+                            .map_err(|e| ClientError::Protocol { url: self.url.clone(), reason: e.to_string() }),
+                    );
                 }
                 Ok(None) => {}
                 Err(e) => {
-                    return Some(Err(ClientError::Protocol {
-                        url: self.url.clone(),
-                        reason: e.to_string(),
-                    }));
+                    return Some(Err(ClientError::Protocol { url: self.url.clone(), reason: e.to_string() }));
                 }
             }
             match self.body.frame().await {
                 None => return None,
                 Some(Err(e)) => {
-                    return Some(Err(ClientError::Unreachable {
-                        url: self.url.clone(),
-                        reason: e.to_string(),
-                    }));
+                    return Some(Err(ClientError::Unreachable { url: self.url.clone(), reason: e.to_string() }));
                 }
                 Some(Ok(frame)) => {
                     if let Some(data) = frame.data_ref() {
@@ -313,14 +257,8 @@ mod tests {
 
     #[test]
     fn redirect_locations() {
-        assert_eq!(
-            redirect_authority("//10.0.0.1:5050/api/v1/scheduler").as_deref(),
-            Some("10.0.0.1:5050")
-        );
-        assert_eq!(
-            redirect_authority("http://m2:5050").as_deref(),
-            Some("m2:5050")
-        );
+        assert_eq!(redirect_authority("//10.0.0.1:5050/api/v1/scheduler").as_deref(), Some("10.0.0.1:5050"));
+        assert_eq!(redirect_authority("http://m2:5050").as_deref(), Some("m2:5050"));
         assert_eq!(redirect_authority("/relative"), None);
     }
 }

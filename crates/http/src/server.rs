@@ -24,10 +24,7 @@ pub struct HttpError {
 
 impl HttpError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> HttpError {
-        HttpError {
-            status,
-            message: message.into(),
-        }
+        HttpError { status, message: message.into() }
     }
 
     pub fn bad_request(message: impl Into<String>) -> HttpError {
@@ -38,10 +35,7 @@ impl HttpError {
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
         let mut response = (self.status, self.message).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; charset=utf-8"),
-        );
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
         response
     }
 }
@@ -67,9 +61,7 @@ pub struct Negotiated {
 
 /// Checks `Content-Type` (exactly) and `Accept`, as Mesos does.
 pub fn negotiate(headers: &HeaderMap) -> Result<Negotiated, HttpError> {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .map(|v| v.to_str().unwrap_or("invalid"));
+    let content_type = headers.get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap_or("invalid"));
     let request = ContentType::from_content_type(content_type)?;
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
     let response = ContentType::from_accept(accept)?;
@@ -82,23 +74,14 @@ pub fn decode_call<M: prost::Message + prost::Name + Default>(
     body: &[u8],
 ) -> Result<(M, Negotiated), HttpError> {
     let negotiated = negotiate(headers)?;
-    let call = negotiated
-        .request
-        .decode::<M>(body)
-        .map_err(|e| HttpError::bad_request(e.to_string()))?;
+    let call = negotiated.request.decode::<M>(body).map_err(|e| HttpError::bad_request(e.to_string()))?;
     Ok((call, negotiated))
 }
 
 /// A 200 answer carrying `message` in the negotiated encoding.
-pub fn message_response<M: prost::Message + prost::Name>(
-    content_type: ContentType,
-    message: &M,
-) -> Response {
+pub fn message_response<M: prost::Message + prost::Name>(content_type: ContentType, message: &M) -> Response {
     let mut response = Response::new(Body::from(content_type.encode(message)));
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(content_type.as_str()),
-    );
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type.as_str()));
     response
 }
 
@@ -106,10 +89,7 @@ pub fn message_response<M: prost::Message + prost::Name>(
 pub fn json_response(status: StatusCode, text: String) -> Response {
     let mut response = Response::new(Body::from(text));
     *response.status_mut() = status;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 
@@ -119,10 +99,7 @@ pub fn legacy_json(jsonp: Option<&str>, json: String) -> Response {
     let (wrapped, text) = crate::system::jsonp(jsonp, json);
     let mut response = json_response(StatusCode::OK, text);
     if wrapped {
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/javascript"),
-        );
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/javascript"));
     }
     response
 }
@@ -140,12 +117,7 @@ pub struct EventStream<E> {
 
 impl<E> EventStream<E> {
     pub fn new(events: mpsc::UnboundedReceiver<E>, encoding: ContentType) -> EventStream<E> {
-        EventStream {
-            events,
-            encoding,
-            heartbeat: None,
-            on_close: None,
-        }
+        EventStream { events, encoding, heartbeat: None, on_close: None }
     }
 
     /// Sends `make()` every `interval` (the first one after `interval`).
@@ -206,10 +178,7 @@ where
 {
     let encoding = stream.encoding;
     let mut response = Response::new(Body::from_stream(stream));
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(encoding.as_str()),
-    );
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(encoding.as_str()));
     if let Some(id) = stream_id.and_then(|id| HeaderValue::from_str(id).ok()) {
         response.headers_mut().insert(crate::STREAM_ID_HEADER, id);
     }
@@ -218,7 +187,5 @@ where
 
 /// Reads the `Mesos-Stream-Id` header of a request.
 pub fn stream_id(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(crate::STREAM_ID_HEADER)
-        .and_then(|v| v.to_str().ok())
+    headers.get(crate::STREAM_ID_HEADER).and_then(|v| v.to_str().ok())
 }

@@ -59,36 +59,25 @@ async fn main() -> anyhow::Result<()> {
     let (stop, _) = tokio::sync::broadcast::channel::<()>(1);
     let mut tasks = Vec::new();
     let mut stopped = stop.subscribe();
-    tasks.push(tokio::spawn(mesos_master::run(
-        master_flags,
-        master_listener,
-        async move {
-            let _ = stopped.recv().await;
-        },
-    )));
+    tasks.push(tokio::spawn(mesos_master::run(master_flags, master_listener, async move {
+        let _ = stopped.recv().await;
+    })));
     for index in 0..local.num_slaves {
         let listener = tokio::net::TcpListener::bind(SocketAddr::new(local.ip, 0)).await?;
         let mut args = vec![
             "mesos-agent".to_owned(),
             format!("--master={master_address}"),
             format!("--ip={}", local.ip),
-            format!(
-                "--work_dir={}",
-                work_dir.join(format!("agent-{index}")).display()
-            ),
+            format!("--work_dir={}", work_dir.join(format!("agent-{index}")).display()),
         ];
         if let Some(resources) = &local.resources {
             args.push(format!("--resources={resources}"));
         }
         let agent_flags = AgentFlags::parse_from(args);
         let mut stopped = stop.subscribe();
-        tasks.push(tokio::spawn(mesos_agent::run(
-            agent_flags,
-            listener,
-            async move {
-                let _ = stopped.recv().await;
-            },
-        )));
+        tasks.push(tokio::spawn(mesos_agent::run(agent_flags, listener, async move {
+            let _ = stopped.recv().await;
+        })));
     }
     let web = if local.ip == IpAddr::V4(Ipv4Addr::UNSPECIFIED) {
         format!("127.0.0.1:{}", local.port)

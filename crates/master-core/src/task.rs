@@ -55,6 +55,10 @@ impl Task {
     /// Records an update: the latest state moves to `latest` and the status
     /// joins the task's history (without its data, as Mesos keeps it).
     pub fn apply_status(&mut self, status: &TaskStatus, latest: TaskState) {
+        // An update resent by its agent is recorded once.
+        if status.uuid.is_some() && self.record.statuses.iter().any(|s| s.uuid == status.uuid) {
+            return;
+        }
         self.record.state = latest as i32;
         let mut kept = status.clone();
         kept.data = None;

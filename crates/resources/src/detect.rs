@@ -54,21 +54,14 @@ mod tests {
 
     #[test]
     fn defaults_follow_mesos() {
-        let machine = MachineCapacity {
-            cpus: Some(8),
-            memory_bytes: Some(16 * GB),
-            work_dir_disk_bytes: Some(100 * GB),
-        };
+        let machine =
+            MachineCapacity { cpus: Some(8), memory_bytes: Some(16 * GB), work_dir_disk_bytes: Some(100 * GB) };
         let bag = with_defaults(Resources::new(), machine);
         assert_eq!(bag.cpus(), Scalar::from_units(8));
         assert_eq!(bag.mem(), Scalar::from_units(15 * 1024));
         assert_eq!(bag.disk(), Scalar::from_units(95 * 1024));
         assert_eq!(bag.ports().to_string(), "[31000-32000]");
-        let small = MachineCapacity {
-            cpus: None,
-            memory_bytes: Some(GB),
-            work_dir_disk_bytes: Some(4 * GB),
-        };
+        let small = MachineCapacity { cpus: None, memory_bytes: Some(GB), work_dir_disk_bytes: Some(4 * GB) };
         let bag = with_defaults(crate::parse::resources("cpus:2", "*").unwrap(), small);
         assert_eq!(bag.cpus(), Scalar::from_units(2));
         assert_eq!(bag.mem(), Scalar::from_units(512));

@@ -23,9 +23,7 @@ mod set;
 pub mod summary;
 
 pub use ranges::Ranges;
-pub use resource::{
-    DiskInfo, Reservation, ReservationKind, Resource, ResourceFormat, ResourceValue,
-};
+pub use resource::{DiskInfo, Reservation, ReservationKind, Resource, ResourceFormat, ResourceValue};
 pub use resources::Resources;
 pub use scalar::Scalar;
 pub use set::Set;

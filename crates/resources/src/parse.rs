@@ -11,16 +11,11 @@
 
 use mesos_proto::v1;
 
-use crate::{
-    Ranges, Reservation, Resource, ResourceError, ResourceValue, Resources, Scalar, Set, role,
-};
+use crate::{Ranges, Reservation, Resource, ResourceError, ResourceValue, Resources, Scalar, Set, role};
 
 /// Parses the `--resources` flag (text or JSON array).
 pub fn resources(text: &str, default_role: &str) -> Result<Resources, ResourceError> {
-    let error = |reason: String| ResourceError::Parse {
-        text: text.to_owned(),
-        reason,
-    };
+    let error = |reason: String| ResourceError::Parse { text: text.to_owned(), reason };
     let trimmed = text.trim();
     if trimmed.starts_with('[')
         && trimmed.contains('{')
@@ -34,14 +29,11 @@ pub fn resources(text: &str, default_role: &str) -> Result<Resources, ResourceEr
         if entry.is_empty() {
             continue;
         }
-        let (head, value) = entry
-            .split_once(':')
-            .ok_or_else(|| error(format!("'{entry}' is not of the form name:value")))?;
+        let (head, value) =
+            entry.split_once(':').ok_or_else(|| error(format!("'{entry}' is not of the form name:value")))?;
         let (name, role) = match head.split_once('(') {
             Some((name, rest)) => {
-                let role = rest
-                    .strip_suffix(')')
-                    .ok_or_else(|| error(format!("missing ')' in '{head}'")))?;
+                let role = rest.strip_suffix(')').ok_or_else(|| error(format!("missing ')' in '{head}'")))?;
                 (name, role)
             }
             None => (head, default_role),
@@ -68,23 +60,14 @@ pub fn resources(text: &str, default_role: &str) -> Result<Resources, ResourceEr
 
 // The deprecated `role` field is how a JSON resource names its static role.
 #[allow(deprecated)]
-fn resources_json(
-    json: &serde_json::Value,
-    default_role: &str,
-) -> Result<Resources, ResourceError> {
+fn resources_json(json: &serde_json::Value, default_role: &str) -> Result<Resources, ResourceError> {
     let serde_json::Value::Array(items) = json else {
-        return Err(ResourceError::Parse {
-            text: json.to_string(),
-            reason: "expected a JSON array".into(),
-        });
+        return Err(ResourceError::Parse { text: json.to_string(), reason: "expected a JSON array".into() });
     };
     let mut bag = Resources::new();
     for item in items {
-        let mut wire: v1::Resource =
-            mesos_proto::json::from_value(item).map_err(|e| ResourceError::Parse {
-                text: item.to_string(),
-                reason: e.to_string(),
-            })?;
+        let mut wire: v1::Resource = mesos_proto::json::from_value(item)
+            .map_err(|e| ResourceError::Parse { text: item.to_string(), reason: e.to_string() })?;
         if wire.role.is_none() && wire.reservations.is_empty() && default_role != role::DEFAULT {
             wire.role = Some(default_role.to_owned());
         }
@@ -96,29 +79,19 @@ fn resources_json(
 /// Parses one value: ranges, set, or a finite non-negative scalar.
 fn parse_value(text: &str) -> Result<ResourceValue, String> {
     if let Some(inner) = text.strip_prefix('[') {
-        let inner = inner
-            .strip_suffix(']')
-            .ok_or_else(|| format!("missing ']' in '{text}'"))?;
+        let inner = inner.strip_suffix(']').ok_or_else(|| format!("missing ']' in '{text}'"))?;
         return parse_ranges(inner).map(ResourceValue::Ranges);
     }
     if let Some(inner) = text.strip_prefix('{') {
-        let inner = inner
-            .strip_suffix('}')
-            .ok_or_else(|| format!("missing '}}' in '{text}'"))?;
-        let set: Set = inner
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .collect();
+        let inner = inner.strip_suffix('}').ok_or_else(|| format!("missing '}}' in '{text}'"))?;
+        let set: Set = inner.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
         return Ok(ResourceValue::Set(set));
     }
     parse_scalar(text).map(ResourceValue::Scalar)
 }
 
 fn parse_scalar(text: &str) -> Result<Scalar, String> {
-    let value: f64 = text
-        .parse()
-        .map_err(|_| format!("'{text}' is not a number"))?;
+    let value: f64 = text.parse().map_err(|_| format!("'{text}' is not a number"))?;
     if !value.is_finite() || value < 0.0 || (value != 0.0 && value.abs() < f64::MIN_POSITIVE) {
         return Err(format!("'{text}' must be a finite, non-negative number"));
     }
@@ -128,17 +101,9 @@ fn parse_scalar(text: &str) -> Result<Scalar, String> {
 fn parse_ranges(inner: &str) -> Result<Ranges, String> {
     let mut pairs = Vec::new();
     for part in inner.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (begin, end) = part
-            .split_once('-')
-            .ok_or_else(|| format!("'{part}' is not a range a-b"))?;
-        let begin: u64 = begin
-            .trim()
-            .parse()
-            .map_err(|_| format!("'{begin}' is not an integer"))?;
-        let end: u64 = end
-            .trim()
-            .parse()
-            .map_err(|_| format!("'{end}' is not an integer"))?;
+        let (begin, end) = part.split_once('-').ok_or_else(|| format!("'{part}' is not a range a-b"))?;
+        let begin: u64 = begin.trim().parse().map_err(|_| format!("'{begin}' is not an integer"))?;
+        let end: u64 = end.trim().parse().map_err(|_| format!("'{end}' is not an integer"))?;
         if begin > end {
             return Err(format!("range '{part}' begins after it ends"));
         }
@@ -149,47 +114,32 @@ fn parse_ranges(inner: &str) -> Result<Ranges, String> {
 
 /// Parses the `--attributes` flag into wire attributes.
 pub fn attributes(text: &str) -> Result<Vec<v1::Attribute>, ResourceError> {
-    let error = |reason: String| ResourceError::Parse {
-        text: text.to_owned(),
-        reason,
-    };
+    let error = |reason: String| ResourceError::Parse { text: text.to_owned(), reason };
     let mut out: Vec<v1::Attribute> = Vec::new();
     for entry in text.split(';').map(str::trim).filter(|e| !e.is_empty()) {
-        let (name, value) = entry
-            .split_once(':')
-            .ok_or_else(|| error(format!("'{entry}' is not of the form name:value")))?;
+        let (name, value) =
+            entry.split_once(':').ok_or_else(|| error(format!("'{entry}' is not of the form name:value")))?;
         let (name, value) = (name.trim(), value.trim());
         if name.is_empty() {
             return Err(error("empty attribute name".to_owned()));
         }
-        let mut attribute = v1::Attribute {
-            name: name.to_owned(),
-            ..Default::default()
-        };
+        let mut attribute = v1::Attribute { name: name.to_owned(), ..Default::default() };
         if let Some(inner) = value.strip_prefix('[').and_then(|v| v.strip_suffix(']')) {
             let ranges = parse_ranges(inner).map_err(error)?;
             attribute.r#type = v1::value::Type::Ranges as i32;
             attribute.ranges = Some(v1::value::Ranges {
-                range: ranges
-                    .pairs()
-                    .iter()
-                    .map(|&(begin, end)| v1::value::Range { begin, end })
-                    .collect(),
+                range: ranges.pairs().iter().map(|&(begin, end)| v1::value::Range { begin, end }).collect(),
             });
         } else if value.starts_with('{') {
             return Err(error(format!("attribute '{name}' cannot be a set")));
-        } else if let Ok(number) = value
-            .parse::<f64>()
-            .map_err(|_| ())
-            .and_then(|v| if v.is_finite() { Ok(v) } else { Err(()) })
+        } else if let Ok(number) =
+            value.parse::<f64>().map_err(|_| ()).and_then(|v| if v.is_finite() { Ok(v) } else { Err(()) })
         {
             attribute.r#type = v1::value::Type::Scalar as i32;
             attribute.scalar = Some(v1::value::Scalar { value: number });
         } else {
             attribute.r#type = v1::value::Type::Text as i32;
-            attribute.text = Some(v1::value::Text {
-                value: value.to_owned(),
-            });
+            attribute.text = Some(v1::value::Text { value: value.to_owned() });
         }
         out.push(attribute);
     }
@@ -202,25 +152,15 @@ mod tests {
 
     #[test]
     fn text_grammar() {
-        let bag = resources(
-            "cpus:4;mem:1024;disk:8192;ports:[31000-32000];bugs:{a,b}",
-            "*",
-        )
-        .unwrap();
+        let bag = resources("cpus:4;mem:1024;disk:8192;ports:[31000-32000];bugs:{a,b}", "*").unwrap();
         assert_eq!(bag.cpus(), Scalar::from_units(4));
         assert_eq!(bag.ports().to_string(), "[31000-32000]");
-        assert_eq!(
-            bag.to_string(),
-            "cpus:4; mem:1024; disk:8192; ports:[31000-32000]; bugs:{a, b}"
-        );
+        assert_eq!(bag.to_string(), "cpus:4; mem:1024; disk:8192; ports:[31000-32000]; bugs:{a, b}");
         let reserved = resources(" cpus(ads) : 8 ; cpus:2 ", "*").unwrap();
         assert_eq!(reserved.reserved_to("ads").cpus(), Scalar::from_units(8));
         assert_eq!(reserved.unreserved().cpus(), Scalar::from_units(2));
         let default_role = resources("cpus:1", "web").unwrap();
-        assert_eq!(
-            default_role.reserved_to("web").cpus(),
-            Scalar::from_units(1)
-        );
+        assert_eq!(default_role.reserved_to("web").cpus(), Scalar::from_units(1));
     }
 
     #[test]
@@ -260,13 +200,8 @@ mod tests {
         let types: Vec<i32> = attrs.iter().map(|a| a.r#type).collect();
         assert_eq!(
             types,
-            [
-                v1::value::Type::Text,
-                v1::value::Type::Text,
-                v1::value::Type::Scalar,
-                v1::value::Type::Ranges
-            ]
-            .map(|t| t as i32)
+            [v1::value::Type::Text, v1::value::Type::Text, v1::value::Type::Scalar, v1::value::Type::Ranges]
+                .map(|t| t as i32)
         );
         assert!(attributes("bad").is_err());
         assert!(attributes("s:{a,b}").is_err());

@@ -55,9 +55,7 @@ impl Ranges {
     pub fn contains(&self, other: &Ranges) -> bool {
         other.0.iter().all(|(begin, end)| {
             let index = self.0.partition_point(|(_, e)| e < begin);
-            self.0
-                .get(index)
-                .is_some_and(|(b, e)| b <= begin && end <= e)
+            self.0.get(index).is_some_and(|(b, e)| b <= begin && end <= e)
         })
     }
 
@@ -89,11 +87,7 @@ impl Ranges {
                         if cut_begin > from {
                             result.push((from, cut_begin - 1));
                         }
-                        start = if cut_end >= end {
-                            None
-                        } else {
-                            Some(cut_end + 1)
-                        };
+                        start = if cut_end >= end { None } else { Some(cut_end + 1) };
                         k += 1;
                     }
                     _ => {
@@ -176,10 +170,7 @@ mod tests {
     #[test]
     fn coalesces_overlapping_and_adjacent() {
         assert_eq!(Ranges::from_pairs([(5, 7), (1, 4)]).to_string(), "[1-7]");
-        assert_eq!(
-            Ranges::from_pairs([(1, 3), (2, 9), (20, 21)]).to_string(),
-            "[1-9, 20-21]"
-        );
+        assert_eq!(Ranges::from_pairs([(1, 3), (2, 9), (20, 21)]).to_string(), "[1-9, 20-21]");
     }
 
     #[test]

@@ -97,21 +97,11 @@ pub struct Reservation {
 
 impl Reservation {
     pub fn new_static(role: impl Into<String>) -> Reservation {
-        Reservation {
-            kind: ReservationKind::Static,
-            role: role.into(),
-            principal: None,
-            labels: Vec::new(),
-        }
+        Reservation { kind: ReservationKind::Static, role: role.into(), principal: None, labels: Vec::new() }
     }
 
     pub fn new_dynamic(role: impl Into<String>, principal: Option<String>) -> Reservation {
-        Reservation {
-            kind: ReservationKind::Dynamic,
-            role: role.into(),
-            principal,
-            labels: Vec::new(),
-        }
+        Reservation { kind: ReservationKind::Dynamic, role: role.into(), principal, labels: Vec::new() }
     }
 
     fn from_proto(info: &v1::resource::ReservationInfo, kind: ReservationKind) -> Reservation {
@@ -234,19 +224,13 @@ impl Resource {
     /// Reads and validates a wire resource in either reservation format.
     pub fn from_proto(resource: &v1::Resource) -> Result<Resource, ResourceError> {
         let name = resource.name.clone();
-        let invalid = |reason: &str| ResourceError::Invalid {
-            name: name.clone(),
-            reason: reason.to_owned(),
-        };
+        let invalid = |reason: &str| ResourceError::Invalid { name: name.clone(), reason: reason.to_owned() };
         if name.is_empty() {
             return Err(invalid("empty resource name"));
         }
         let value = match v1::value::Type::try_from(resource.r#type) {
             Ok(v1::value::Type::Scalar) => {
-                let scalar = resource
-                    .scalar
-                    .as_ref()
-                    .ok_or_else(|| invalid("SCALAR resource without 'scalar'"))?;
+                let scalar = resource.scalar.as_ref().ok_or_else(|| invalid("SCALAR resource without 'scalar'"))?;
                 if !scalar.value.is_finite() || scalar.value < 0.0 {
                     return Err(invalid("scalar must be finite and non-negative"));
                 }
@@ -257,39 +241,27 @@ impl Resource {
                 ResourceValue::Scalar(value)
             }
             Ok(v1::value::Type::Ranges) => {
-                let ranges = resource
-                    .ranges
-                    .as_ref()
-                    .ok_or_else(|| invalid("RANGES resource without 'ranges'"))?;
+                let ranges = resource.ranges.as_ref().ok_or_else(|| invalid("RANGES resource without 'ranges'"))?;
                 if ranges.range.iter().any(|r| r.begin > r.end) {
                     return Err(invalid("range begin is greater than its end"));
                 }
-                ResourceValue::Ranges(Ranges::from_pairs(
-                    ranges.range.iter().map(|r| (r.begin, r.end)),
-                ))
+                ResourceValue::Ranges(Ranges::from_pairs(ranges.range.iter().map(|r| (r.begin, r.end))))
             }
             Ok(v1::value::Type::Set) => {
-                let set = resource
-                    .set
-                    .as_ref()
-                    .ok_or_else(|| invalid("SET resource without 'set'"))?;
+                let set = resource.set.as_ref().ok_or_else(|| invalid("SET resource without 'set'"))?;
                 ResourceValue::Set(set.item.iter().cloned().collect())
             }
             _ => return Err(invalid("unsupported resource type")),
         };
         let reservations = reservations_from_proto(resource).map_err(|reason| invalid(&reason))?;
         for reservation in &reservations {
-            role::validate(&reservation.role)
-                .map_err(|e| invalid(&format!("invalid reservation role: {e}")))?;
+            role::validate(&reservation.role).map_err(|e| invalid(&format!("invalid reservation role: {e}")))?;
         }
         Ok(Resource {
             name: name.clone(),
             value,
             reservations,
-            allocation_role: resource
-                .allocation_info
-                .as_ref()
-                .and_then(|a| a.role.clone()),
+            allocation_role: resource.allocation_info.as_ref().and_then(|a| a.role.clone()),
             disk: resource.disk.clone(),
             revocable: resource.revocable.is_some(),
             shared: resource.shared.is_some(),
@@ -301,14 +273,8 @@ impl Resource {
     pub fn to_proto(&self, format: ResourceFormat) -> v1::Resource {
         let mut out = v1::Resource {
             name: self.name.clone(),
-            provider_id: self
-                .provider_id
-                .clone()
-                .map(|value| v1::ResourceProviderId { value }),
-            allocation_info: self
-                .allocation_role
-                .clone()
-                .map(|role| v1::resource::AllocationInfo { role: Some(role) }),
+            provider_id: self.provider_id.clone().map(|value| v1::ResourceProviderId { value }),
+            allocation_info: self.allocation_role.clone().map(|role| v1::resource::AllocationInfo { role: Some(role) }),
             disk: self.disk.clone(),
             revocable: self.revocable.then_some(v1::resource::RevocableInfo {}),
             shared: self.shared.then_some(v1::resource::SharedInfo {}),
@@ -322,30 +288,19 @@ impl Resource {
             ResourceValue::Ranges(r) => {
                 out.r#type = v1::value::Type::Ranges as i32;
                 out.ranges = Some(v1::value::Ranges {
-                    range: r
-                        .pairs()
-                        .iter()
-                        .map(|&(begin, end)| v1::value::Range { begin, end })
-                        .collect(),
+                    range: r.pairs().iter().map(|&(begin, end)| v1::value::Range { begin, end }).collect(),
                 });
             }
             ResourceValue::Set(s) => {
                 out.r#type = v1::value::Type::Set as i32;
-                out.set = Some(v1::value::Set {
-                    item: s.items().map(str::to_owned).collect(),
-                });
+                out.set = Some(v1::value::Set { item: s.items().map(str::to_owned).collect() });
             }
         }
         let refined = self.reservations.len() > 1;
         let post = format == ResourceFormat::PostRefinement || refined;
-        let pre = (format == ResourceFormat::PreRefinement || format == ResourceFormat::Endpoint)
-            && !refined;
+        let pre = (format == ResourceFormat::PreRefinement || format == ResourceFormat::Endpoint) && !refined;
         if post || format == ResourceFormat::Endpoint {
-            out.reservations = self
-                .reservations
-                .iter()
-                .map(Reservation::to_proto)
-                .collect();
+            out.reservations = self.reservations.iter().map(Reservation::to_proto).collect();
         }
         if pre {
             match self.reservations.first() {
@@ -406,15 +361,9 @@ fn reservations_from_proto(resource: &v1::Resource) -> Result<Vec<Reservation>, 
         }
         if resource.role.is_some() || resource.reservation.is_some() {
             if stack.len() != 1 {
-                return Err(
-                    "'role' and 'reservation' cannot be set with refined reservations".to_owned(),
-                );
+                return Err("'role' and 'reservation' cannot be set with refined reservations".to_owned());
             }
-            if resource
-                .role
-                .as_deref()
-                .is_some_and(|role| role != stack[0].role)
-            {
+            if resource.role.as_deref().is_some_and(|role| role != stack[0].role) {
                 return Err("'role' does not match 'reservations'".to_owned());
             }
         }
@@ -429,33 +378,19 @@ fn reservations_from_proto(resource: &v1::Resource) -> Result<Vec<Reservation>, 
         }
         Some(role) => Ok(vec![match &resource.reservation {
             None => Reservation::new_static(role),
-            Some(info) => Reservation {
-                role: role.to_owned(),
-                ..Reservation::from_proto(info, ReservationKind::Dynamic)
-            },
+            Some(info) => {
+                Reservation { role: role.to_owned(), ..Reservation::from_proto(info, ReservationKind::Dynamic) }
+            }
         }]),
     }
 }
 
 fn labels_from_proto(labels: Option<&v1::Labels>) -> Vec<(String, Option<String>)> {
-    labels
-        .map(|l| {
-            l.labels
-                .iter()
-                .map(|label| (label.key.clone(), label.value.clone()))
-                .collect()
-        })
-        .unwrap_or_default()
+    labels.map(|l| l.labels.iter().map(|label| (label.key.clone(), label.value.clone())).collect()).unwrap_or_default()
 }
 
 fn labels_to_proto(labels: &[(String, Option<String>)]) -> Option<v1::Labels> {
     (!labels.is_empty()).then(|| v1::Labels {
-        labels: labels
-            .iter()
-            .map(|(key, value)| v1::Label {
-                key: key.clone(),
-                value: value.clone(),
-            })
-            .collect(),
+        labels: labels.iter().map(|(key, value)| v1::Label { key: key.clone(), value: value.clone() }).collect(),
     })
 }

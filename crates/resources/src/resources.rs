@@ -96,16 +96,11 @@ impl Resources {
 
     /// Whether every resource of `other` fits in an entry of `self`.
     pub fn contains(&self, other: &Resources) -> bool {
-        other
-            .entries
-            .iter()
-            .all(|wanted| self.contains_resource(wanted))
+        other.entries.iter().all(|wanted| self.contains_resource(wanted))
     }
 
     pub fn contains_resource(&self, wanted: &Resource) -> bool {
-        self.entries
-            .iter()
-            .any(|e| e.same_kind(wanted) && e.value.contains(&wanted.value))
+        self.entries.iter().any(|e| e.same_kind(wanted) && e.value.contains(&wanted.value))
     }
 
     /// `self - other` if `other` is contained, else `None`.
@@ -114,9 +109,7 @@ impl Resources {
     }
 
     pub fn filter(&self, keep: impl Fn(&Resource) -> bool) -> Resources {
-        Resources {
-            entries: self.entries.iter().filter(|r| keep(r)).cloned().collect(),
-        }
+        Resources { entries: self.entries.iter().filter(|r| keep(r)).cloned().collect() }
     }
 
     pub fn unreserved(&self) -> Resources {
@@ -169,11 +162,7 @@ impl Resources {
 
     /// The roles these resources are allocated to.
     pub fn allocation_roles(&self) -> Vec<&str> {
-        let mut roles: Vec<&str> = self
-            .entries
-            .iter()
-            .filter_map(|r| r.allocation_role.as_deref())
-            .collect();
+        let mut roles: Vec<&str> = self.entries.iter().filter_map(|r| r.allocation_role.as_deref()).collect();
         roles.sort_unstable();
         roles.dedup();
         roles
@@ -297,40 +286,24 @@ mod tests {
     #[test]
     fn reserved_resources_go_to_their_role_and_its_children() {
         let total = bag("cpus:1;cpus(eng):2");
-        assert_eq!(
-            total.allocatable_to("eng/web").cpus(),
-            Scalar::from_units(3)
-        );
+        assert_eq!(total.allocatable_to("eng/web").cpus(), Scalar::from_units(3));
         assert_eq!(total.allocatable_to("ops").cpus(), Scalar::from_units(1));
-        assert_eq!(
-            total.allocatable_to("engineering").cpus(),
-            Scalar::from_units(1)
-        );
+        assert_eq!(total.allocatable_to("engineering").cpus(), Scalar::from_units(1));
     }
 
     #[test]
     #[allow(deprecated)]
     fn wire_formats_round_trip() {
-        let dynamic = Resource::scalar("cpus", 2.0)
-            .reserved(Reservation::new_dynamic("web", Some("ops".into())));
-        let bag: Resources = [dynamic, Resource::scalar("mem", 64.0)]
-            .into_iter()
-            .collect();
-        for format in [
-            ResourceFormat::PreRefinement,
-            ResourceFormat::PostRefinement,
-            ResourceFormat::Endpoint,
-        ] {
+        let dynamic = Resource::scalar("cpus", 2.0).reserved(Reservation::new_dynamic("web", Some("ops".into())));
+        let bag: Resources = [dynamic, Resource::scalar("mem", 64.0)].into_iter().collect();
+        for format in [ResourceFormat::PreRefinement, ResourceFormat::PostRefinement, ResourceFormat::Endpoint] {
             let wire = bag.to_proto(format);
             assert_eq!(Resources::from_proto(&wire).unwrap(), bag, "{format:?}");
         }
         let pre = bag.to_proto(ResourceFormat::PreRefinement);
         assert_eq!(pre[1].role.as_deref(), Some("*"));
         assert!(pre[0].reservations.is_empty());
-        assert_eq!(
-            pre[0].reservation.as_ref().unwrap().principal.as_deref(),
-            Some("ops")
-        );
+        assert_eq!(pre[0].reservation.as_ref().unwrap().principal.as_deref(), Some("ops"));
     }
 
     #[test]
@@ -349,20 +322,14 @@ mod tests {
             ..Default::default()
         };
         assert!(Resources::from_proto(&[gpus]).is_err());
-        let untyped = v1::Resource {
-            name: "cpus".into(),
-            ..Default::default()
-        };
+        let untyped = v1::Resource { name: "cpus".into(), ..Default::default() };
         assert!(Resources::from_proto(&[untyped]).is_err());
     }
 
     fn arb_bag() -> impl Strategy<Value = Resources> {
         let entry = (0usize..3, 0u32..5000, 0usize..3).prop_map(|(name, amount, role)| {
             let name = ["cpus", "mem", "disk"][name];
-            let resource = Resource::new(
-                name,
-                ResourceValue::Scalar(Scalar::from_millis(i64::from(amount))),
-            );
+            let resource = Resource::new(name, ResourceValue::Scalar(Scalar::from_millis(i64::from(amount))));
             match ["", "a", "b"][role] {
                 "" => resource,
                 role => resource.reserved(Reservation::new_static(role)),

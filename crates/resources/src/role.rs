@@ -11,10 +11,7 @@ pub const DEFAULT: &str = "*";
 
 /// Checks a role name as Mesos does.
 pub fn validate(role: &str) -> Result<(), ResourceError> {
-    let invalid = |reason: &str| ResourceError::InvalidRole {
-        role: role.to_owned(),
-        reason: reason.to_owned(),
-    };
+    let invalid = |reason: &str| ResourceError::InvalidRole { role: role.to_owned(), reason: reason.to_owned() };
     if role == DEFAULT {
         return Ok(());
     }
@@ -35,13 +32,8 @@ pub fn validate(role: &str) -> Result<(), ResourceError> {
         if component.starts_with('-') {
             return Err(invalid("role components must not start with '-'"));
         }
-        if component
-            .chars()
-            .any(|c| c.is_whitespace() || c == '\\' || c.is_control())
-        {
-            return Err(invalid(
-                "role must not contain whitespace, backslashes or control characters",
-            ));
+        if component.chars().any(|c| c.is_whitespace() || c == '\\' || c.is_control()) {
+            return Err(invalid("role must not contain whitespace, backslashes or control characters"));
         }
     }
     Ok(())
@@ -49,17 +41,12 @@ pub fn validate(role: &str) -> Result<(), ResourceError> {
 
 /// Whether `child` lies strictly below `parent` (`eng/web` below `eng`).
 pub fn is_strict_subrole(child: &str, parent: &str) -> bool {
-    child.len() > parent.len() + 1
-        && child.starts_with(parent)
-        && child.as_bytes()[parent.len()] == b'/'
+    child.len() > parent.len() + 1 && child.starts_with(parent) && child.as_bytes()[parent.len()] == b'/'
 }
 
 /// The ancestors of `role`, nearest first: `a/b/c` gives `a/b`, `a`.
 pub fn ancestors(role: &str) -> impl Iterator<Item = &str> {
-    role.char_indices()
-        .rev()
-        .filter(|(_, c)| *c == '/')
-        .map(move |(i, _)| &role[..i])
+    role.char_indices().rev().filter(|(_, c)| *c == '/').map(move |(i, _)| &role[..i])
 }
 
 #[cfg(test)]
@@ -71,9 +58,7 @@ mod tests {
         for good in ["*", "eng", "eng/web", "a.b", "a-b"] {
             assert!(validate(good).is_ok(), "{good}");
         }
-        for bad in [
-            "", "/eng", "eng/", "a//b", ".", "a/..", "-a", "a b", "a\\b", "a/*",
-        ] {
+        for bad in ["", "/eng", "eng/", "a//b", ".", "a/..", "-a", "a b", "a\\b", "a/*"] {
             assert!(validate(bad).is_err(), "{bad}");
         }
     }

@@ -101,10 +101,7 @@ mod tests {
 
     #[test]
     fn three_decimal_digits() {
-        assert_eq!(
-            Scalar::from_f64(0.1) + Scalar::from_f64(0.2),
-            Scalar::from_f64(0.3)
-        );
+        assert_eq!(Scalar::from_f64(0.1) + Scalar::from_f64(0.2), Scalar::from_f64(0.3));
         assert_eq!(Scalar::from_f64(0.0004), Scalar::ZERO);
         assert_eq!(Scalar::from_f64(0.0005), Scalar::from_millis(1));
         assert_eq!(Scalar::from_f64(1.5).to_string(), "1.5");

@@ -16,11 +16,7 @@ pub fn resources(resources: &Resources) -> Value {
         object.insert(name.to_owned(), json!(0.0));
     }
     for resource in resources.iter() {
-        let name = if resource.revocable {
-            format!("{}_revocable", resource.name)
-        } else {
-            resource.name.clone()
-        };
+        let name = if resource.revocable { format!("{}_revocable", resource.name) } else { resource.name.clone() };
         match &resource.value {
             ResourceValue::Scalar(amount) => {
                 let previous = object.get(&name).and_then(Value::as_f64).unwrap_or(0.0);
@@ -49,22 +45,11 @@ pub fn resources(resources: &Resources) -> Value {
 
 /// Reserved resources summarized per reservation role.
 pub fn reserved_by_role(resources: &Resources) -> Value {
-    let mut roles: Vec<&str> = resources
-        .iter()
-        .filter_map(|r| r.reservation_role())
-        .collect();
+    let mut roles: Vec<&str> = resources.iter().filter_map(|r| r.reservation_role()).collect();
     roles.sort_unstable();
     roles.dedup();
     Value::Object(
-        roles
-            .into_iter()
-            .map(|role| {
-                (
-                    role.to_owned(),
-                    self::resources(&resources.reserved_to(role)),
-                )
-            })
-            .collect(),
+        roles.into_iter().map(|role| (role.to_owned(), self::resources(&resources.reserved_to(role)))).collect(),
     )
 }
 
@@ -78,21 +63,13 @@ pub fn attributes(attributes: &[v1::Attribute]) -> Value {
             }
             Ok(v1::value::Type::Ranges) => json!(
                 crate::Ranges::from_pairs(
-                    attribute
-                        .ranges
-                        .iter()
-                        .flat_map(|r| r.range.iter().map(|x| (x.begin, x.end)))
+                    attribute.ranges.iter().flat_map(|r| r.range.iter().map(|x| (x.begin, x.end)))
                 )
                 .to_string()
             ),
-            Ok(v1::value::Type::Set) => json!(
-                attribute
-                    .set
-                    .iter()
-                    .flat_map(|s| s.item.iter().cloned())
-                    .collect::<crate::Set>()
-                    .to_string()
-            ),
+            Ok(v1::value::Type::Set) => {
+                json!(attribute.set.iter().flat_map(|s| s.item.iter().cloned()).collect::<crate::Set>().to_string())
+            }
             _ => json!(attribute.text.as_ref().map_or("", |t| t.value.as_str())),
         };
         object.insert(attribute.name.clone(), value);
@@ -106,8 +83,7 @@ mod tests {
 
     #[test]
     fn summary_shape() {
-        let bag = crate::parse::resources("cpus:2;mem:1024;ports:[31000-32000];cpus(web):1", "*")
-            .unwrap();
+        let bag = crate::parse::resources("cpus:2;mem:1024;ports:[31000-32000];cpus(web):1", "*").unwrap();
         let summary = resources(&bag);
         assert_eq!(summary["cpus"], json!(3.0));
         assert_eq!(summary["gpus"], json!(0.0));

@@ -13,33 +13,21 @@ pub fn current_user() -> String {
 
 /// A state's wire name (`TASK_RUNNING`).
 pub fn state_name(status: &TaskStatus) -> &'static str {
-    TaskState::try_from(status.state)
-        .map(|s| s.as_str_name())
-        .unwrap_or("TASK_UNKNOWN")
+    TaskState::try_from(status.state).map(|s| s.as_str_name()).unwrap_or("TASK_UNKNOWN")
 }
 
 /// A status's source name (`SOURCE_EXECUTOR`).
 pub fn source_name(status: &TaskStatus) -> Option<&'static str> {
-    status
-        .source
-        .and_then(|s| task_status::Source::try_from(s).ok())
-        .map(|s| s.as_str_name())
+    status.source.and_then(|s| task_status::Source::try_from(s).ok()).map(|s| s.as_str_name())
 }
 
 /// A status's reason name (`REASON_COMMAND_EXECUTOR_FAILED`).
 pub fn reason_name(status: &TaskStatus) -> Option<&'static str> {
-    status
-        .reason
-        .and_then(|r| task_status::Reason::try_from(r).ok())
-        .map(|r| r.as_str_name())
+    status.reason.and_then(|r| task_status::Reason::try_from(r).ok()).map(|r| r.as_str_name())
 }
 
 /// An offer's resources as JSON, for progress lines.
 pub fn resources_json(offer: &Offer) -> String {
-    let items: Vec<serde_json::Value> = offer
-        .resources
-        .iter()
-        .map(mesos_proto::json::to_value)
-        .collect();
+    let items: Vec<serde_json::Value> = offer.resources.iter().map(mesos_proto::json::to_value).collect();
     serde_json::Value::Array(items).to_string()
 }

@@ -6,5 +6,6 @@ mod bad_input;
 mod example_framework;
 mod execute;
 mod failover;
+mod health;
 mod pymesos;
 mod scheduler;

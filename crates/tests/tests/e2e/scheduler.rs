@@ -61,13 +61,24 @@ impl TestScheduler {
         }
     }
 
-    /// Waits for the first event matching `wanted`, dropping others.
+    /// Waits for the first event matching `wanted`, acknowledging and
+    /// dropping others; fails after the deadline, listing what it saw.
     pub async fn expect(&mut self, wanted: impl Fn(&Event) -> bool) -> Event {
+        let start = tokio::time::Instant::now();
+        let mut seen = Vec::new();
         loop {
-            let event = self.next().await;
+            let left = DEADLINE.saturating_sub(start.elapsed());
+            let event = match tokio::time::timeout(left, self.next()).await {
+                Ok(event) => event,
+                Err(_) => panic!("no matching event within {DEADLINE:?}; saw:\n{}", seen.join("\n")),
+            };
             if wanted(&event) {
                 return event;
             }
+            if let Some(update) = &event.update {
+                self.acknowledge(&update.status).await;
+            }
+            seen.push(mesos_proto::json::to_string(&event));
         }
     }
 
@@ -88,6 +99,24 @@ impl TestScheduler {
                 return status;
             }
         }
+    }
+
+    /// Every update, acknowledged, until `done` holds for the collection.
+    pub async fn updates_until(&mut self, done: impl Fn(&[TaskStatus]) -> bool) -> Vec<TaskStatus> {
+        let start = tokio::time::Instant::now();
+        let mut statuses = Vec::new();
+        while !done(&statuses) {
+            let left = DEADLINE.saturating_sub(start.elapsed());
+            let event = match tokio::time::timeout(left, self.next()).await {
+                Ok(event) => event,
+                Err(_) => panic!("updates did not reach the expected point within {DEADLINE:?}: {statuses:?}"),
+            };
+            if let Some(update) = event.update {
+                self.acknowledge(&update.status).await;
+                statuses.push(update.status);
+            }
+        }
+        statuses
     }
 
     /// Every update of `task` until a terminal one, acknowledging them all.

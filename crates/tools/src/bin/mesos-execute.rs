@@ -9,9 +9,9 @@ use mesos_client::scheduler::{Scheduler, SchedulerConfig, SchedulerEvent, Schedu
 use mesos_proto::ContentType;
 use mesos_proto::v1::scheduler::event;
 use mesos_proto::v1::{
-    CommandInfo, Environment, ExecutorId, ExecutorInfo, FrameworkInfo, Offer, TaskGroupInfo,
-    TaskId, TaskInfo, TaskState, TaskStatus, environment, executor_info,
-    framework_info::Capability, framework_info::capability, offer::Operation, offer::operation,
+    CommandInfo, Environment, ExecutorId, ExecutorInfo, FrameworkInfo, Offer, TaskGroupInfo, TaskId, TaskInfo,
+    TaskState, TaskStatus, environment, executor_info, framework_info::Capability, framework_info::capability,
+    offer::Operation, offer::operation,
 };
 use mesos_resources::{ResourceFormat, Resources};
 use mesos_tools::{current_user, reason_name, source_name, state_name};
@@ -81,20 +81,14 @@ async fn main() -> std::process::ExitCode {
 
 impl Flags {
     fn from_args_normalized() -> Flags {
-        Flags::parse_from(mesos_flags::normalize_args(
-            std::env::args(),
-            &["shell", "checkpoint", "partition_aware"],
-        ))
+        Flags::parse_from(mesos_flags::normalize_args(std::env::args(), &["shell", "checkpoint", "partition_aware"]))
     }
 }
 
 /// What to launch, decided before any offer arrives.
 enum Work {
     Task(Box<TaskInfo>),
-    Group {
-        executor: Box<ExecutorInfo>,
-        group: TaskGroupInfo,
-    },
+    Group { executor: Box<ExecutorInfo>, group: TaskGroupInfo },
 }
 
 async fn run(flags: Flags) -> Result<std::process::ExitCode, String> {
@@ -104,9 +98,7 @@ async fn run(flags: Flags) -> Result<std::process::ExitCode, String> {
         "protobuf" => ContentType::Protobuf,
         "json" => ContentType::Json,
         other => {
-            return Err(format!(
-                "--content_type must be protobuf or json, not '{other}'"
-            ));
+            return Err(format!("--content_type must be protobuf or json, not '{other}'"));
         }
     };
     let mut config = SchedulerConfig::new(flags.master.clone(), framework_info(&flags)?);
@@ -137,10 +129,8 @@ async fn run(flags: Flags) -> Result<std::process::ExitCode, String> {
             }
             Some(event::Type::Offers) => {
                 for offer in event.offers.map(|o| o.offers).unwrap_or_default() {
-                    let fits = Resources::from_proto(&offer.resources)
-                        .unwrap_or_default()
-                        .unallocated()
-                        .contains(&needed);
+                    let fits =
+                        Resources::from_proto(&offer.resources).unwrap_or_default().unallocated().contains(&needed);
                     match (fits, work.take()) {
                         (true, Some(todo)) => {
                             tasks_left = launch(&scheduler, &offer, todo).await?;
@@ -184,10 +174,7 @@ async fn run(flags: Flags) -> Result<std::process::ExitCode, String> {
                 }
             }
             Some(event::Type::Error) => {
-                return Err(format!(
-                    "Received an ERROR event: {}",
-                    event.error.map(|e| e.message).unwrap_or_default()
-                ));
+                return Err(format!("Received an ERROR event: {}", event.error.map(|e| e.message).unwrap_or_default()));
             }
             _ => {}
         }
@@ -204,19 +191,12 @@ fn framework_info(flags: &Flags) -> Result<FrameworkInfo, String> {
     if flags.partition_aware {
         capabilities.push(capability::Type::PartitionAware);
     }
-    for extra in flags
-        .framework_capabilities
-        .iter()
-        .flat_map(|c| c.split(','))
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
+    for extra in flags.framework_capabilities.iter().flat_map(|c| c.split(',')).map(str::trim).filter(|c| !c.is_empty())
     {
         match extra {
             "GPU_RESOURCES" => capabilities.push(capability::Type::GpuResources),
             other => {
-                return Err(format!(
-                    "--framework_capabilities: '{other}' is not supported (only GPU_RESOURCES)"
-                ));
+                return Err(format!("--framework_capabilities: '{other}' is not supported (only GPU_RESOURCES)"));
             }
         }
     }
@@ -226,12 +206,7 @@ fn framework_info(flags: &Flags) -> Result<FrameworkInfo, String> {
         role: Some(flags.role.clone()),
         checkpoint: Some(flags.checkpoint),
         principal: flags.principal.clone(),
-        capabilities: capabilities
-            .into_iter()
-            .map(|t| Capability {
-                r#type: Some(t as i32),
-            })
-            .collect(),
+        capabilities: capabilities.into_iter().map(|t| Capability { r#type: Some(t as i32) }).collect(),
         ..Default::default()
     })
 }
@@ -239,38 +214,26 @@ fn framework_info(flags: &Flags) -> Result<FrameworkInfo, String> {
 /// Reads `--task`, `--task_group`, or builds a task from `--name` and `--command`.
 fn work(flags: &Flags) -> Result<Work, String> {
     if let Some(text) = &flags.task {
-        let task: TaskInfo = mesos_proto::json::from_slice(read_json(text)?.as_bytes())
-            .map_err(|e| format!("--task: {e}"))?;
+        let task: TaskInfo =
+            mesos_proto::json::from_slice(read_json(text)?.as_bytes()).map_err(|e| format!("--task: {e}"))?;
         return Ok(Work::Task(Box::new(task)));
     }
     if let Some(text) = &flags.task_group {
-        let group: TaskGroupInfo = mesos_proto::json::from_slice(read_json(text)?.as_bytes())
-            .map_err(|e| format!("--task_group: {e}"))?;
-        let resources = mesos_resources::parse::resources("cpus:0.1;mem:32;disk:32", "*")
-            .map_err(|e| e.to_string())?;
+        let group: TaskGroupInfo =
+            mesos_proto::json::from_slice(read_json(text)?.as_bytes()).map_err(|e| format!("--task_group: {e}"))?;
+        let resources = mesos_resources::parse::resources("cpus:0.1;mem:32;disk:32", "*").map_err(|e| e.to_string())?;
         let executor = ExecutorInfo {
             r#type: Some(executor_info::Type::Default as i32),
-            executor_id: ExecutorId {
-                value: "default-executor".into(),
-            },
+            executor_id: ExecutorId { value: "default-executor".into() },
             resources: resources.to_proto(ResourceFormat::PostRefinement),
             ..Default::default()
         };
-        return Ok(Work::Group {
-            executor: Box::new(executor),
-            group,
-        });
+        return Ok(Work::Group { executor: Box::new(executor), group });
     }
-    let name = flags
-        .name
-        .clone()
-        .ok_or("--name is required (or --task / --task_group)")?;
-    let command = flags
-        .command
-        .clone()
-        .ok_or("--command is required (or --task / --task_group)")?;
-    let resources = mesos_resources::parse::resources(&flags.resources, "*")
-        .map_err(|e| format!("--resources: {e}"))?;
+    let name = flags.name.clone().ok_or("--name is required (or --task / --task_group)")?;
+    let command = flags.command.clone().ok_or("--command is required (or --task / --task_group)")?;
+    let resources =
+        mesos_resources::parse::resources(&flags.resources, "*").map_err(|e| format!("--resources: {e}"))?;
     let environment = match &flags.env {
         Some(text) => {
             let object: serde_json::Map<String, serde_json::Value> =
@@ -279,12 +242,7 @@ fn work(flags: &Flags) -> Result<Work, String> {
                 .into_iter()
                 .map(|(name, value)| environment::Variable {
                     name,
-                    value: Some(
-                        value
-                            .as_str()
-                            .map(str::to_owned)
-                            .unwrap_or_else(|| value.to_string()),
-                    ),
+                    value: Some(value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string())),
                     ..Default::default()
                 })
                 .collect();
@@ -326,74 +284,42 @@ fn needed_resources(work: &Work) -> Result<Resources, String> {
         }
     };
     for task in tasks {
-        total.add(
-            &Resources::from_proto(&task.resources)
-                .map_err(|e| format!("task {}: {e}", task.task_id.value))?,
-        );
+        total.add(&Resources::from_proto(&task.resources).map_err(|e| format!("task {}: {e}", task.task_id.value))?);
     }
     Ok(total.unallocated())
 }
 
 /// Accepts the offer for the work; returns how many tasks were launched.
 async fn launch(scheduler: &SchedulerHandle, offer: &Offer, work: Work) -> Result<usize, String> {
-    let role = offer
-        .allocation_info
-        .as_ref()
-        .and_then(|a| a.role.clone())
-        .unwrap_or_else(|| "*".into());
+    let role = offer.allocation_info.as_ref().and_then(|a| a.role.clone()).unwrap_or_else(|| "*".into());
     let place = |task: &mut TaskInfo| {
         task.agent_id = offer.agent_id.clone();
         let resources = Resources::from_proto(&task.resources).unwrap_or_default();
-        task.resources = resources
-            .unallocated()
-            .allocated_to(&role)
-            .to_proto(ResourceFormat::PostRefinement);
+        task.resources = resources.unallocated().allocated_to(&role).to_proto(ResourceFormat::PostRefinement);
     };
     let (operation, count) = match work {
         Work::Task(mut task) => {
             place(&mut task);
-            println!(
-                "Submitted task '{}' to agent '{}'",
-                task.name, offer.agent_id.value
-            );
+            println!("Submitted task '{}' to agent '{}'", task.name, offer.agent_id.value);
             let operation = Operation {
                 r#type: Some(operation::Type::Launch as i32),
-                launch: Some(operation::Launch {
-                    task_infos: vec![*task],
-                }),
+                launch: Some(operation::Launch { task_infos: vec![*task] }),
                 ..Default::default()
             };
             (operation, 1)
         }
-        Work::Group {
-            mut executor,
-            mut group,
-        } => {
+        Work::Group { mut executor, mut group } => {
             let resources = Resources::from_proto(&executor.resources).unwrap_or_default();
-            executor.resources = resources
-                .unallocated()
-                .allocated_to(&role)
-                .to_proto(ResourceFormat::PostRefinement);
+            executor.resources = resources.unallocated().allocated_to(&role).to_proto(ResourceFormat::PostRefinement);
             for task in &mut group.tasks {
                 place(task);
             }
-            let names: Vec<String> = group
-                .tasks
-                .iter()
-                .map(|t| t.task_id.value.clone())
-                .collect();
-            println!(
-                "Submitted task group with tasks [ {} ] to agent '{}'",
-                names.join(", "),
-                offer.agent_id.value
-            );
+            let names: Vec<String> = group.tasks.iter().map(|t| t.task_id.value.clone()).collect();
+            println!("Submitted task group with tasks [ {} ] to agent '{}'", names.join(", "), offer.agent_id.value);
             let count = group.tasks.len();
             let operation = Operation {
                 r#type: Some(operation::Type::LaunchGroup as i32),
-                launch_group: Some(operation::LaunchGroup {
-                    executor: *executor,
-                    task_group: group,
-                }),
+                launch_group: Some(operation::LaunchGroup { executor: *executor, task_group: group }),
                 ..Default::default()
             };
             (operation, count)
@@ -407,11 +333,7 @@ async fn launch(scheduler: &SchedulerHandle, offer: &Offer, work: Work) -> Resul
 }
 
 fn print_update(status: &TaskStatus) {
-    println!(
-        "Received status update {} for task '{}'",
-        state_name(status),
-        status.task_id.value
-    );
+    println!("Received status update {} for task '{}'", state_name(status), status.task_id.value);
     if let Some(message) = &status.message {
         println!("  message: '{message}'");
     }

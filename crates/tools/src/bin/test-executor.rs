@@ -23,28 +23,18 @@ async fn main() -> std::process::ExitCode {
         };
         match event.r#type.and_then(|t| event::Type::try_from(t).ok()) {
             Some(event::Type::Subscribed) => {
-                let hostname = event
-                    .subscribed
-                    .map(|s| s.agent_info.hostname)
-                    .unwrap_or_default();
+                let hostname = event.subscribed.map(|s| s.agent_info.hostname).unwrap_or_default();
                 println!("Registered executor on {hostname}");
             }
             Some(event::Type::Launch) => {
                 let Some(launch) = event.launch else { continue };
                 let task_id = launch.task.task_id;
                 println!("Starting task {}", task_id.value);
-                let running = TaskStatus {
-                    task_id: task_id.clone(),
-                    state: TaskState::TaskRunning as i32,
-                    ..Default::default()
-                };
+                let running =
+                    TaskStatus { task_id: task_id.clone(), state: TaskState::TaskRunning as i32, ..Default::default() };
                 let _ = handle.update(running).await;
                 println!("Finishing task {}", task_id.value);
-                let finished = TaskStatus {
-                    task_id,
-                    state: TaskState::TaskFinished as i32,
-                    ..Default::default()
-                };
+                let finished = TaskStatus { task_id, state: TaskState::TaskFinished as i32, ..Default::default() };
                 let _ = handle.update(finished).await;
             }
             Some(event::Type::Shutdown) => break,

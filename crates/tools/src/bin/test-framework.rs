@@ -45,21 +45,14 @@ async fn main() -> std::process::ExitCode {
         roles: vec![flags.role.clone()],
         principal: Some(flags.principal.clone()),
         checkpoint: Some(flags.checkpoint),
-        capabilities: [
-            capability::Type::MultiRole,
-            capability::Type::ReservationRefinement,
-        ]
-        .into_iter()
-        .map(|t| Capability {
-            r#type: Some(t as i32),
-        })
-        .collect(),
+        capabilities: [capability::Type::MultiRole, capability::Type::ReservationRefinement]
+            .into_iter()
+            .map(|t| Capability { r#type: Some(t as i32) })
+            .collect(),
         ..Default::default()
     };
     let executor = ExecutorInfo {
-        executor_id: ExecutorId {
-            value: "default".into(),
-        },
+        executor_id: ExecutorId { value: "default".into() },
         name: Some("Test Executor (Rust)".into()),
         command: Some(CommandInfo {
             value: Some(executor_path().display().to_string()),
@@ -69,16 +62,14 @@ async fn main() -> std::process::ExitCode {
         }),
         ..Default::default()
     };
-    let (scheduler, mut events) =
-        match Scheduler::start(SchedulerConfig::new(flags.master.clone(), framework)) {
-            Ok(started) => started,
-            Err(error) => {
-                eprintln!("{error}");
-                return std::process::ExitCode::FAILURE;
-            }
-        };
-    let wanted =
-        mesos_resources::parse::resources(TASK_RESOURCES, "*").expect("constant resources parse");
+    let (scheduler, mut events) = match Scheduler::start(SchedulerConfig::new(flags.master.clone(), framework)) {
+        Ok(started) => started,
+        Err(error) => {
+            eprintln!("{error}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let wanted = mesos_resources::parse::resources(TASK_RESOURCES, "*").expect("constant resources parse");
     let (mut launched, mut finished) = (0usize, 0usize);
     while let Some(event) = events.recv().await {
         let event = match event {
@@ -93,11 +84,7 @@ async fn main() -> std::process::ExitCode {
             Some(event::Type::Subscribed) => println!("Registered!"),
             Some(event::Type::Offers) => {
                 for offer in event.offers.map(|o| o.offers).unwrap_or_default() {
-                    println!(
-                        "Received offer {} with {}",
-                        offer.id.value,
-                        resources_json(&offer)
-                    );
+                    println!("Received offer {} with {}", offer.id.value, resources_json(&offer));
                     let tasks = pack(&offer, &wanted, &executor, &mut launched);
                     if let Err(error) = scheduler.launch(&offer, tasks).await {
                         eprintln!("Failed to accept offer {}: {error}", offer.id.value);
@@ -108,20 +95,13 @@ async fn main() -> std::process::ExitCode {
                 let Some(status) = event.update.map(|u| u.status) else {
                     continue;
                 };
-                println!(
-                    "Task {} is in state {}",
-                    status.task_id.value,
-                    state_name(&status)
-                );
+                println!("Task {} is in state {}", status.task_id.value, state_name(&status));
                 let _ = scheduler.acknowledge(&status).await;
                 let state = TaskState::try_from(status.state).unwrap_or(TaskState::TaskLost);
                 if state == TaskState::TaskFinished {
                     finished += 1;
                 }
-                if matches!(
-                    state,
-                    TaskState::TaskLost | TaskState::TaskKilled | TaskState::TaskFailed
-                ) {
+                if matches!(state, TaskState::TaskLost | TaskState::TaskKilled | TaskState::TaskFailed) {
                     println!(
                         "Aborting because task {} is in unexpected state {} with reason {} from source {} with message '{}'",
                         status.task_id.value,
@@ -139,10 +119,7 @@ async fn main() -> std::process::ExitCode {
                 }
             }
             Some(event::Type::Error) => {
-                eprintln!(
-                    "Received an ERROR event: {}",
-                    event.error.map(|e| e.message).unwrap_or_default()
-                );
+                eprintln!("Received an ERROR event: {}", event.error.map(|e| e.message).unwrap_or_default());
                 return std::process::ExitCode::FAILURE;
             }
             _ => {}
@@ -152,20 +129,9 @@ async fn main() -> std::process::ExitCode {
 }
 
 /// As many of the remaining tasks as fit in the offer.
-fn pack(
-    offer: &Offer,
-    wanted: &Resources,
-    executor: &ExecutorInfo,
-    launched: &mut usize,
-) -> Vec<TaskInfo> {
-    let role = offer
-        .allocation_info
-        .as_ref()
-        .and_then(|a| a.role.clone())
-        .unwrap_or_else(|| "*".into());
-    let mut remaining = Resources::from_proto(&offer.resources)
-        .unwrap_or_default()
-        .unallocated();
+fn pack(offer: &Offer, wanted: &Resources, executor: &ExecutorInfo, launched: &mut usize) -> Vec<TaskInfo> {
+    let role = offer.allocation_info.as_ref().and_then(|a| a.role.clone()).unwrap_or_else(|| "*".into());
+    let mut remaining = Resources::from_proto(&offer.resources).unwrap_or_default().unallocated();
     let mut tasks = Vec::new();
     while *launched < TOTAL_TASKS {
         let Some(rest) = remaining.checked_minus(wanted) else {
@@ -178,9 +144,7 @@ fn pack(
             name: format!("Task {id}"),
             task_id: TaskId { value: id },
             agent_id: offer.agent_id.clone(),
-            resources: wanted
-                .allocated_to(&role)
-                .to_proto(ResourceFormat::PostRefinement),
+            resources: wanted.allocated_to(&role).to_proto(ResourceFormat::PostRefinement),
             executor: Some(executor.clone()),
             ..Default::default()
         });
