@@ -16,7 +16,8 @@
 //! of one role) leaves hang directly below the root.
 
 use std::cmp::Ordering;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::ops::Bound;
 use std::sync::Arc;
 
 use crate::quantities::{add_slice, sub_slice};
@@ -34,13 +35,10 @@ pub(crate) struct Node {
     pub(crate) client: u32,
     /// Children with at least one active leaf below them.
     pub(crate) children: VecDeque<u32>,
-    /// Children, listed or not.
-    members: u32,
+    /// Children, listed or not, by path (their ranks follow this order).
+    names: BTreeMap<Arc<str>, u32>,
     /// What the subtree holds.
     pub(crate) alloc: Vec<i64>,
-    /// How many allocations the subtree received.
-    pub(crate) count: u64,
-    pub(crate) share: f64,
     pub(crate) weight: f64,
     /// Active leaves in the subtree.
     pub(crate) active: u32,
@@ -53,10 +51,8 @@ impl Node {
             parent,
             client,
             children: VecDeque::new(),
-            members: 0,
+            names: BTreeMap::new(),
             alloc: Vec::new(),
-            count: 0,
-            share: 0.0,
             weight,
             active: 0,
         }
@@ -67,11 +63,25 @@ impl Node {
     }
 }
 
+/// What siblings are ordered by, kept apart from the nodes so that binary
+/// searches over thousands of siblings stay in cache.
+#[derive(Debug, Clone, Copy, Default)]
+struct Key {
+    share: f64,
+    /// How many allocations the subtree received.
+    count: u64,
+    /// The node's place among its siblings in path order (order-maintenance
+    /// labels: a new sibling takes the middle of the gap between its
+    /// neighbours, and the siblings are relabelled when there is none).
+    rank: u64,
+}
+
 #[derive(Debug)]
 pub(crate) struct ClientTree {
     hierarchical: bool,
     ordered: bool,
     pub(crate) nodes: Vec<Node>,
+    keys: Vec<Key>,
     free: Vec<u32>,
     /// Internal nodes by role path (hierarchical trees only).
     internal: HashMap<Arc<str>, u32>,
@@ -89,6 +99,7 @@ impl ClientTree {
             hierarchical,
             ordered,
             nodes: vec![Node::new(Arc::from(""), NONE, NONE, 1.0)],
+            keys: vec![Key::default()],
             free: Vec::new(),
             internal: HashMap::new(),
             leaves: Vec::new(),
@@ -132,25 +143,46 @@ impl ClientTree {
     }
 
     fn new_node(&mut self, node: Node) -> u32 {
-        self.nodes[node.parent as usize].members += 1;
-        match self.free.pop() {
+        let parent = node.parent;
+        let path = node.path.clone();
+        let index = match self.free.pop() {
             Some(index) => {
                 self.nodes[index as usize] = node;
+                self.keys[index as usize] = Key::default();
                 index
             }
             None => {
                 self.nodes.push(node);
+                self.keys.push(Key::default());
                 u32::try_from(self.nodes.len() - 1).expect("fewer than 2^32 sorter nodes")
             }
+        };
+        let names = &mut self.nodes[parent as usize].names;
+        let before = names.range(..path.clone()).next_back().map(|(_, &n)| n);
+        let after = names.range((Bound::Excluded(path.clone()), Bound::Unbounded)).next().map(|(_, &n)| n);
+        names.insert(path, index);
+        let low = before.map_or(0, |n| self.keys[n as usize].rank);
+        let high = after.map_or(u64::MAX, |n| self.keys[n as usize].rank);
+        if high - low >= 2 {
+            self.keys[index as usize].rank = low + (high - low) / 2;
+        } else {
+            let names = &self.nodes[parent as usize].names;
+            let step = u64::MAX / (names.len() as u64 + 1);
+            for (i, &sibling) in names.values().enumerate() {
+                self.keys[sibling as usize].rank = step * (i as u64 + 1);
+            }
         }
+        index
     }
 
     fn free_node(&mut self, index: u32) {
         let parent = self.nodes[index as usize].parent;
-        self.nodes[parent as usize].members -= 1;
+        let path = self.nodes[index as usize].path.clone();
+        self.nodes[parent as usize].names.remove(&path);
         let node = &mut self.nodes[index as usize];
         node.parent = NONE;
         node.children = VecDeque::new();
+        node.names = BTreeMap::new();
         node.alloc = Vec::new();
         self.free.push(index);
     }
@@ -203,7 +235,7 @@ impl ClientTree {
         while node != NONE {
             self.change(node, &held, false, false);
             let parent = self.nodes[node as usize].parent;
-            if node != ROOT && self.nodes[node as usize].members == 0 {
+            if node != ROOT && self.nodes[node as usize].names.is_empty() {
                 let path = self.nodes[node as usize].path.clone();
                 self.internal.remove(&path);
                 self.free_node(node);
@@ -223,7 +255,7 @@ impl ClientTree {
             let parent = self.nodes[node as usize].parent;
             if node != ROOT && self.nodes[node as usize].active == 1 {
                 if self.clean() {
-                    self.nodes[node as usize].share = self.compute_share(node);
+                    self.keys[node as usize].share = self.compute_share(node);
                 }
                 self.list(node);
             }
@@ -290,10 +322,10 @@ impl ClientTree {
             sub_slice(&mut entry.alloc, quantities);
         }
         if count {
-            entry.count += 1;
+            self.keys[node as usize].count += 1;
         }
         if node != ROOT && self.clean() {
-            self.nodes[node as usize].share = self.compute_share(node);
+            self.keys[node as usize].share = self.compute_share(node);
         }
         if let Some(position) = position {
             self.reposition(node, position);
@@ -314,8 +346,8 @@ impl ClientTree {
 
     /// DRF order: lower share first, then fewer allocations, then path.
     pub(crate) fn compare(&self, a: u32, b: u32) -> Ordering {
-        let (x, y) = (&self.nodes[a as usize], &self.nodes[b as usize]);
-        x.share.total_cmp(&y.share).then(x.count.cmp(&y.count)).then_with(|| x.path.cmp(&y.path))
+        let (x, y) = (self.keys[a as usize], self.keys[b as usize]);
+        x.share.total_cmp(&y.share).then(x.count.cmp(&y.count)).then(x.rank.cmp(&y.rank))
     }
 
     /// Where `node` sits in its parent's list.
@@ -373,7 +405,7 @@ impl ClientTree {
         for node in 1..self.nodes.len() {
             if self.nodes[node].parent != NONE {
                 let node = u32::try_from(node).expect("node index fits in u32");
-                self.nodes[node as usize].share = self.compute_share(node);
+                self.keys[node as usize].share = self.compute_share(node);
             }
         }
         for node in 0..self.nodes.len() {
@@ -413,6 +445,8 @@ impl ClientTree {
                     assert_eq!(self.compare(pair[0], pair[1]), Ordering::Less);
                 }
             }
+            let ranks: Vec<u64> = node.names.values().map(|&n| self.keys[n as usize].rank).collect();
+            assert!(ranks.windows(2).all(|pair| pair[0] < pair[1]), "ranks follow paths");
         }
     }
 }
