@@ -15,6 +15,10 @@ use crate::actor::{AgentHandle, Command};
 /// The protocol's path on the master.
 pub const AGENT_API_PATH: &str = "/internal/agent/v1";
 
+/// How long the agent waits for word from a master that did not say how
+/// often it pings (15 s pings, 5 missed).
+const DEFAULT_MASTER_SILENCE: Duration = Duration::from_secs(75);
+
 /// Longest wait between registration attempts, as Mesos caps it.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
@@ -49,16 +53,31 @@ pub async fn run(agent: AgentHandle, mut master: String, address: Address, versi
                 let stream_id = stream.stream_id.clone().unwrap_or_default();
                 agent.send(Command::MasterConnected { url: url.clone(), stream_id });
                 backoff = backoff_factor;
-                while let Some(event) = stream.next().await {
-                    match event {
-                        Ok(event) => {
-                            agent.send(Command::MasterEvent(Box::new(event)));
-                        }
-                        Err(error) => {
+                // The master pings; silence longer than its ping timeout
+                // means the connection is dead, whatever TCP thinks.
+                let mut silence = DEFAULT_MASTER_SILENCE;
+                loop {
+                    let event = match tokio::time::timeout(silence, stream.next()).await {
+                        Ok(Some(Ok(event))) => event,
+                        Ok(Some(Err(error))) => {
                             tracing::warn!(%error, "lost the master's stream");
                             break;
                         }
+                        Ok(None) => break,
+                        Err(_) => {
+                            tracing::warn!(?silence, "no word from the master; registering again");
+                            break;
+                        }
+                    };
+                    if let Some(seconds) = event
+                        .registered
+                        .as_ref()
+                        .and_then(|r| r.ping_timeout_seconds)
+                        .filter(|s| s.is_finite() && *s > 0.0)
+                    {
+                        silence = Duration::from_secs_f64(seconds);
                     }
+                    agent.send(Command::MasterEvent(Box::new(event)));
                 }
                 agent.send(Command::MasterDisconnected);
                 tracing::warn!(%master, "disconnected from the master");

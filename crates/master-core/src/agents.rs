@@ -234,7 +234,13 @@ impl Master {
     fn send_registered(&mut self, id: &AgentId, kind: agent_event::Type) {
         let event = AgentEvent {
             r#type: Some(kind as i32),
-            registered: Some(agent_event::Registered { agent_id: id.clone(), master_info: self.config.info.clone() }),
+            registered: Some(agent_event::Registered {
+                agent_id: id.clone(),
+                master_info: self.config.info.clone(),
+                ping_timeout_seconds: Some(
+                    (self.config.agent_ping_timeout * self.config.max_agent_ping_timeouts).as_secs_f64(),
+                ),
+            }),
             ..Default::default()
         };
         self.send_to_agent(id, event);

@@ -17,6 +17,8 @@ pub const AGENT_RESOURCES: &str = "cpus:4;mem:4096;disk:4096;ports:[31000-31999]
 pub struct Daemon {
     pub name: String,
     program: String,
+    /// Runs the program inside this network namespace.
+    netns: Option<String>,
     child: Option<Child>,
     pub log: PathBuf,
     pub port: u16,
@@ -27,8 +29,16 @@ pub struct Daemon {
 impl Daemon {
     fn spawn(program: &str, name: &str, port: u16, work_dir: PathBuf, args: Vec<String>, logs: &Path) -> Daemon {
         let log = logs.join(format!("{name}.log"));
-        let mut daemon =
-            Daemon { name: name.to_owned(), program: program.to_owned(), child: None, log, port, work_dir, args };
+        let mut daemon = Daemon {
+            name: name.to_owned(),
+            program: program.to_owned(),
+            netns: None,
+            child: None,
+            log,
+            port,
+            work_dir,
+            args,
+        };
         daemon.start(&[]);
         daemon
     }
@@ -36,7 +46,15 @@ impl Daemon {
     fn start(&mut self, extra: &[&str]) {
         let program = self.program.clone();
         let file = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).expect("log file");
-        let child = Command::new(binary(&program))
+        let mut command = match &self.netns {
+            Some(netns) => {
+                let mut command = Command::new("ip");
+                command.args(["netns", "exec", netns]).arg(binary(&program));
+                command
+            }
+            None => Command::new(binary(&program)),
+        };
+        let child = command
             .args(&self.args)
             .args(extra)
             .env("MESOS_LOGGING_LEVEL", "debug,hyper=info,h2=info")
@@ -94,6 +112,8 @@ impl Drop for Daemon {
 /// A master and its agents.
 pub struct Cluster {
     pub dir: tempfile::TempDir,
+    /// The address the master listens on.
+    pub master_ip: String,
     pub master: Daemon,
     pub agents: Vec<Daemon>,
     http: mesos_http::client::Client,
@@ -107,19 +127,29 @@ impl Cluster {
 
     /// A cluster with extra master and agent flags.
     pub async fn start_with(master_flags: &[&str], agents: usize, agent_flags: &[&str]) -> Cluster {
+        let mut cluster = Cluster::start_on("127.0.0.1", master_flags).await;
+        for _ in 0..agents {
+            cluster.add_agent(agent_flags).await;
+        }
+        cluster
+    }
+
+    /// A master listening on `ip`, without agents.
+    pub async fn start_on(ip: &str, master_flags: &[&str]) -> Cluster {
         let dir = tempfile::Builder::new().prefix("mesos-e2e-").tempdir().expect("temporary directory");
         let port = free_port();
         let work_dir = dir.path().join("master");
         let mut args = vec![
-            "--ip=127.0.0.1".to_owned(),
+            format!("--ip={ip}"),
             format!("--port={port}"),
-            "--hostname=127.0.0.1".to_owned(),
+            format!("--hostname={ip}"),
             format!("--work_dir={}", work_dir.display()),
         ];
         args.extend(master_flags.iter().map(|f| f.to_string()));
         let master = Daemon::spawn("mesos-master", "master", port, work_dir, args, dir.path());
-        let mut cluster = Cluster {
+        let cluster = Cluster {
             dir,
+            master_ip: ip.to_owned(),
             master,
             agents: Vec::new(),
             http: mesos_http::client::Client::new().with_timeout(std::time::Duration::from_secs(10)),
@@ -131,27 +161,30 @@ impl Cluster {
             async move { http.get(&url).await.ok().map(|_| ()) }
         })
         .await;
-        for _ in 0..agents {
-            cluster.add_agent(agent_flags).await;
-        }
         cluster
     }
 
-    /// `127.0.0.1:<port>` of the master.
+    /// `<ip>:<port>` of the master.
     pub fn master_address(&self) -> String {
-        format!("127.0.0.1:{}", self.master.port)
+        format!("{}:{}", self.master_ip, self.master.port)
     }
 
     /// Starts one more agent and waits until the master lists it.
     pub async fn add_agent(&mut self, flags: &[&str]) -> usize {
+        self.add_agent_in(None, flags).await
+    }
+
+    /// Starts an agent, inside `netns` if given (listening on its address).
+    pub async fn add_agent_in(&mut self, netns: Option<&crate::netns::NetNs>, flags: &[&str]) -> usize {
         let index = self.agents.len();
         let port = free_port();
         let work_dir = self.dir.path().join(format!("agent-{index}"));
+        let ip = netns.map_or("127.0.0.1".to_owned(), |n| n.inner_ip.clone());
         let mut args = vec![
             format!("--master={}", self.master_address()),
-            "--ip=127.0.0.1".to_owned(),
+            format!("--ip={ip}"),
             format!("--port={port}"),
-            "--hostname=127.0.0.1".to_owned(),
+            format!("--hostname={ip}"),
             format!("--work_dir={}", work_dir.display()),
             "--registration_backoff_factor=10ms".to_owned(),
         ];
@@ -159,7 +192,25 @@ impl Cluster {
             args.push(format!("--resources={AGENT_RESOURCES}"));
         }
         args.extend(flags.iter().map(|f| f.to_string()));
-        let agent = Daemon::spawn("mesos-agent", &format!("agent-{index}"), port, work_dir, args, self.dir.path());
+        let name = format!("agent-{index}");
+        let agent = match netns {
+            None => Daemon::spawn("mesos-agent", &name, port, work_dir, args, self.dir.path()),
+            Some(netns) => {
+                let log = self.dir.path().join(format!("{name}.log"));
+                let mut agent = Daemon {
+                    name,
+                    program: "mesos-agent".into(),
+                    netns: Some(netns.name.clone()),
+                    child: None,
+                    log,
+                    port,
+                    work_dir,
+                    args,
+                };
+                agent.start(&[]);
+                agent
+            }
+        };
         self.agents.push(agent);
         let expected = self.agents.len();
         self.wait_for_agents(expected).await;

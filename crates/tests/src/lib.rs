@@ -7,6 +7,7 @@
 //! harness finds them beside the test executable's `deps` directory.
 
 pub mod cluster;
+pub mod netns;
 pub mod raw_http;
 pub mod wait;
 

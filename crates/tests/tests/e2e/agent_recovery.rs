@@ -188,3 +188,45 @@ async fn a_dead_executor_fails_its_tasks_and_is_reported() {
     assert_eq!(failure.executor_id.map(|e| e.value).as_deref(), Some("custom"));
     assert!(failure.status.is_some());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agent_marked_gone_shuts_down_and_its_tasks_are_gone() {
+    let mut cluster = Cluster::start(1).await;
+    let agent_id = cluster.state().await["slaves"][0]["id"].as_str().expect("an agent").to_owned();
+    let mut info = framework("gone");
+    info.capabilities = vec![mesos_proto::v1::framework_info::Capability {
+        r#type: Some(mesos_proto::v1::framework_info::capability::Type::PartitionAware as i32),
+    }];
+    let mut scheduler = TestScheduler::subscribe(&cluster.master_address(), info).await;
+    let offer = scheduler.offer().await;
+    scheduler.call(launch(&offer, vec![command_task("doomed", &offer, "sleep 600")])).await.expect("launch");
+    scheduler.update("doomed", TaskState::TaskRunning).await;
+
+    let body = format!(r#"{{"type":"MARK_AGENT_GONE","mark_agent_gone":{{"agent_id":{{"value":"{agent_id}"}}}}}}"#);
+    let response = mesos_tests::raw_http::post(
+        &cluster.master_address(),
+        "/api/v1",
+        &[("Content-Type", "application/json")],
+        body.as_bytes(),
+    )
+    .await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    let statuses = scheduler.updates_until_terminal("doomed").await;
+    let last = statuses.last().unwrap();
+    assert_eq!(last.state, TaskState::TaskGoneByOperator as i32);
+    assert_eq!(last.reason, Some(task_status::Reason::AgentRemovedByOperator as i32));
+    until("the agent to exit", DEADLINE, || {
+        let running = cluster.agents[0].running();
+        async move { (!running).then_some(()) }
+    })
+    .await;
+    // Marking an unknown agent is refused.
+    let unknown = mesos_tests::raw_http::post(
+        &cluster.master_address(),
+        "/api/v1",
+        &[("Content-Type", "application/json")],
+        br#"{"type":"MARK_AGENT_GONE","mark_agent_gone":{"agent_id":{"value":"nobody"}}}"#,
+    )
+    .await;
+    assert_eq!(unknown.status, 404);
+}

@@ -7,5 +7,6 @@ mod example_framework;
 mod execute;
 mod failover;
 mod health;
+mod partition;
 mod pymesos;
 mod scheduler;
