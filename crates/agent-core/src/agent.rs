@@ -2,7 +2,9 @@
 //! asks of it (run, kill, acknowledge, message, shut down), plus timers.
 //! The executor API and container lifecycle live in `executors.rs`.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use mesos_proto::collections::Map;
 use std::time::Duration;
 
 use mesos_proto::internal::{AgentCall, agent_call};
@@ -69,8 +71,8 @@ pub struct LaunchSpec {
 pub struct Agent {
     pub(crate) config: AgentConfig,
     pub(crate) agent_id: Option<AgentId>,
-    pub(crate) frameworks: HashMap<FrameworkId, FrameworkEntry>,
-    pub(crate) streams: HashMap<ExecutorStream, (FrameworkId, ExecutorId)>,
+    pub(crate) frameworks: Map<FrameworkId, FrameworkEntry>,
+    pub(crate) streams: Map<ExecutorStream, (FrameworkId, ExecutorId)>,
     pub(crate) updates: StatusUpdateManager,
     pub(crate) actions: Vec<AgentAction>,
     pub(crate) uuid_counter: u64,
@@ -82,8 +84,8 @@ impl Agent {
         Agent {
             agent_id: config.info.id.clone(),
             config,
-            frameworks: HashMap::new(),
-            streams: HashMap::new(),
+            frameworks: Map::default(),
+            streams: Map::default(),
             updates: StatusUpdateManager::new(),
             actions: Vec::new(),
             uuid_counter: 0,
@@ -256,7 +258,7 @@ impl Agent {
         let new_framework = !self.frameworks.contains_key(&framework_id);
         let entry = self.frameworks.entry(framework_id.clone()).or_insert_with(|| FrameworkEntry {
             info: framework.clone(),
-            executors: HashMap::new(),
+            executors: Map::default(),
             completed_executors: VecDeque::new(),
         });
         entry.info = framework.clone();
@@ -309,7 +311,7 @@ impl Agent {
                     phase: ExecutorPhase::Launching,
                     stream: None,
                     queued: vec![work],
-                    tasks: HashMap::new(),
+                    tasks: Map::default(),
                     completed_tasks: VecDeque::new(),
                     killed: Default::default(),
                     registration_deadline: Some(now + self.config.executor_registration_timeout),

@@ -1,7 +1,9 @@
 //! What the agent tracks: frameworks, their executors, and the executors'
 //! tasks (queued until the executor subscribes, then launched).
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
+
+use mesos_proto::collections::{Map, Set};
 use std::time::Duration;
 
 use mesos_proto::v1::{
@@ -60,10 +62,10 @@ pub struct Executor {
     pub phase: ExecutorPhase,
     pub stream: Option<ExecutorStream>,
     pub queued: Vec<Queued>,
-    pub tasks: HashMap<TaskId, AgentTask>,
+    pub tasks: Map<TaskId, AgentTask>,
     pub completed_tasks: VecDeque<AgentTask>,
     /// Tasks a kill was asked for.
-    pub killed: HashSet<TaskId>,
+    pub killed: Set<TaskId>,
     pub registration_deadline: Option<Duration>,
     pub shutdown_deadline: Option<Duration>,
     pub launched_at: Duration,
@@ -104,6 +106,6 @@ impl Executor {
 #[derive(Debug, Clone)]
 pub struct FrameworkEntry {
     pub info: FrameworkInfo,
-    pub executors: HashMap<ExecutorId, Executor>,
+    pub executors: Map<ExecutorId, Executor>,
     pub completed_executors: VecDeque<Executor>,
 }

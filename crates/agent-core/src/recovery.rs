@@ -6,7 +6,9 @@
 //! `--executor_reregistration_timeout` to re-subscribe; those that are gone
 //! (or that do not come back in time) have their unfinished tasks failed.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use mesos_proto::collections::Map;
 use std::time::Duration;
 
 use mesos_proto::internal::{ExecutorRun, TaskUpdates};
@@ -55,7 +57,7 @@ impl Agent {
         let mut gone = Vec::new();
         for recovered in state.frameworks {
             let Some(framework_id) = recovered.info.id.clone() else { continue };
-            let mut executors = HashMap::new();
+            let mut executors = Map::default();
             let mut completed_executors = VecDeque::new();
             for run in recovered.executors {
                 let mut executor = Executor {
@@ -65,7 +67,7 @@ impl Agent {
                     phase: ExecutorPhase::Launching,
                     stream: None,
                     queued: Vec::new(),
-                    tasks: HashMap::new(),
+                    tasks: Map::default(),
                     completed_tasks: VecDeque::new(),
                     killed: Default::default(),
                     registration_deadline: Some(now + self.config.executor_reregistration_timeout),

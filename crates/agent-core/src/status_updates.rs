@@ -8,7 +8,9 @@
 //! ones) change nothing. A stream ends when its terminal update is
 //! acknowledged.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use mesos_proto::collections::Map;
 use std::time::Duration;
 
 use mesos_proto::internal::agent_call::StatusUpdate;
@@ -42,7 +44,7 @@ pub enum Acknowledged {
 /// The updates of every task not yet fully acknowledged.
 #[derive(Debug, Default, Clone)]
 pub struct StatusUpdateManager {
-    streams: HashMap<StreamKey, Stream>,
+    streams: Map<StreamKey, Stream>,
 }
 
 impl StatusUpdateManager {
@@ -218,7 +220,7 @@ mod tests {
         fn delivery_is_ordered_and_exactly_once(acks in proptest::collection::vec((0usize..3, 0u8..6), 0..60)) {
             let mut sum = StatusUpdateManager::new();
             let tasks = ["a", "b", "c"];
-            let mut in_flight: HashMap<&str, Vec<u8>> = HashMap::new();
+            let mut in_flight: Map<&str, Vec<u8>> = Map::default();
             for task in tasks {
                 for uuid in 1..=4u8 {
                     let state = if uuid == 4 { TaskState::TaskFinished } else { TaskState::TaskRunning };
@@ -227,7 +229,7 @@ mod tests {
                     }
                 }
             }
-            let mut delivered: HashMap<&str, Vec<u8>> = HashMap::new();
+            let mut delivered: Map<&str, Vec<u8>> = Map::default();
             for (task_index, uuid) in acks {
                 let task = tasks[task_index];
                 let (f, t) = ids(task);

@@ -36,6 +36,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let master = master_link::master_url(&flags.master).map_err(anyhow::Error::msg)?;
+    mesos_proto::collections::set_hash_seed(rand::random());
     std::fs::create_dir_all(&flags.work_dir)
         .map_err(|e| anyhow::anyhow!("cannot create --work_dir {}: {e}", flags.work_dir.display()))?;
     let local = listener.local_addr()?;

@@ -1,7 +1,7 @@
 //! What the master knows of an agent: its info and address, resources in
 //! use and on offer, tasks and executors it runs, and its connection.
 
-use std::collections::{HashMap, HashSet};
+use mesos_proto::collections::{Map, Set};
 use std::time::Duration;
 
 use mesos_proto::v1::{self, AgentId, AgentInfo, ExecutorId, ExecutorInfo, FrameworkId, TaskId};
@@ -28,7 +28,7 @@ pub struct Agent {
     pub capabilities: Vec<v1::agent_info::Capability>,
     pub total: Resources,
     /// Resources held by each framework's tasks and executors.
-    pub used: HashMap<FrameworkId, Resources>,
+    pub used: Map<FrameworkId, Resources>,
     /// Resources in outstanding offers.
     pub offered: Resources,
     pub connection: Option<AgentConnection>,
@@ -36,8 +36,8 @@ pub struct Agent {
     pub active: bool,
     pub registered_time: Duration,
     pub reregistered_time: Option<Duration>,
-    pub tasks: HashSet<(FrameworkId, TaskId)>,
-    pub executors: HashMap<FrameworkId, HashMap<ExecutorId, ExecutorInfo>>,
+    pub tasks: Set<(FrameworkId, TaskId)>,
+    pub executors: Map<FrameworkId, Map<ExecutorId, ExecutorInfo>>,
     /// Pings sent without a pong since the last pong.
     pub missed_pings: u32,
     /// When the next ping is due.

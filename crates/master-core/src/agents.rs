@@ -2,7 +2,7 @@
 //! re-registration, the calls agents make (status updates, executor exits,
 //! messages, pongs), pings, disconnection and loss.
 
-use std::collections::HashMap;
+use mesos_proto::collections::Map;
 use std::time::Duration;
 
 use mesos_allocator::AgentSpec;
@@ -217,14 +217,14 @@ impl Master {
             version: version.unwrap_or_default(),
             capabilities,
             total,
-            used: HashMap::new(),
+            used: Map::default(),
             offered: Resources::new(),
             connection: Some(connection),
             active: true,
             registered_time: now,
             reregistered_time: None,
             tasks: Default::default(),
-            executors: HashMap::new(),
+            executors: Map::default(),
             missed_pings: 0,
             next_ping: now + self.config.agent_ping_timeout,
             disconnected_deadline: None,
@@ -261,7 +261,7 @@ impl Master {
                 self.frameworks.insert(id, framework);
             }
         }
-        let reported: std::collections::HashSet<(FrameworkId, v1::TaskId)> =
+        let reported: mesos_proto::collections::Set<(FrameworkId, v1::TaskId)> =
             rr.tasks.iter().map(|t| (t.framework_id.clone(), t.task_id.clone())).collect();
         // Tasks the agent no longer has.
         let missing: Vec<(FrameworkId, v1::TaskId)> =
@@ -296,7 +296,7 @@ impl Master {
             self.send_update_event(&framework_id, status);
         }
         // Executors are taken from the agent's report.
-        let mut executors: HashMap<FrameworkId, HashMap<v1::ExecutorId, v1::ExecutorInfo>> = HashMap::new();
+        let mut executors: Map<FrameworkId, Map<v1::ExecutorId, v1::ExecutorInfo>> = Map::default();
         for executor in &rr.executor_infos {
             if let Some(framework_id) = &executor.framework_id {
                 executors
@@ -349,7 +349,7 @@ impl Master {
         now: Duration,
     ) {
         let message = if was_unreachable { "Unreachable agent re-reregistered" } else { "Unknown agent reregistered" };
-        let mut removed = std::collections::HashSet::new();
+        let mut removed = mesos_proto::collections::Set::default();
         for task in &rr.tasks {
             if self.removed_frameworks.contains(&task.framework_id) {
                 removed.insert(task.framework_id.clone());

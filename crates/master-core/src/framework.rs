@@ -1,7 +1,9 @@
 //! What the master knows of a framework: its info, connection, tasks,
 //! executors and outstanding offers.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
+
+use mesos_proto::collections::{Map, Set};
 use std::time::Duration;
 
 use mesos_proto::v1::{
@@ -91,12 +93,12 @@ pub struct Framework {
     /// When a disconnected framework is torn down if it has not come back.
     pub failover_deadline: Option<Duration>,
     /// Tasks not yet terminal, or terminal with the update unacknowledged.
-    pub tasks: HashMap<TaskId, Task>,
+    pub tasks: Map<TaskId, Task>,
     /// Terminal tasks, newest last, bounded by `--max_completed_tasks_per_framework`.
     pub completed_tasks: VecDeque<Task>,
     /// Tasks on unreachable agents, bounded by `--max_unreachable_tasks_per_framework`.
     pub unreachable_tasks: VecDeque<Task>,
-    pub offers: HashSet<OfferId>,
+    pub offers: Set<OfferId>,
 }
 
 impl Framework {
@@ -114,10 +116,10 @@ impl Framework {
             reregistered_time: None,
             unregistered_time: None,
             failover_deadline: None,
-            tasks: HashMap::new(),
+            tasks: Map::default(),
             completed_tasks: VecDeque::new(),
             unreachable_tasks: VecDeque::new(),
-            offers: HashSet::new(),
+            offers: Set::default(),
         }
     }
 

@@ -3,7 +3,9 @@
 //! in `scheduler/` and `agents.rs`; both mutate this state and push
 //! [`Action`]s that the daemon carries out.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
+
+use mesos_proto::collections::{Map, Set};
 use std::time::Duration;
 
 use mesos_allocator::{Allocation, Allocator, AllocatorConfig};
@@ -87,22 +89,22 @@ pub enum Action {
 pub struct Master {
     pub(crate) config: MasterConfig,
     pub(crate) ids: IdGenerator,
-    pub(crate) frameworks: HashMap<FrameworkId, Framework>,
+    pub(crate) frameworks: Map<FrameworkId, Framework>,
     pub(crate) completed_frameworks: VecDeque<Framework>,
-    pub(crate) agents: HashMap<AgentId, Agent>,
+    pub(crate) agents: Map<AgentId, Agent>,
     /// Agents marked unreachable, with the time they became so.
-    pub(crate) unreachable_agents: HashMap<AgentId, Duration>,
+    pub(crate) unreachable_agents: Map<AgentId, Duration>,
     /// Agents the operator marked gone, with the time.
-    pub(crate) gone_agents: HashMap<AgentId, Duration>,
+    pub(crate) gone_agents: Map<AgentId, Duration>,
     /// Agents waiting for a removal permit to be marked unreachable.
     pub(crate) pending_unreachable: VecDeque<AgentId>,
     /// When recent agents were marked unreachable (for the rate limit).
     pub(crate) recent_removals: VecDeque<Duration>,
-    pub(crate) offers: HashMap<OfferId, Offer>,
+    pub(crate) offers: Map<OfferId, Offer>,
     pub(crate) allocator: Allocator,
-    pub(crate) scheduler_streams: HashMap<StreamId, FrameworkId>,
-    pub(crate) agent_streams: HashMap<StreamId, AgentId>,
-    pub(crate) removed_frameworks: HashSet<FrameworkId>,
+    pub(crate) scheduler_streams: Map<StreamId, FrameworkId>,
+    pub(crate) agent_streams: Map<StreamId, AgentId>,
+    pub(crate) removed_frameworks: Set<FrameworkId>,
     pub(crate) actions: Vec<Action>,
     pub(crate) counters: Counters,
     pub(crate) start_time: Duration,
@@ -119,18 +121,18 @@ impl Master {
         Master {
             ids: IdGenerator::new(&config.info.id),
             config,
-            frameworks: HashMap::new(),
+            frameworks: Map::default(),
             completed_frameworks: VecDeque::new(),
-            agents: HashMap::new(),
-            unreachable_agents: HashMap::new(),
-            gone_agents: HashMap::new(),
+            agents: Map::default(),
+            unreachable_agents: Map::default(),
+            gone_agents: Map::default(),
             pending_unreachable: VecDeque::new(),
             recent_removals: VecDeque::new(),
-            offers: HashMap::new(),
+            offers: Map::default(),
             allocator,
-            scheduler_streams: HashMap::new(),
-            agent_streams: HashMap::new(),
-            removed_frameworks: HashSet::new(),
+            scheduler_streams: Map::default(),
+            agent_streams: Map::default(),
+            removed_frameworks: Set::default(),
             actions: Vec::new(),
             counters: Counters::default(),
             start_time: now,

@@ -2,7 +2,7 @@
 //! offers are withdrawn, its tasks killed, its executors shut down, and it
 //! moves to the completed frameworks.
 
-use std::collections::HashSet;
+use mesos_proto::collections::Set;
 use std::time::Duration;
 
 use mesos_proto::internal::{AgentEvent, agent_event};
@@ -35,7 +35,7 @@ impl Master {
         for offer in offers {
             self.take_offer(&offer);
         }
-        let mut agents: HashSet<AgentId> = HashSet::new();
+        let mut agents: Set<AgentId> = Set::default();
         for (task_id, agent_id, terminal) in tasks {
             agents.insert(agent_id.clone());
             if terminal {

@@ -34,6 +34,7 @@ pub async fn run(
     let ip = flags.advertise_ip.unwrap_or_else(|| identity::advertised_ip(local.ip(), &hostname));
     let port = flags.advertise_port.unwrap_or(local.port());
     let id = uuid::Uuid::new_v4();
+    mesos_proto::collections::set_hash_seed(uuid::Uuid::new_v4().as_u64_pair().1);
     let info = identity::master_info(&id.to_string(), ip, port, &hostname);
     let seed = id.as_u64_pair().0;
     let config = config::master_config(&flags, info.clone(), seed)?;

@@ -12,6 +12,7 @@
 //! This crate is pure: it performs no I/O.
 
 pub mod codec;
+pub mod collections;
 pub mod json;
 pub mod recordio;
 mod reflect;

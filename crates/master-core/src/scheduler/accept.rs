@@ -9,7 +9,7 @@
 //! that are not partition-aware) for the others and for invalid offers.
 //! Apache Mesos answers such calls with 202 and the same updates.
 
-use std::collections::{HashMap, HashSet};
+use mesos_proto::collections::{Map, Set};
 use std::time::Duration;
 
 use mesos_proto::internal::{AgentEvent, agent_event};
@@ -95,7 +95,7 @@ impl Master {
         let Some(first) = offer_ids.first() else {
             return Err("No offers specified".into());
         };
-        let mut seen = HashSet::new();
+        let mut seen = Set::default();
         let mut agent_and_role = None;
         for id in offer_ids {
             if !seen.insert(id) {
@@ -145,8 +145,8 @@ impl Master {
             agent: &self.agents[agent_id],
             role,
             remaining: offered,
-            seen_tasks: HashSet::new(),
-            new_executors: HashMap::new(),
+            seen_tasks: Set::default(),
+            new_executors: Map::default(),
         };
         let mut launches = Vec::new();
         for op in &accept.operations {

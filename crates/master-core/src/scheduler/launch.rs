@@ -1,7 +1,7 @@
 //! Validating the LAUNCH and LAUNCH_GROUP operations of an ACCEPT and
 //! planning what they consume, without changing any state.
 
-use std::collections::{HashMap, HashSet};
+use mesos_proto::collections::{Map, Set};
 
 use mesos_proto::v1::{self, ExecutorId, ExecutorInfo, FrameworkId, TaskId, TaskInfo, executor_info};
 use mesos_resources::{Resources, Scalar};
@@ -55,9 +55,9 @@ pub(crate) struct LaunchContext<'a> {
     /// Offered resources not yet consumed by earlier operations of the call.
     pub remaining: Resources,
     /// Task ids used by earlier operations of the call.
-    pub seen_tasks: HashSet<TaskId>,
+    pub seen_tasks: Set<TaskId>,
     /// Executors launched by earlier operations of the call.
-    pub new_executors: HashMap<ExecutorId, ExecutorInfo>,
+    pub new_executors: Map<ExecutorId, ExecutorInfo>,
 }
 
 impl LaunchContext<'_> {
@@ -115,7 +115,7 @@ impl LaunchContext<'_> {
         let (executor, new_executor_resources) = self.executor(&tasks[0].task_id, executor, true)?;
         let mut needed = new_executor_resources.clone().unwrap_or_default();
         let mut planned = Vec::with_capacity(tasks.len());
-        let mut group_ids = HashSet::new();
+        let mut group_ids = Set::default();
         for task in tasks {
             let mut info = task.clone();
             self.check_task_identity(&info)?;

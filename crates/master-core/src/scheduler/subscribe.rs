@@ -136,7 +136,7 @@ impl Master {
             return Err("'FrameworkInfo.roles' is set but the framework is not MULTI_ROLE capable".into());
         }
         let roles = roles_of(info);
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = mesos_proto::collections::Set::default();
         for name in &roles {
             role::validate(name).map_err(|e| e.to_string())?;
             if !seen.insert(name) {
