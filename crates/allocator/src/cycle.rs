@@ -13,7 +13,6 @@
 //! list per agent to the same effect). Most checks read the agent summary
 //! and bit sets; resource bags are only built for the offers actually made.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use mesos_resources::Resources;
@@ -22,6 +21,7 @@ use rand::seq::SliceRandom;
 use crate::api::{Allocation, Allocator};
 use crate::bits::Bits;
 use crate::filters::Quick;
+use crate::fxhash::FxHashMap;
 use crate::offer::{self, Bounds};
 use crate::quantities::Qty;
 use crate::roles::RoleId;
@@ -52,7 +52,7 @@ struct Cycle {
     offers: Vec<Allocation>,
     /// Offers of the first stage by (agent, framework, role), so that the
     /// second stage adds to them instead of making a second offer.
-    first_stage: HashMap<(u32, u32, RoleId), usize>,
+    first_stage: FxHashMap<(u32, u32, RoleId), usize>,
     /// Sorter updates waiting for the agent to be done.
     pending: Vec<(RoleId, u32, Qty)>,
     /// Headroom unmet guarantees need.

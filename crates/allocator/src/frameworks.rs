@@ -4,11 +4,10 @@
 //! Frameworks live in a slab indexed by a dense `u32` (the client id in the
 //! sorters and the bit in offer-filter sets); freed slots are reused.
 
-use std::collections::HashMap;
-
 use mesos_proto::v1::FrameworkId;
 
 use crate::api::FrameworkCapabilities;
+use crate::fxhash::FxHashMap;
 use crate::quantities::MinAllocatable;
 use crate::roles::RoleId;
 
@@ -26,7 +25,7 @@ pub(crate) struct Framework {
     pub(crate) min_allocatable: Vec<(RoleId, MinAllocatable)>,
     /// Agents where it holds resources, with the number of roles it holds
     /// them in there.
-    pub(crate) agents: HashMap<u32, u32>,
+    pub(crate) agents: FxHashMap<u32, u32>,
     /// Roles it holds resources in, with the number of agents.
     pub(crate) held_roles: Vec<(RoleId, u32)>,
 }
@@ -41,7 +40,7 @@ impl Framework {
             suppressed: Vec::new(),
             capabilities: FrameworkCapabilities::default(),
             min_allocatable: Vec::new(),
-            agents: HashMap::new(),
+            agents: FxHashMap::default(),
             held_roles: Vec::new(),
         }
     }
@@ -90,7 +89,7 @@ impl Framework {
 #[derive(Debug, Default)]
 pub(crate) struct Frameworks {
     slots: Vec<Option<Framework>>,
-    ids: HashMap<FrameworkId, u32>,
+    ids: FxHashMap<FrameworkId, u32>,
     free: Vec<u32>,
 }
 

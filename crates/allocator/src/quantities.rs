@@ -5,11 +5,10 @@
 //! thousandths indexed by a [`NameId`], so adding two of them is a loop over a
 //! handful of integers and never allocates once the vector has its length.
 
-use std::collections::HashMap;
-
 use mesos_resources::{Resource, ResourceValue, Resources};
 
 use crate::api::Quantities;
+use crate::fxhash::FxHashMap;
 
 /// Index of a resource name in [`Names`].
 pub(crate) type NameId = usize;
@@ -17,7 +16,7 @@ pub(crate) type NameId = usize;
 /// The resource names seen so far, each with a dense index.
 #[derive(Debug, Default)]
 pub(crate) struct Names {
-    ids: HashMap<String, NameId>,
+    ids: FxHashMap<String, NameId>,
     names: Vec<String>,
     /// Whether each name was seen as a scalar, when seen at all.
     kinds: Vec<Option<bool>>,

@@ -20,6 +20,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::ops::Bound;
 use std::sync::Arc;
 
+use crate::fxhash::FxHashMap;
 use crate::quantities::{add_slice, sub_slice};
 
 /// No node.
@@ -84,7 +85,7 @@ pub(crate) struct ClientTree {
     keys: Vec<Key>,
     free: Vec<u32>,
     /// Internal nodes by role path (hierarchical trees only).
-    internal: HashMap<Arc<str>, u32>,
+    internal: FxHashMap<Arc<str>, u32>,
     /// Leaf of each client, or `NONE`.
     leaves: Vec<u32>,
     weights: HashMap<String, f64>,
@@ -101,7 +102,7 @@ impl ClientTree {
             nodes: vec![Node::new(Arc::from(""), NONE, NONE, 1.0)],
             keys: vec![Key::default()],
             free: Vec::new(),
-            internal: HashMap::new(),
+            internal: FxHashMap::default(),
             leaves: Vec::new(),
             weights: HashMap::new(),
             total: Vec::new(),
