@@ -20,7 +20,6 @@ use rand::seq::SliceRandom;
 
 use crate::api::{Allocation, Allocator};
 use crate::bits::Bits;
-use crate::filters::Quick;
 use crate::fxhash::FxHashMap;
 use crate::offer::{self, Bounds};
 use crate::quantities::Qty;
@@ -38,6 +37,14 @@ enum Stage {
 enum Flow {
     Next,
     Stop,
+}
+
+/// What the filters say about a framework on an agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Clear,
+    /// Some filter may refuse the offer: check it.
+    Maybe,
 }
 
 /// What a framework gets on an agent: all of it, or a part.
@@ -72,6 +79,8 @@ struct Cycle {
     nonscalar_offers: bool,
     /// Scratch: frameworks filtered whatever they would be offered.
     covered: Bits,
+    /// Scratch: frameworks whose filters need a look at the offer.
+    maybe: Bits,
     /// Scratch: the few frameworks of a role worth trying on an agent.
     candidates: Vec<usize>,
 }
@@ -240,7 +249,9 @@ impl Allocator {
         // sorter order, instead of walking past the filtered ones.
         let entry = self.agents.get(agent);
         cycle.covered.clear();
-        let filtered = self.filters.covered(agent, role, &entry.available, entry.epoch, &mut cycle.covered);
+        cycle.maybe.clear();
+        let filtered =
+            self.filters.covered(agent, role, &entry.available, entry.epoch, &mut cycle.covered, &mut cycle.maybe);
         if filtered {
             let active = &self.roles.roles[role].active;
             let open = active.count_without(&cycle.covered);
@@ -258,7 +269,8 @@ impl Allocator {
                         break;
                     };
                     let framework = u32::try_from(framework).expect("framework index fits in u32");
-                    if let Flow::Stop = self.try_offer(agent, role, framework, stage, cycle) {
+                    let verdict = if cycle.maybe.has(framework) { Verdict::Maybe } else { Verdict::Clear };
+                    if let Flow::Stop = self.try_offer(agent, role, framework, verdict, stage, cycle) {
                         break;
                     }
                 }
@@ -276,16 +288,26 @@ impl Allocator {
                 break;
             };
             let framework = u32::try_from(framework).expect("framework index fits in u32");
-            if filtered && cycle.covered.has(framework) {
-                continue;
-            }
-            if let Flow::Stop = self.try_offer(agent, role, framework, stage, cycle) {
+            let verdict = match filtered {
+                true if cycle.covered.has(framework) => continue,
+                true if cycle.maybe.has(framework) => Verdict::Maybe,
+                _ => Verdict::Clear,
+            };
+            if let Flow::Stop = self.try_offer(agent, role, framework, verdict, stage, cycle) {
                 break;
             }
         }
     }
 
-    fn try_offer(&mut self, agent: u32, role: RoleId, framework: u32, stage: Stage, cycle: &mut Cycle) -> Flow {
+    fn try_offer(
+        &mut self,
+        agent: u32,
+        role: RoleId,
+        framework: u32,
+        verdict: Verdict,
+        stage: Stage,
+        cycle: &mut Cycle,
+    ) -> Flow {
         let entry = self.agents.get(agent);
         if entry.available.is_empty() {
             return Flow::Stop;
@@ -300,10 +322,6 @@ impl Allocator {
             }
             Stage::Rest => None,
         };
-        let verdict = self.filters.quick(agent, framework, role, &entry.available, entry.epoch);
-        if verdict == Quick::Filtered {
-            return Flow::Next;
-        }
         let fw = self.frameworks.get(framework);
         if self.settings.filter_gpu && entry.has_gpus && !fw.capabilities.gpu_resources {
             return Flow::Next;
@@ -355,7 +373,7 @@ impl Allocator {
         {
             return Flow::Next;
         }
-        if verdict == Quick::Maybe {
+        if verdict == Verdict::Maybe {
             let bag = match &shape {
                 Shape::Whole => &entry.available,
                 Shape::Part(part) => part,

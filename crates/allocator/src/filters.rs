@@ -24,17 +24,6 @@ use crate::roles::RoleId;
 /// The longest a filter may last (Mesos caps `refuse_seconds` at 365 days).
 pub const MAX_REFUSE: Duration = Duration::from_secs(365 * 24 * 60 * 60);
 
-/// What a quick look at the filters says about a (framework, agent, role).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Quick {
-    /// No filter.
-    Clear,
-    /// Filtered whatever would be offered.
-    Filtered,
-    /// A filter may apply: check the offer with [`OfferFilters::refuses`].
-    Maybe,
-}
-
 #[derive(Debug)]
 struct Group {
     uid: u64,
@@ -235,32 +224,10 @@ impl OfferFilters {
         }
     }
 
-    /// Whether `framework` may be filtered on `agent` in `role`.
-    pub(crate) fn quick(
-        &mut self,
-        agent: u32,
-        framework: u32,
-        role: RoleId,
-        available: &Resources,
-        epoch: u64,
-    ) -> Quick {
-        let Some(groups) = self.agents.get_mut(agent as usize) else {
-            return Quick::Clear;
-        };
-        let mut verdict = Quick::Clear;
-        for group in groups.iter_mut() {
-            if group.role == role && group.bits.has(framework) {
-                if group.covers(available, epoch) {
-                    return Quick::Filtered;
-                }
-                verdict = Quick::Maybe;
-            }
-        }
-        verdict
-    }
-
-    /// The frameworks filtered on `agent` in `role` whatever they would be
-    /// offered, added to `out`; false when no filter on `agent` concerns
+    /// Adds to `covered` the frameworks filtered on `agent` in `role`
+    /// whatever they would be offered, and to `maybe` those with a filter
+    /// there that only a look at the offer can settle (see
+    /// [`OfferFilters::refuses`]). False when no filter on `agent` concerns
     /// `role` at all.
     pub(crate) fn covered(
         &mut self,
@@ -268,7 +235,8 @@ impl OfferFilters {
         role: RoleId,
         available: &Resources,
         epoch: u64,
-        out: &mut Bits,
+        covered: &mut Bits,
+        maybe: &mut Bits,
     ) -> bool {
         let Some(groups) = self.agents.get_mut(agent as usize) else {
             return false;
@@ -277,7 +245,9 @@ impl OfferFilters {
         for group in groups.iter_mut().filter(|g| g.role == role) {
             any = true;
             if group.covers(available, epoch) {
-                out.or(&group.bits);
+                covered.or(&group.bits);
+            } else {
+                maybe.or(&group.bits);
             }
         }
         any
@@ -313,16 +283,20 @@ mod tests {
         let secs = Duration::from_secs;
         filters.add(3, 1, 0, available.clone(), secs(10), &available, 1);
         filters.add(3, 2, 0, available.clone(), secs(20), &available, 1);
-        assert_eq!(filters.quick(3, 1, 0, &available, 1), Quick::Filtered);
-        assert_eq!(filters.quick(3, 1, 1, &available, 1), Quick::Clear);
-        assert_eq!(filters.quick(3, 5, 0, &available, 1), Quick::Clear);
+        let look = |filters: &mut OfferFilters, role, available: &Resources, epoch| {
+            let (mut covered, mut maybe) = (Bits::default(), Bits::default());
+            let any = filters.covered(3, role, available, epoch, &mut covered, &mut maybe);
+            (any, covered.has(1), maybe.has(1), covered.has(5) || maybe.has(5))
+        };
+        assert_eq!(look(&mut filters, 0, &available, 1), (true, true, false, false));
+        assert_eq!(look(&mut filters, 1, &available, 1), (false, false, false, false));
         // The agent's available resources grew: only a check can tell.
         let grown = bag("cpus:9;mem:1024");
-        assert_eq!(filters.quick(3, 1, 0, &grown, 2), Quick::Maybe);
+        assert_eq!(look(&mut filters, 0, &grown, 2), (true, false, true, false));
         assert!(filters.refuses(3, 1, 0, &bag("cpus:8")));
         assert!(!filters.refuses(3, 1, 0, &grown));
         filters.expire(secs(10));
-        assert_eq!(filters.quick(3, 1, 0, &available, 2), Quick::Clear);
+        assert_eq!(look(&mut filters, 0, &available, 2), (true, false, false, false));
         assert_eq!(filters.count(), 1);
         filters.clear_framework(2, |_| true);
         assert_eq!(filters.count(), 0);

@@ -104,3 +104,11 @@ pub(crate) fn recipients(offers: &[Allocation]) -> Vec<String> {
     names.sort();
     names
 }
+
+/// The master keeps the allocator in its event loop, possibly across
+/// threads.
+#[test]
+fn allocator_is_send() {
+    fn send<T: Send>() {}
+    send::<Allocator>();
+}

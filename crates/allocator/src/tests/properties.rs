@@ -399,6 +399,8 @@ fn run_drf(agents: Vec<u8>, frameworks: usize, rounds: Vec<Vec<u8>>) -> Result<(
         cpus.max(mem)
     };
     let mut refused: BTreeSet<(String, String)> = BTreeSet::new();
+    // Whole agents refused for 1000 s: never offered to them again here.
+    let mut refused_long: BTreeSet<(String, String)> = BTreeSet::new();
     for decisions in rounds {
         h.advance(1.0);
         let mut holdings: BTreeMap<String, Resources> = (0..frameworks)
@@ -412,6 +414,8 @@ fn run_drf(agents: Vec<u8>, frameworks: usize, rounds: Vec<Vec<u8>>) -> Result<(
             .collect();
         let offers = h.cycle();
         for offer in &offers {
+            let pair = (offer.framework.value.clone(), offer.agent.value.clone());
+            prop_assert!(!refused_long.contains(&pair), "{pair:?} offered despite refusing it");
             let me = share(&holdings[&offer.framework.value]);
             for (other, held) in &holdings {
                 let could = !refused.contains(&(other.clone(), offer.agent.value.clone()));
@@ -432,7 +436,11 @@ fn run_drf(agents: Vec<u8>, frameworks: usize, rounds: Vec<Vec<u8>>) -> Result<(
                 0 => {}
                 1 => h.decline(offer, None),
                 refuse => {
-                    refused.insert((offer.framework.value.clone(), offer.agent.value.clone()));
+                    let pair = (offer.framework.value.clone(), offer.agent.value.clone());
+                    refused.insert(pair.clone());
+                    if refuse == 3 {
+                        refused_long.insert(pair);
+                    }
                     h.decline(offer, Some(if refuse == 2 { 3.0 } else { 1000.0 }));
                 }
             }
