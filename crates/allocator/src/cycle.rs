@@ -431,7 +431,8 @@ impl Allocator {
         }
         cycle.pending.push((role, framework, scalars));
         let key = (agent, framework, role);
-        match cycle.first_stage.get(&key) {
+        let merged = if cycle.first_stage.is_empty() { None } else { cycle.first_stage.get(&key) };
+        match merged {
             Some(&index) => cycle.offers[index].resources.add(&offered),
             None => {
                 if stage == Stage::Guarantees {
