@@ -97,6 +97,7 @@ impl Allocator {
         self.frameworks.index(framework).map_or(0, |fw| self.filters.count_for(fw) as usize)
     }
 
+    /// The allocator's counters, for `/metrics/snapshot`.
     pub fn metrics(&self) -> AllocatorMetrics {
         AllocatorMetrics {
             cycles: self.metrics.cycles,
