@@ -139,6 +139,8 @@ pub(crate) struct Settings {
     /// Names left out of fair sharing.
     pub(crate) excluded: Vec<NameId>,
     pub(crate) filter_gpu: bool,
+    /// The shortest an offer filter lasts (the allocation interval).
+    pub(crate) min_refuse: Duration,
 }
 
 /// Counters kept by cycles.
@@ -172,6 +174,7 @@ impl Allocator {
             min_allocatable: MinAllocatable::compile(&mut names, &config.min_allocatable_resources),
             excluded: config.fair_sharing_excluded_resource_names.iter().map(|name| names.id(name)).collect(),
             filter_gpu: config.filter_gpu_resources,
+            min_refuse: Duration::ZERO,
         };
         Allocator {
             settings,
@@ -205,6 +208,13 @@ impl Allocator {
         if let Some(fw) = self.frameworks.index(id) {
             self.apply_spec(fw, spec);
         }
+    }
+
+    /// Tells the allocator the `--allocation_interval`: as in Mesos, an
+    /// offer filter then lasts at least that long, so that a refusal is not
+    /// forgotten before the next periodic cycle (zero until set).
+    pub fn set_allocation_interval(&mut self, interval: Duration) {
+        self.settings.min_refuse = interval;
     }
 
     /// The framework is gone; whatever it held is freed.

@@ -136,7 +136,7 @@ impl Allocator {
             let Some(refuse) = refuse.filter(|d| !d.is_zero()) else {
                 continue;
             };
-            let expiry = now.saturating_add(refuse.min(MAX_REFUSE));
+            let expiry = now.saturating_add(refuse.min(MAX_REFUSE).max(self.settings.min_refuse));
             let entry = self.agents.get(a);
             self.filters.add(a, fw, role, part, expiry, &entry.available, entry.epoch);
         }

@@ -233,6 +233,21 @@ fn refused_agent_comes_back_after_its_filter_expires() {
     }
 }
 
+/// With the allocation interval set, a filter lasts at least that long.
+#[test]
+fn filters_last_at_least_an_allocation_interval() {
+    let mut h = Harness::new();
+    h.allocator.set_allocation_interval(std::time::Duration::from_secs(1));
+    h.framework("f", &["*"]);
+    h.agent("agent", "cpus:4;mem:64");
+    let offers = h.cycle();
+    h.decline(&offers[0], Some(0.2)); // refuse 0.2 s: lasts 1 s
+    h.advance(0.5);
+    assert!(h.cycle().is_empty());
+    h.advance(0.5);
+    assert_eq!(h.cycle().len(), 1);
+}
+
 /// The same cases with the random sorters: every cycle still offers each
 /// agent once and never to a framework that is not subscribed.
 #[test]
