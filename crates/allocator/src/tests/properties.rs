@@ -48,7 +48,7 @@ fn event() -> impl Strategy<Value = Event> {
         1 => (0..3usize, 0..6i64, 0..8i64).prop_map(|(r, g, extra)| Event::Quota(r, g, extra)),
         1 => (0..3usize, 1..4u8).prop_map(|(r, w)| Event::Weight(r, w)),
         1 => (0..6usize).prop_map(Event::Reserve),
-        6 => (0..4u8, prop::collection::vec(0..6u8, 0..12)).prop_map(|(s, d)| Event::Cycle(s, d)),
+        6 => (0..4u8, prop::collection::vec(0..7u8, 0..12)).prop_map(|(s, d)| Event::Cycle(s, d)),
     ]
 }
 
@@ -364,6 +364,20 @@ fn run(events: Vec<Event>) -> Result<(), TestCaseError> {
                                 Some(Duration::from_secs(1)),
                                 h.now,
                             );
+                        }
+                        6 => {
+                            // RESERVE one unreserved cpu of the offer for its role.
+                            let from = res("cpus:1").allocated_to(&offer.role);
+                            let to: Resources = [Resource::scalar("cpus", 1.0)
+                                .reserved(Reservation::new_dynamic(offer.role.as_str(), None))]
+                            .into_iter()
+                            .collect::<Resources>()
+                            .allocated_to(&offer.role);
+                            let possible = offer.role != "*" && offer.resources.contains(&from);
+                            let result = h.allocator.update_allocation(&offer.framework, &offer.agent, &from, &to);
+                            if possible {
+                                prop_assert!(result.is_ok(), "{result:?}");
+                            }
                         }
                         _ => {
                             let part = offer.resources.filter(|r| r.name == "cpus");
