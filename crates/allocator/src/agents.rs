@@ -8,10 +8,10 @@
 //! their available unreserved non-revocable scalars (the quota headroom) are
 //! kept up to date here.
 
+use mesos_proto::collections::Map;
 use mesos_proto::v1::AgentId;
 use mesos_resources::{ResourceValue, Resources};
 
-use crate::fxhash::FxHashMap;
 use crate::maintenance::Maintenance;
 use crate::quantities::{Names, Qty};
 use crate::roles::RoleId;
@@ -104,7 +104,7 @@ impl Agent {
 #[derive(Debug, Default)]
 pub(crate) struct Agents {
     slots: Vec<Option<Agent>>,
-    ids: FxHashMap<AgentId, u32>,
+    ids: Map<AgentId, u32>,
     free: Vec<u32>,
     /// Sum of every agent's scalar total.
     pub(crate) total: Qty,

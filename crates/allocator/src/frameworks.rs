@@ -4,6 +4,7 @@
 //! Frameworks live in a slab indexed by a dense `u32` (the client id in the
 //! sorters and the bit in offer-filter sets); freed slots are reused.
 
+use mesos_proto::collections::Map;
 use mesos_proto::v1::FrameworkId;
 
 use crate::api::FrameworkCapabilities;
@@ -89,7 +90,7 @@ impl Framework {
 #[derive(Debug, Default)]
 pub(crate) struct Frameworks {
     slots: Vec<Option<Framework>>,
-    ids: FxHashMap<FrameworkId, u32>,
+    ids: Map<FrameworkId, u32>,
     free: Vec<u32>,
 }
 

@@ -1,7 +1,10 @@
-//! A fast, non-cryptographic hasher for the allocator's internal maps (ids,
-//! names, indices): the multiply-and-rotate scheme of the Firefox hasher.
-//! The keys come from the master, not from the network directly, and a
-//! slow degenerate case costs time, never correctness.
+//! A fast, non-cryptographic hasher for the allocator's hot internal maps:
+//! those keyed by indices the allocator assigns itself, and resource names
+//! (which come from agents' totals). Maps keyed by ids or role names that
+//! clients choose use the seeded `mesos_proto::collections::Map` instead,
+//! so that such keys cannot be crafted into collisions. The scheme is the
+//! Firefox hasher's multiply-and-rotate; it is deterministic, so iteration
+//! order is reproducible.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};

@@ -8,11 +8,11 @@
 
 use std::sync::Arc;
 
+use mesos_proto::collections::Map;
 use mesos_resources::{Resources, role};
 
 use crate::api::{Quota, SorterKind};
 use crate::bits::Bits;
-use crate::fxhash::FxHashMap;
 use crate::quantities::{NameId, Names, Qty, name_bit};
 use crate::sorter::{Sorter, new_sorter};
 
@@ -89,7 +89,7 @@ impl Role {
 #[derive(Debug)]
 pub(crate) struct Roles {
     pub(crate) roles: Vec<Role>,
-    ids: FxHashMap<String, RoleId>,
+    ids: Map<String, RoleId>,
     /// Orders the roles that have frameworks; active when one is active.
     pub(crate) sorter: Box<dyn Sorter>,
     framework_sorter: SorterKind,
@@ -102,7 +102,7 @@ impl Roles {
     pub(crate) fn new(role_sorter: SorterKind, framework_sorter: SorterKind, seed: u64) -> Roles {
         Roles {
             roles: Vec::new(),
-            ids: FxHashMap::default(),
+            ids: Map::default(),
             sorter: new_sorter(role_sorter, true, seed ^ 0x5eed_0001),
             framework_sorter,
             seed,

@@ -16,11 +16,12 @@
 //! of one role) leaves hang directly below the root.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::ops::Bound;
 use std::sync::Arc;
 
-use crate::fxhash::FxHashMap;
+use mesos_proto::collections::Map;
+
 use crate::quantities::{add_slice, sub_slice};
 
 /// No node.
@@ -85,10 +86,10 @@ pub(crate) struct ClientTree {
     keys: Vec<Key>,
     free: Vec<u32>,
     /// Internal nodes by role path (hierarchical trees only).
-    internal: FxHashMap<Arc<str>, u32>,
+    internal: Map<Arc<str>, u32>,
     /// Leaf of each client, or `NONE`.
     leaves: Vec<u32>,
-    weights: HashMap<String, f64>,
+    weights: Map<String, f64>,
     total: Vec<i64>,
     /// Shares or child orders are stale (ordered trees only).
     dirty: bool,
@@ -102,9 +103,9 @@ impl ClientTree {
             nodes: vec![Node::new(Arc::from(""), NONE, NONE, 1.0)],
             keys: vec![Key::default()],
             free: Vec::new(),
-            internal: FxHashMap::default(),
+            internal: Map::default(),
             leaves: Vec::new(),
-            weights: HashMap::new(),
+            weights: Map::default(),
             total: Vec::new(),
             dirty: false,
         }
