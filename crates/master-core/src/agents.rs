@@ -329,6 +329,11 @@ impl Master {
                     resources.allocation_roles().first().map(|r| r.to_string()).unwrap_or_else(|| "*".to_owned());
                 Task { record: reported_task.clone(), resources, role }
             });
+            // The agent knows the latest state; the updates that tell the
+            // framework follow, and must not give the resources back twice.
+            if !task.is_terminal() {
+                task.record.state = reported_task.state;
+            }
             // A task that was unreachable is back.
             framework.unreachable_tasks.retain(|t| t.record.task_id != reported_task.task_id);
             if !state.is_terminal() {

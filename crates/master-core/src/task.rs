@@ -54,19 +54,24 @@ impl Task {
 
     /// Records an update: the latest state moves to `latest` and the status
     /// joins the task's history (without its data, as Mesos keeps it).
+    /// A terminal task stays in its terminal state.
     pub fn apply_status(&mut self, status: &TaskStatus, latest: TaskState) {
-        // An update resent by its agent is recorded once.
-        if status.uuid.is_some() && self.record.statuses.iter().any(|s| s.uuid == status.uuid) {
-            return;
+        if !self.is_terminal() {
+            self.record.state = latest as i32;
         }
-        self.record.state = latest as i32;
-        let mut kept = status.clone();
-        kept.data = None;
-        self.record.statuses.push(kept);
+        // The update waiting for acknowledgement is the last one received,
+        // even if it was seen before (an agent resends it after a restart).
         if status.uuid.is_some() {
             self.record.status_update_state = Some(status.state);
             self.record.status_update_uuid = status.uuid.clone();
         }
+        // An update resent by its agent is recorded once.
+        if status.uuid.is_some() && self.record.statuses.iter().any(|s| s.uuid == status.uuid) {
+            return;
+        }
+        let mut kept = status.clone();
+        kept.data = None;
+        self.record.statuses.push(kept);
     }
 
     /// The latest status, or a STAGING status made up for a task that has

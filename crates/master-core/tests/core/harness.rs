@@ -214,6 +214,20 @@ impl Harness {
 
     /// The agent reports a task's state with uuid `[n; 16]`.
     pub fn agent_update(&mut self, agent: &TestAgent, framework: &TestFramework, task: &str, state: TaskState, n: u8) {
+        self.agent_update_with_latest(agent, framework, task, state, n, None);
+    }
+
+    /// The agent reports a task's state with uuid `[n; 16]`, and the latest
+    /// state it knows of.
+    pub fn agent_update_with_latest(
+        &mut self,
+        agent: &TestAgent,
+        framework: &TestFramework,
+        task: &str,
+        state: TaskState,
+        n: u8,
+        latest: Option<TaskState>,
+    ) {
         let status = TaskStatus {
             task_id: TaskId { value: task.into() },
             state: state as i32,
@@ -227,7 +241,7 @@ impl Harness {
             status_update: Some(agent_call::StatusUpdate {
                 framework_id: framework.id.clone(),
                 status,
-                latest_state: None,
+                latest_state: latest.map(|s| s as i32),
             }),
             ..Default::default()
         };
