@@ -174,16 +174,23 @@ impl Agent {
         }
     }
 
-    /// `Task` records of every live task (launched or queued).
+    /// `Task` records of every task the master must know of: launched or
+    /// queued ones, and ended ones whose updates are not acknowledged yet
+    /// (even if their executor is gone), as Mesos reports them.
     pub fn task_records(&self) -> Vec<v1::Task> {
         let agent_id = self.agent_id.clone().unwrap_or_default();
         let mut records = Vec::new();
         for (framework_id, framework) in &self.frameworks {
-            for executor in framework.executors.values().filter(|e| e.phase != ExecutorPhase::Terminated) {
+            for executor in framework.executors.values().chain(framework.completed_executors.iter()) {
                 let executor_id = (!executor.command_executor).then(|| executor.info.executor_id.clone());
                 let queued = executor.queued.iter().flat_map(|q| q.tasks()).map(|t| (t, TaskState::TaskStaging, None));
                 let launched = executor.tasks.values().map(|t| (&t.info, t.state, t.latest.clone()));
-                for (info, state, latest) in queued.chain(launched) {
+                let unacknowledged = executor
+                    .completed_tasks
+                    .iter()
+                    .filter(|t| self.updates.pending(framework_id, &t.info.task_id).next().is_some())
+                    .map(|t| (&t.info, t.state, t.latest.clone()));
+                for (info, state, latest) in queued.chain(launched).chain(unacknowledged) {
                     records.push(v1::Task {
                         name: info.name.clone(),
                         task_id: info.task_id.clone(),
@@ -272,10 +279,7 @@ impl Agent {
                 }
                 let executor = self.executor_mut(&framework_id, &executor_info.executor_id).expect("present above");
                 for task in &tasks {
-                    executor.tasks.insert(
-                        task.task_id.clone(),
-                        AgentTask { info: task.clone(), state: TaskState::TaskStaging, latest: None },
-                    );
+                    executor.tasks.insert(task.task_id.clone(), AgentTask::new(task.clone()));
                 }
                 self.actions.push(AgentAction::ToExecutor { stream, event: Box::new(launch_event(&work)) });
             }

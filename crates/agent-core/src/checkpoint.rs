@@ -26,7 +26,7 @@ pub enum CheckpointWrite {
         executor_id: ExecutorId,
         container_id: String,
         task_id: TaskId,
-        updates: TaskUpdates,
+        updates: Box<TaskUpdates>,
     },
 }
 
@@ -87,20 +87,21 @@ impl Agent {
                 .tasks
                 .get(task_id)
                 .or_else(|| executor.completed_tasks.iter().find(|t| t.info.task_id == *task_id))?;
-            Some((executor.info.executor_id.clone(), executor.container_id.clone(), task.state, task.latest.clone()))
+            Some((executor.info.executor_id.clone(), executor.container_id.clone(), task))
         });
-        let Some((executor_id, container_id, state, latest)) = found else { return };
+        let Some((executor_id, container_id, task)) = found else { return };
         let updates = TaskUpdates {
-            state: Some(state as i32),
-            latest,
+            state: Some(task.state as i32),
+            latest: task.latest.clone(),
             pending: self.updates.pending(framework_id, task_id).cloned().collect(),
+            received: task.received.clone(),
         };
         self.checkpoint(CheckpointWrite::TaskUpdates {
             framework_id: framework_id.clone(),
             executor_id,
             container_id,
             task_id: task_id.clone(),
-            updates,
+            updates: Box::new(updates),
         });
     }
 }

@@ -84,23 +84,18 @@ impl Agent {
         }
         for work in std::mem::take(&mut executor.queued) {
             for task in work.tasks() {
-                executor.tasks.insert(
-                    task.task_id.clone(),
-                    AgentTask { info: task.clone(), state: TaskState::TaskStaging, latest: None },
-                );
+                executor.tasks.insert(task.task_id.clone(), AgentTask::new(task.clone()));
             }
             self.actions.push(AgentAction::ToExecutor { stream, event: Box::new(launch_event(&work)) });
         }
         // Updates the executor sent but never saw acknowledged go through
-        // the status update manager again, unless it already has them.
+        // the status update manager, unless the agent had them already
+        // (it restarted before acknowledging them); either way the
+        // executor now gets its acknowledgement.
         if let Some(subscribe) = call.subscribe {
             for update in subscribe.unacknowledged_updates {
-                let known = self
-                    .updates
-                    .pending(&call.framework_id, &update.status.task_id)
-                    .any(|u| u.status.uuid == update.status.uuid);
-                if !known && validate_update(&update.status).is_ok() {
-                    self.accept_update(&call.framework_id, &call.executor_id, update.status, now);
+                if validate_update(&update.status).is_ok() {
+                    self.receive_update(&call.framework_id, &call.executor_id, update.status, now);
                 }
             }
         }
@@ -129,16 +124,12 @@ impl Agent {
             call::Type::Update => {
                 let update =
                     call.update.ok_or_else(|| ExecutorError::BadRequest("Expecting 'update' to be present".into()))?;
-                let mut status = update.status;
+                let status = update.status;
                 validate_update(&status)?;
                 if status.executor_id.as_ref().is_some_and(|e| *e != call.executor_id) {
                     return Err(ExecutorError::BadRequest("'status.executor_id' does not match the executor".into()));
                 }
-                status.source = Some(task_status::Source::Executor as i32);
-                let uuid = status.uuid.clone().unwrap_or_default();
-                let task_id = status.task_id.clone();
-                self.accept_update(&call.framework_id, &call.executor_id, status, now);
-                self.acknowledge_executor(&call.framework_id, &call.executor_id, task_id, uuid);
+                self.receive_update(&call.framework_id, &call.executor_id, status, now);
             }
             call::Type::Message => {
                 let message = call
@@ -219,10 +210,7 @@ impl Agent {
         // state is recorded like the others'.
         for work in std::mem::take(&mut executor.queued) {
             for task in work.tasks() {
-                executor.tasks.insert(
-                    task.task_id.clone(),
-                    AgentTask { info: task.clone(), state: TaskState::TaskStaging, latest: None },
-                );
+                executor.tasks.insert(task.task_id.clone(), AgentTask::new(task.clone()));
             }
         }
         let live: Vec<TaskId> = executor.live_task_ids();
@@ -277,6 +265,24 @@ impl Agent {
             };
             self.actions.push(AgentAction::ToMaster(Box::new(exited)));
         }
+    }
+
+    /// An update from an executor: accepted unless it is one the agent
+    /// already has, then acknowledged to the executor.
+    fn receive_update(
+        &mut self,
+        framework_id: &FrameworkId,
+        executor_id: &ExecutorId,
+        mut status: mesos_proto::v1::TaskStatus,
+        now: Duration,
+    ) {
+        status.source = Some(task_status::Source::Executor as i32);
+        let uuid = status.uuid.clone().unwrap_or_default();
+        let task_id = status.task_id.clone();
+        if !self.already_received(framework_id, executor_id, &task_id, Some(&uuid)) {
+            self.accept_update(framework_id, executor_id, status, now);
+        }
+        self.acknowledge_executor(framework_id, executor_id, task_id, uuid);
     }
 
     /// Records an executor's update and hands it to the status update manager.

@@ -50,6 +50,15 @@ pub struct AgentTask {
     pub state: TaskState,
     /// Latest status received, if any.
     pub latest: Option<TaskStatus>,
+    /// Uuids of every update accepted for it.
+    pub received: Vec<Vec<u8>>,
+}
+
+impl AgentTask {
+    /// A task just handed to the agent.
+    pub fn new(info: TaskInfo) -> AgentTask {
+        AgentTask { info, state: TaskState::TaskStaging, latest: None, received: Vec::new() }
+    }
 }
 
 /// An executor and its container.

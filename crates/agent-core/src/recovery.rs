@@ -82,7 +82,12 @@ impl Agent {
                     }
                     let state =
                         task.updates.state.and_then(|s| TaskState::try_from(s).ok()).unwrap_or(TaskState::TaskStaging);
-                    let record = AgentTask { info: task.info.clone(), state, latest: task.updates.latest.clone() };
+                    let record = AgentTask {
+                        info: task.info.clone(),
+                        state,
+                        latest: task.updates.latest.clone(),
+                        received: task.updates.received.clone(),
+                    };
                     if state.is_terminal() {
                         executor.completed_tasks.push_back(record);
                     } else {

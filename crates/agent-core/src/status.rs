@@ -75,6 +75,26 @@ impl Agent {
         self.actions.push(AgentAction::ToMaster(Box::new(call)));
     }
 
+    /// Whether an update with this uuid was already accepted for the task.
+    pub(crate) fn already_received(
+        &self,
+        framework_id: &FrameworkId,
+        executor_id: &ExecutorId,
+        task_id: &TaskId,
+        uuid: Option<&[u8]>,
+    ) -> bool {
+        let Some(uuid) = uuid else { return false };
+        let Some(executor) = self.frameworks.get(framework_id).and_then(|f| f.executors.get(executor_id)) else {
+            return false;
+        };
+        executor
+            .tasks
+            .get(task_id)
+            .into_iter()
+            .chain(executor.completed_tasks.iter().filter(|t| t.info.task_id == *task_id))
+            .any(|task| task.received.iter().any(|seen| seen.as_slice() == uuid))
+    }
+
     /// Records a task's new state in its executor; terminal tasks move to
     /// the executor's completed list.
     pub(crate) fn record_status(&mut self, framework_id: &FrameworkId, executor_id: &ExecutorId, status: &TaskStatus) {
@@ -86,6 +106,7 @@ impl Agent {
         if let Some(task) = executor.tasks.get_mut(&status.task_id) {
             task.state = state;
             task.latest = Some(status.clone());
+            task.received.extend(status.uuid.clone());
             if state.is_terminal()
                 && let Some(task) = executor.tasks.remove(&status.task_id)
             {

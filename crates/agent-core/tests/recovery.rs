@@ -125,7 +125,8 @@ fn recovered(alive: bool, pending: Vec<agent_call::StatusUpdate>, state: TaskSta
         container_id: "c1".into(),
         command_executor: Some(true),
     };
-    let updates = mesos_proto::internal::TaskUpdates { state: Some(state as i32), latest: None, pending };
+    let updates =
+        mesos_proto::internal::TaskUpdates { state: Some(state as i32), latest: None, pending, received: Vec::new() };
     RecoveredState {
         agent_info: AgentInfo { hostname: "h".into(), id: Some(AgentId { value: "A".into() }), ..Default::default() },
         frameworks: vec![RecoveredFramework {
@@ -207,4 +208,48 @@ fn executors_that_do_not_resubscribe_in_time_are_destroyed() {
         .expect("a final update");
     assert_eq!(failed.state, TaskState::TaskFailed as i32);
     assert_eq!(failed.reason, Some(task_status::Reason::ExecutorReregistrationTimeout as i32));
+}
+
+#[test]
+fn tasks_whose_final_update_is_unacknowledged_are_reported_on_reregistration() {
+    let mut agent = running_agent(true);
+    agent.executor_call(update(TaskState::TaskFinished, 1), NOW).expect("update");
+    agent.container_exited("c1", Some(0), NOW);
+    agent.take_actions();
+    let tasks = agent.registration_call("1", Default::default()).reregister.expect("a REREGISTER call").tasks;
+    assert_eq!(tasks.len(), 1, "the master must still learn of the ended task");
+    assert_eq!(tasks[0].state, TaskState::TaskFinished as i32);
+    // Once acknowledged, it is no longer reported.
+    agent.acknowledge(&FrameworkId { value: "F".into() }, &TaskId { value: "t".into() }, &[1; 16], NOW);
+    let tasks = agent.registration_call("1", Default::default()).reregister.expect("a REREGISTER call").tasks;
+    assert!(tasks.is_empty(), "{tasks:?}");
+}
+
+#[test]
+fn updates_an_executor_sends_again_are_acknowledged_but_not_forwarded_twice() {
+    let mut agent = running_agent(true);
+    agent.executor_call(update(TaskState::TaskRunning, 1), NOW).expect("update");
+    agent.acknowledge(&FrameworkId { value: "F".into() }, &TaskId { value: "t".into() }, &[1; 16], NOW);
+    agent.take_actions();
+    // The executor never saw its acknowledgement and, subscribing again,
+    // sends the update once more.
+    let Some(call::Update { status }) = update(TaskState::TaskRunning, 1).update else { unreachable!() };
+    let subscribe = Call {
+        executor_id: ExecutorId { value: "t".into() },
+        framework_id: FrameworkId { value: "F".into() },
+        r#type: Some(call::Type::Subscribe as i32),
+        subscribe: Some(call::Subscribe {
+            unacknowledged_tasks: Vec::new(),
+            unacknowledged_updates: vec![call::Update { status }],
+        }),
+        ..Default::default()
+    };
+    agent.executor_subscribe(ExecutorStream(2), subscribe, NOW).expect("subscribe");
+    let actions = agent.take_actions();
+    assert!(actions.iter().all(|a| !matches!(a, AgentAction::ToMaster(_))), "{actions:?}");
+    let acknowledged = actions.iter().any(|a| {
+        matches!(a, AgentAction::ToExecutor { stream: ExecutorStream(2), event }
+            if event.acknowledged.as_ref().is_some_and(|ack| ack.uuid == vec![1; 16]))
+    });
+    assert!(acknowledged, "{actions:?}");
 }
