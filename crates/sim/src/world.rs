@@ -1,0 +1,808 @@
+//! The simulated world: one master core, agents and frameworks, virtual
+//! time, and a queue of timed events. Every action a core decides becomes
+//! an event delivered after a small random delay; faults come from the
+//! seeded random generator, so a seed replays the same run.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+use std::time::Duration;
+
+use mesos_agent_core::{Agent, AgentAction, AgentConfig, ExecutorStream};
+use mesos_master_core::{Action, Master, MasterConfig, StreamId};
+use mesos_proto::internal::{AgentCall, AgentEvent, agent_call, agent_event};
+use mesos_proto::v1::executor::{
+    Call as ExecutorCall, Event as ExecutorEvent, call as executor_call, event as executor_event,
+};
+use mesos_proto::v1::scheduler::{Call, Event as SchedulerEvent, event};
+use mesos_proto::v1::{AgentInfo, MasterInfo, TaskId, TaskState, TaskStatus, task_status};
+use mesos_resources::{ResourceFormat, Resources};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::agent::{SimAgent, SimExecutor};
+use crate::framework::SimFramework;
+use crate::{SimConfig, SimFailure};
+
+/// Something that happens at a point in virtual time.
+#[derive(Debug)]
+pub enum Event {
+    MasterTimers,
+    AgentTimers(usize),
+    ToAgent { agent: usize, stream: StreamId, event: Box<AgentEvent> },
+    ToMaster { agent: usize, stream_id: String, call: Box<AgentCall> },
+    ToFramework { framework: usize, stream: StreamId, event: Box<SchedulerEvent> },
+    FromFramework { framework: usize, call: Box<Call> },
+    AgentConnect(usize),
+    AgentRestart(usize),
+    ExecutorSubscribe { agent: usize, container: String },
+    ExecutorUpdate { agent: usize, container: String, task: String, state: TaskState },
+    ExecutorExit { agent: usize, container: String, status: Option<i32> },
+    FrameworkSubscribe(usize),
+    Heal(usize),
+    Fault,
+}
+
+/// A one-way connection; messages on one arrive in the order they were
+/// sent, as on a TCP connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Link {
+    MasterToAgent(usize),
+    AgentToMaster(usize),
+    MasterToFramework(usize),
+    FrameworkToMaster(usize),
+}
+
+/// Who is at the other end of a master stream.
+#[derive(Debug, Clone, Copy)]
+enum Endpoint {
+    Agent(usize),
+    Framework(usize),
+}
+
+pub struct World {
+    pub seed: u64,
+    pub config: SimConfig,
+    pub rng: StdRng,
+    pub now: Duration,
+    pub step: u64,
+    queue: BinaryHeap<Reverse<(Duration, u64)>>,
+    events: BTreeMap<u64, Event>,
+    next_event: u64,
+    pub master: Master,
+    pub agents: Vec<SimAgent>,
+    pub frameworks: Vec<SimFramework>,
+    streams: BTreeMap<StreamId, Endpoint>,
+    next_stream: u64,
+    next_allocation: Duration,
+    /// When the last message on each link arrives.
+    links: BTreeMap<Link, Duration>,
+    pub faults_enabled: bool,
+    /// Print every event (`MESOS_SIM_TRACE=1`), to follow a failing seed.
+    pub trace: bool,
+    pub faults: Vec<String>,
+    /// Generation numbers of executor updates, in order.
+    next_generation: u64,
+    /// Updates agents accepted from executors, by (framework, task).
+    pub generated: BTreeMap<(String, String), Vec<(u64, TaskState)>>,
+}
+
+const START: Duration = Duration::from_secs(1_000_000);
+
+impl World {
+    pub fn new(seed: u64, config: SimConfig) -> World {
+        let info = MasterInfo { id: format!("sim-{seed}"), ip: 16_777_343, port: 5050, ..Default::default() };
+        let mut master_config = MasterConfig::new(info);
+        master_config.agent_ping_timeout = Duration::from_secs(2);
+        master_config.max_agent_ping_timeouts = 3;
+        master_config.allocator.seed = seed;
+        let mut world = World {
+            seed,
+            rng: StdRng::seed_from_u64(seed),
+            now: START,
+            step: 0,
+            queue: BinaryHeap::new(),
+            events: BTreeMap::new(),
+            next_event: 0,
+            master: Master::new(master_config, START),
+            agents: Vec::new(),
+            frameworks: Vec::new(),
+            streams: BTreeMap::new(),
+            next_stream: 0,
+            next_allocation: START,
+            links: BTreeMap::new(),
+            faults_enabled: true,
+            trace: std::env::var_os("MESOS_SIM_TRACE").is_some(),
+            faults: Vec::new(),
+            next_generation: 0,
+            generated: BTreeMap::new(),
+            config,
+        };
+        for index in 0..world.config.agents {
+            let total = mesos_resources::parse::resources("cpus:2;mem:512;disk:1024", "*").expect("constant resources");
+            let agent_config = AgentConfig {
+                info: AgentInfo {
+                    hostname: format!("agent-{index}"),
+                    port: Some(5051),
+                    resources: total.to_proto(ResourceFormat::PostRefinement),
+                    ..Default::default()
+                },
+                executor_registration_timeout: Duration::from_secs(60),
+                executor_shutdown_grace_period: Duration::from_secs(5),
+                executor_reregistration_timeout: Duration::from_secs(2),
+                launcher_dir: "/sim".into(),
+                max_completed_executors_per_framework: 50,
+                uuid_seed: seed.wrapping_add(index as u64),
+            };
+            world.agents.push(SimAgent::new(agent_config, total));
+            world.schedule(Duration::ZERO, Event::AgentConnect(index));
+            world.schedule(Duration::from_millis(100), Event::AgentTimers(index));
+        }
+        for index in 0..world.config.frameworks {
+            let partition_aware = world.rng.random_bool(0.5);
+            let max = world.config.tasks_per_framework;
+            world.frameworks.push(SimFramework::new(format!("framework-{index}"), partition_aware, max));
+            world.schedule(Duration::from_millis(10 * index as u64 + 5), Event::FrameworkSubscribe(index));
+        }
+        world.schedule(Duration::from_millis(100), Event::MasterTimers);
+        let first_fault = world.fault_delay();
+        world.schedule(first_fault, Event::Fault);
+        world
+    }
+
+    pub fn schedule(&mut self, after: Duration, event: Event) {
+        self.next_event += 1;
+        self.queue.push(Reverse((self.now + after, self.next_event)));
+        self.events.insert(self.next_event, event);
+    }
+
+    fn delay(&mut self) -> Duration {
+        Duration::from_millis(self.rng.random_range(1..20))
+    }
+
+    /// A random delay that keeps the messages on `link` in order.
+    fn link_delay(&mut self, link: Link) -> Duration {
+        let arrival = (self.now + self.delay()).max(self.links.get(&link).copied().unwrap_or_default());
+        self.links.insert(link, arrival);
+        arrival - self.now
+    }
+
+    fn fault_delay(&mut self) -> Duration {
+        let mean = self.config.fault_interval.as_millis().max(1) as u64;
+        Duration::from_millis(self.rng.random_range(mean / 2..=mean * 3 / 2))
+    }
+
+    fn new_stream(&mut self) -> (StreamId, String) {
+        self.next_stream += 1;
+        (StreamId(self.next_stream), format!("stream-{}", self.next_stream))
+    }
+
+    /// Runs until `until` (virtual), checking invariants after every step.
+    pub fn run_until(&mut self, until: Duration) -> Result<(), SimFailure> {
+        while let Some(Reverse((at, id))) = self.queue.peek().copied() {
+            if at > until {
+                break;
+            }
+            self.queue.pop();
+            let event = self.events.remove(&id).expect("queued events are stored");
+            self.now = at;
+            self.step += 1;
+            if self.trace {
+                eprintln!("[{:?} #{}] {}", self.elapsed(), self.step, describe(&event));
+            }
+            self.handle(event);
+            if self.trace {
+                eprintln!("{}", crate::invariants::books(self));
+            }
+            crate::invariants::check_step(self).map_err(|message| self.failure(message))?;
+        }
+        self.now = until;
+        Ok(())
+    }
+
+    pub fn failure(&self, message: String) -> SimFailure {
+        SimFailure { seed: self.seed, step: self.step, at: self.now - START, message, faults: self.faults.clone() }
+    }
+
+    /// Virtual time since the start.
+    pub fn elapsed(&self) -> Duration {
+        self.now - START
+    }
+
+    pub fn start() -> Duration {
+        START
+    }
+
+    fn handle(&mut self, event: Event) {
+        match event {
+            Event::MasterTimers => {
+                self.master.tick(self.now);
+                if self.now >= self.next_allocation || self.master.allocation_wanted() {
+                    if self.now >= self.next_allocation {
+                        self.next_allocation = self.now + Duration::from_secs(1);
+                    }
+                    self.master.allocate(self.now);
+                }
+                self.dispatch_master();
+                self.schedule(Duration::from_millis(100), Event::MasterTimers);
+            }
+            Event::AgentTimers(agent) => {
+                if let Some(core) = self.agents[agent].core.as_mut() {
+                    core.tick(self.now);
+                }
+                self.dispatch_agent(agent);
+                self.schedule(Duration::from_millis(100), Event::AgentTimers(agent));
+            }
+            Event::ToAgent { agent, stream, event } => self.deliver_to_agent(agent, stream, *event),
+            Event::ToMaster { agent, stream_id, call } => {
+                if self.agents[agent].partitioned {
+                    return;
+                }
+                let _ = self.master.agent_call(self.now, Some(&stream_id), *call);
+                self.dispatch_master();
+            }
+            Event::ToFramework { framework, stream, event } => self.deliver_to_framework(framework, stream, *event),
+            Event::FromFramework { framework, call } => {
+                let Some((_, stream_id)) = self.frameworks[framework].stream.clone() else { return };
+                let mut call = *call;
+                call.framework_id = self.frameworks[framework].id.clone();
+                let _ = self.master.scheduler_call(self.now, Some(&stream_id), call);
+                self.dispatch_master();
+            }
+            Event::AgentConnect(agent) => self.connect_agent(agent),
+            Event::AgentRestart(agent) => self.restart_agent(agent),
+            Event::ExecutorSubscribe { agent, container } => self.executor_subscribe(agent, &container),
+            Event::ExecutorUpdate { agent, container, task, state } => {
+                self.executor_update(agent, &container, &task, state)
+            }
+            Event::ExecutorExit { agent, container, status } => {
+                if self.agents[agent].executors.remove(&container).is_some()
+                    && let Some(core) = self.agents[agent].core.as_mut()
+                {
+                    core.container_exited(&container, status, self.now);
+                    self.dispatch_agent(agent);
+                }
+            }
+            Event::FrameworkSubscribe(framework) => self.subscribe_framework(framework),
+            Event::Heal(agent) => {
+                self.agents[agent].partitioned = false;
+                // The agent notices the silence and registers again.
+                self.schedule(Duration::from_millis(200), Event::AgentConnect(agent));
+            }
+            Event::Fault => {
+                if self.faults_enabled {
+                    self.inject_fault();
+                    let next = self.fault_delay();
+                    self.schedule(next, Event::Fault);
+                }
+            }
+        }
+    }
+
+    // -----------------------------------------------------------------------
+    // The master.
+
+    fn dispatch_master(&mut self) {
+        for action in self.master.take_actions() {
+            match action {
+                Action::ToFramework { stream, event } => {
+                    if let Some(Endpoint::Framework(framework)) = self.streams.get(&stream).copied() {
+                        let delay = self.link_delay(Link::MasterToFramework(framework));
+                        self.schedule(delay, Event::ToFramework { framework, stream, event });
+                    }
+                }
+                Action::CloseFramework { stream } => {
+                    if let Some(Endpoint::Framework(framework)) = self.streams.remove(&stream)
+                        && self.frameworks[framework].stream.as_ref().map(|s| s.0) == Some(stream)
+                    {
+                        self.frameworks[framework].stream = None;
+                        let backoff = Duration::from_millis(self.rng.random_range(500..3000));
+                        self.schedule(backoff, Event::FrameworkSubscribe(framework));
+                    }
+                }
+                Action::ToAgent { stream, event } => {
+                    if let Some(Endpoint::Agent(agent)) = self.streams.get(&stream).copied() {
+                        let delay = self.link_delay(Link::MasterToAgent(agent));
+                        self.schedule(delay, Event::ToAgent { agent, stream, event });
+                    }
+                }
+                Action::CloseAgent { stream } => {
+                    if let Some(Endpoint::Agent(agent)) = self.streams.remove(&stream)
+                        && self.agents[agent].stream.as_ref().map(|s| s.0) == Some(stream)
+                    {
+                        self.agents[agent].stream = None;
+                        if let Some(core) = self.agents[agent].core.as_mut() {
+                            core.disconnected();
+                            if !self.agents[agent].partitioned {
+                                let backoff = Duration::from_millis(self.rng.random_range(200..2000));
+                                self.schedule(backoff, Event::AgentConnect(agent));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // -----------------------------------------------------------------------
+    // Agents.
+
+    fn connect_agent(&mut self, agent: usize) {
+        if self.agents[agent].partitioned || self.agents[agent].core.is_none() {
+            return;
+        }
+        if let Some((old, _)) = self.agents[agent].stream.take() {
+            self.streams.remove(&old);
+            self.master.agent_disconnected(self.now, old);
+            self.dispatch_master();
+        }
+        let (stream, stream_id) = self.new_stream();
+        let address = mesos_proto::v1::Address {
+            hostname: Some(format!("agent-{agent}")),
+            ip: Some("10.0.0.1".into()),
+            port: 5051,
+        };
+        let call = self.agents[agent].core.as_ref().expect("checked above").registration_call("sim", address);
+        self.streams.insert(stream, Endpoint::Agent(agent));
+        self.agents[agent].stream = Some((stream, stream_id.clone()));
+        if let Err(error) = self.master.agent_subscribe(self.now, stream, stream_id, call) {
+            self.faults.push(format!("agent {agent} registration refused: {error}"));
+        }
+        self.dispatch_master();
+    }
+
+    fn deliver_to_agent(&mut self, agent: usize, stream: StreamId, event: AgentEvent) {
+        let sim = &mut self.agents[agent];
+        if sim.partitioned || sim.stream.as_ref().map(|s| s.0) != Some(stream) {
+            return;
+        }
+        let Some(core) = sim.core.as_mut() else { return };
+        let now = self.now;
+        let kind = event.r#type.and_then(|t| agent_event::Type::try_from(t).ok()).unwrap_or(agent_event::Type::Unknown);
+        match kind {
+            agent_event::Type::Registered | agent_event::Type::Reregistered => {
+                if let Some(registered) = event.registered {
+                    core.registered(registered.agent_id, now);
+                }
+            }
+            agent_event::Type::RunTask => {
+                if let Some(run) = event.run_task {
+                    sim.launched.insert(run.task.task_id.value.clone());
+                    self.next_event += 1;
+                    let container = format!("c{}-{}", agent, self.next_event);
+                    core.run_task(run.framework_info, run.task, container, now);
+                }
+            }
+            agent_event::Type::KillTask => {
+                if let Some(kill) = event.kill_task {
+                    core.kill_task(&kill.framework_id, &kill.task_id, kill.kill_policy, now);
+                }
+            }
+            agent_event::Type::Acknowledge => {
+                if let Some(ack) = event.acknowledge {
+                    core.acknowledge(&ack.framework_id, &ack.task_id, &ack.uuid, now);
+                }
+            }
+            agent_event::Type::ShutdownFramework => {
+                if let Some(shutdown) = event.shutdown_framework {
+                    core.shutdown_framework(&shutdown.framework_id, now);
+                }
+            }
+            agent_event::Type::ShutdownExecutor => {
+                if let Some(shutdown) = event.shutdown_executor {
+                    core.shutdown_executor(&shutdown.framework_id, &shutdown.executor_id, now);
+                }
+            }
+            agent_event::Type::Ping => {
+                let pong = AgentCall {
+                    agent_id: core.agent_id().cloned(),
+                    r#type: Some(agent_call::Type::Pong as i32),
+                    pong: Some(agent_call::Pong { sequence: None }),
+                    ..Default::default()
+                };
+                self.send_to_master(agent, pong);
+            }
+            _ => {}
+        }
+        self.dispatch_agent(agent);
+    }
+
+    fn send_to_master(&mut self, agent: usize, call: AgentCall) {
+        let Some((_, stream_id)) = self.agents[agent].stream.clone() else { return };
+        if self.agents[agent].partitioned {
+            return;
+        }
+        let is_update = call.status_update.is_some();
+        // Calls are HTTP requests: an update may be lost or arrive twice.
+        if is_update && self.faults_enabled && self.rng.random_bool(self.config.message_fault_rate) {
+            self.faults.push(format!("{:?}: an update from agent {agent} was lost", self.elapsed()));
+            return;
+        }
+        let twice = is_update && self.faults_enabled && self.rng.random_bool(self.config.message_fault_rate);
+        let delay = self.link_delay(Link::AgentToMaster(agent));
+        self.schedule(delay, Event::ToMaster { agent, stream_id: stream_id.clone(), call: Box::new(call.clone()) });
+        if twice {
+            let delay = self.link_delay(Link::AgentToMaster(agent));
+            self.schedule(delay, Event::ToMaster { agent, stream_id, call: Box::new(call) });
+        }
+    }
+
+    fn dispatch_agent(&mut self, agent: usize) {
+        let Some(core) = self.agents[agent].core.as_mut() else { return };
+        for action in core.take_actions() {
+            match action {
+                AgentAction::ToMaster(call) => self.send_to_master(agent, *call),
+                AgentAction::LaunchExecutor(spec) => {
+                    let executor = SimExecutor {
+                        framework_id: spec.framework.id.clone().unwrap_or_default(),
+                        executor_id: spec.executor.executor_id.clone(),
+                        stream: None,
+                        tasks: BTreeMap::new(),
+                        unacked: Vec::new(),
+                        exiting: false,
+                    };
+                    self.agents[agent].executors.insert(spec.container_id.clone(), executor);
+                    let delay = Duration::from_millis(self.rng.random_range(10..200));
+                    self.schedule(delay, Event::ExecutorSubscribe { agent, container: spec.container_id });
+                }
+                AgentAction::DestroyContainer { container_id } => {
+                    let delay = self.delay();
+                    self.schedule(delay, Event::ExecutorExit { agent, container: container_id, status: Some(9) });
+                }
+                AgentAction::ToExecutor { stream, event } => self.deliver_to_executor(agent, stream, *event),
+                AgentAction::CloseExecutor { stream } => {
+                    if let Some(container) = self.agents[agent].container_of(stream) {
+                        self.agents[agent].executors.get_mut(&container).expect("found").stream = None;
+                    }
+                }
+                AgentAction::Checkpoint(write) => {
+                    if self.trace {
+                        eprintln!("    agent {agent} checkpoints {}", crate::disk::describe(&write));
+                    }
+                    self.agents[agent].disk.apply(&write)
+                }
+            }
+        }
+    }
+
+    fn restart_agent(&mut self, agent: usize) {
+        let sim = &mut self.agents[agent];
+        if sim.core.is_some() {
+            return;
+        }
+        let mut core = Agent::new(sim.config.clone());
+        let executors = &sim.executors;
+        if let Some(state) = sim.disk.recover(|container| executors.contains_key(container)) {
+            core.recover(state, self.now);
+        }
+        let live = core.live_containers();
+        // Executors the agent does not know of are killed.
+        sim.executors.retain(|container, _| live.contains(container));
+        let containers: Vec<String> = sim.executors.keys().cloned().collect();
+        sim.core = Some(core);
+        self.faults.push(format!("{:?}: agent {agent} restarted", self.elapsed()));
+        for container in containers {
+            let delay = Duration::from_millis(self.rng.random_range(50..500));
+            self.schedule(delay, Event::ExecutorSubscribe { agent, container });
+        }
+        self.dispatch_agent(agent);
+        self.schedule(Duration::from_millis(100), Event::AgentConnect(agent));
+    }
+
+    // -----------------------------------------------------------------------
+    // Executors.
+
+    fn executor_subscribe(&mut self, agent: usize, container: &str) {
+        let stream = self.agents[agent].new_executor_stream();
+        let sim = &mut self.agents[agent];
+        let (Some(core), Some(executor)) = (sim.core.as_mut(), sim.executors.get_mut(container)) else { return };
+        let call = ExecutorCall {
+            executor_id: executor.executor_id.clone(),
+            framework_id: executor.framework_id.clone(),
+            r#type: Some(executor_call::Type::Subscribe as i32),
+            subscribe: Some(executor_call::Subscribe {
+                unacknowledged_tasks: Vec::new(),
+                unacknowledged_updates: executor
+                    .unacked
+                    .iter()
+                    .map(|s| executor_call::Update { status: s.clone() })
+                    .collect(),
+            }),
+            ..Default::default()
+        };
+        if core.executor_subscribe(stream, call, self.now).is_ok() {
+            executor.stream = Some(stream);
+            // What the agent accepted again counts as generated.
+            let unacked = executor.unacked.clone();
+            for status in unacked {
+                self.record_generated(agent, container, &status);
+            }
+        } else {
+            self.agents[agent].executors.remove(container);
+        }
+        self.dispatch_agent(agent);
+    }
+
+    fn deliver_to_executor(&mut self, agent: usize, stream: ExecutorStream, event: ExecutorEvent) {
+        let Some(container) = self.agents[agent].container_of(stream) else { return };
+        let kind = event.r#type.and_then(|t| executor_event::Type::try_from(t).ok());
+        let mut later = Vec::new();
+        let executor = self.agents[agent].executors.get_mut(&container).expect("found");
+        match kind {
+            Some(executor_event::Type::Launch) => {
+                if let Some(launch) = event.launch {
+                    let task = launch.task.task_id.value;
+                    executor.tasks.insert(task.clone(), TaskState::TaskStaging);
+                    later.push((Duration::from_millis(5), task.clone(), TaskState::TaskRunning));
+                    let runtime = Duration::from_millis(self.rng.random_range(500..30_000));
+                    later.push((runtime, task, TaskState::TaskFinished));
+                }
+            }
+            Some(executor_event::Type::Kill) => {
+                if let Some(kill) = event.kill {
+                    later.push((Duration::from_millis(20), kill.task_id.value, TaskState::TaskKilled));
+                }
+            }
+            Some(executor_event::Type::Shutdown) => {
+                executor.exiting = true;
+                for task in executor.tasks.clone().into_keys() {
+                    later.push((Duration::from_millis(10), task, TaskState::TaskKilled));
+                }
+                let delay = Duration::from_millis(100);
+                self.schedule(delay, Event::ExecutorExit { agent, container: container.clone(), status: Some(0) });
+            }
+            Some(executor_event::Type::Acknowledged) => {
+                if let Some(ack) = event.acknowledged {
+                    executor.unacked.retain(|s| s.uuid.as_deref() != Some(ack.uuid.as_slice()));
+                    let done = !executor.tasks.is_empty()
+                        && executor.tasks.values().all(|s| s.is_terminal())
+                        && executor.unacked.is_empty();
+                    if done && !executor.exiting {
+                        executor.exiting = true;
+                        self.schedule(
+                            Duration::from_millis(10),
+                            Event::ExecutorExit { agent, container: container.clone(), status: Some(0) },
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+        for (after, task, state) in later {
+            self.schedule(after, Event::ExecutorUpdate { agent, container: container.clone(), task, state });
+        }
+    }
+
+    fn executor_update(&mut self, agent: usize, container: &str, task: &str, state: TaskState) {
+        self.next_generation += 1;
+        let generation = self.next_generation;
+        let sim = &mut self.agents[agent];
+        let Some(executor) = sim.executors.get_mut(container) else { return };
+        let current = executor.tasks.get(task).copied();
+        if current.is_none_or(|s| s.is_terminal()) {
+            return;
+        }
+        let uuid = crate::framework::uuid_of(generation);
+        let status = TaskStatus {
+            task_id: TaskId { value: task.to_owned() },
+            state: state as i32,
+            source: Some(task_status::Source::Executor as i32),
+            uuid: Some(uuid),
+            ..Default::default()
+        };
+        executor.tasks.insert(task.to_owned(), state);
+        executor.unacked.push(status.clone());
+        let (Some(core), Some(_)) = (sim.core.as_mut(), executor.stream) else { return };
+        let call = ExecutorCall {
+            executor_id: executor.executor_id.clone(),
+            framework_id: executor.framework_id.clone(),
+            r#type: Some(executor_call::Type::Update as i32),
+            update: Some(executor_call::Update { status: status.clone() }),
+            ..Default::default()
+        };
+        if core.executor_call(call, self.now).is_ok() {
+            self.record_generated(agent, container, &status);
+        }
+        self.dispatch_agent(agent);
+    }
+
+    fn record_generated(&mut self, agent: usize, container: &str, status: &TaskStatus) {
+        let Some(executor) = self.agents[agent].executors.get(container) else { return };
+        let key = (executor.framework_id.value.clone(), status.task_id.value.clone());
+        let generation = crate::framework::generation(status).unwrap_or_default();
+        let state = TaskState::try_from(status.state).unwrap_or(TaskState::TaskUnknown);
+        let list = self.generated.entry(key).or_default();
+        if !list.iter().any(|(g, _)| *g == generation) {
+            list.push((generation, state));
+        }
+    }
+
+    // -----------------------------------------------------------------------
+    // Frameworks.
+
+    fn subscribe_framework(&mut self, framework: usize) {
+        if self.frameworks[framework].stream.is_some() {
+            return;
+        }
+        let (stream, stream_id) = self.new_stream();
+        let call = self.frameworks[framework].subscribe_call();
+        self.streams.insert(stream, Endpoint::Framework(framework));
+        self.frameworks[framework].stream = Some((stream, stream_id.clone()));
+        if let Err(error) = self.master.subscribe(self.now, stream, stream_id, call) {
+            self.faults.push(format!("framework {framework} subscription refused: {error}"));
+        }
+        self.dispatch_master();
+    }
+
+    fn deliver_to_framework(&mut self, framework: usize, stream: StreamId, event: SchedulerEvent) {
+        if self.frameworks[framework].stream.as_ref().map(|s| s.0) != Some(stream) {
+            return;
+        }
+        let mut calls = Vec::new();
+        let sim = &mut self.frameworks[framework];
+        match event.r#type.and_then(|t| event::Type::try_from(t).ok()) {
+            Some(event::Type::Subscribed) => {
+                sim.id = event.subscribed.map(|s| s.framework_id);
+                calls.push(sim.reconcile_all());
+            }
+            Some(event::Type::Offers) => {
+                for offer in event.offers.map(|o| o.offers).unwrap_or_default() {
+                    calls.push(sim.answer_offer(&offer));
+                }
+            }
+            Some(event::Type::Update) => {
+                if let Some(ack) = event.update.and_then(|u| sim.record(&u.status)) {
+                    calls.push(ack);
+                }
+            }
+            _ => {}
+        }
+        for call in calls {
+            let delay = self.link_delay(Link::FrameworkToMaster(framework));
+            self.schedule(delay, Event::FromFramework { framework, call: Box::new(call) });
+        }
+    }
+
+    // -----------------------------------------------------------------------
+    // Faults.
+
+    fn inject_fault(&mut self) {
+        let choice = self.rng.random_range(0..5);
+        let agents = self.agents.len();
+        match choice {
+            0 if agents > 0 => {
+                let agent = self.rng.random_range(0..agents);
+                if self.agents[agent].core.is_none() {
+                    return;
+                }
+                self.faults.push(format!("{:?}: agent {agent} crashed", self.elapsed()));
+                self.crash_agent(agent);
+                let down = Duration::from_millis(self.rng.random_range(500..15_000));
+                self.schedule(down, Event::AgentRestart(agent));
+            }
+            1 if agents > 0 => {
+                let agent = self.rng.random_range(0..agents);
+                if self.agents[agent].partitioned {
+                    return;
+                }
+                let length = Duration::from_millis(self.rng.random_range(1_000..20_000));
+                self.faults.push(format!("{:?}: agent {agent} partitioned for {length:?}", self.elapsed()));
+                self.agents[agent].partitioned = true;
+                self.schedule(length, Event::Heal(agent));
+            }
+            2 => {
+                let framework = self.rng.random_range(0..self.frameworks.len());
+                let Some((stream, _)) = self.frameworks[framework].stream.take() else { return };
+                self.faults.push(format!("{:?}: framework {framework} disconnected", self.elapsed()));
+                self.streams.remove(&stream);
+                self.master.scheduler_disconnected(self.now, stream);
+                self.dispatch_master();
+                let back = Duration::from_millis(self.rng.random_range(200..10_000));
+                self.schedule(back, Event::FrameworkSubscribe(framework));
+            }
+            3 if agents > 0 => {
+                let agent = self.rng.random_range(0..agents);
+                let containers: Vec<String> = self.agents[agent].executors.keys().cloned().collect();
+                if containers.is_empty() || self.agents[agent].core.is_none() {
+                    return;
+                }
+                let container = containers[self.rng.random_range(0..containers.len())].clone();
+                self.faults.push(format!("{:?}: an executor on agent {agent} died", self.elapsed()));
+                self.schedule(Duration::ZERO, Event::ExecutorExit { agent, container, status: Some(137) });
+            }
+            _ => {}
+        }
+    }
+
+    /// The agent process dies: the master sees its stream close; executors
+    /// of checkpointing frameworks (all, here) live on without a connection.
+    fn crash_agent(&mut self, agent: usize) {
+        let sim = &mut self.agents[agent];
+        sim.core = None;
+        for executor in sim.executors.values_mut() {
+            executor.stream = None;
+        }
+        if let Some((stream, _)) = sim.stream.take() {
+            self.streams.remove(&stream);
+            self.master.agent_disconnected(self.now, stream);
+            self.dispatch_master();
+        }
+    }
+
+    /// Stops faults and brings everything back: partitions healed, agents
+    /// restarted, frameworks reconnected.
+    pub fn quiesce(&mut self) {
+        self.faults_enabled = false;
+        for agent in 0..self.agents.len() {
+            if self.agents[agent].partitioned {
+                self.agents[agent].partitioned = false;
+                self.schedule(Duration::from_millis(100), Event::AgentConnect(agent));
+            }
+            if self.agents[agent].core.is_none() {
+                self.schedule(Duration::from_millis(100), Event::AgentRestart(agent));
+            }
+        }
+        for framework in 0..self.frameworks.len() {
+            if self.frameworks[framework].stream.is_none() {
+                self.schedule(Duration::from_millis(100), Event::FrameworkSubscribe(framework));
+            }
+        }
+    }
+
+    /// Every framework stops launching tasks and reconciles all of them.
+    pub fn reconcile_everything(&mut self) {
+        for framework in 0..self.frameworks.len() {
+            self.frameworks[framework].max_tasks = 0;
+            let call = self.frameworks[framework].reconcile_all();
+            self.schedule(Duration::from_millis(10), Event::FromFramework { framework, call: Box::new(call) });
+        }
+    }
+
+    /// The resources every task of the simulation uses.
+    pub fn task_resources() -> Resources {
+        crate::framework::task_resources()
+    }
+}
+
+/// One line about an event, for traces.
+fn describe(event: &Event) -> String {
+    match event {
+        Event::ToAgent { agent, event, .. } => {
+            format!("master -> agent {agent}: {:?}", event.r#type.and_then(|t| agent_event::Type::try_from(t).ok()))
+                + &event
+                    .run_task
+                    .as_ref()
+                    .map(|r| {
+                        let framework = r.framework_info.id.as_ref().map(|id| id.value.as_str()).unwrap_or_default();
+                        format!(" {framework} {}", r.task.task_id.value)
+                    })
+                    .unwrap_or_default()
+        }
+        Event::ToMaster { agent, call, .. } => {
+            format!("agent {agent} -> master: {:?}", call.r#type.and_then(|t| agent_call::Type::try_from(t).ok()))
+                + &call
+                    .status_update
+                    .as_ref()
+                    .map(|u| {
+                        let (framework, status) = (&u.framework_id.value, &u.status);
+                        format!(" {framework} {} {:?} latest {:?}", status.task_id.value, status.state, u.latest_state)
+                    })
+                    .unwrap_or_default()
+        }
+        Event::ToFramework { framework, event, .. } => {
+            format!("master -> framework {framework}: {:?}", event.r#type.and_then(|t| event::Type::try_from(t).ok()))
+                + &event
+                    .update
+                    .as_ref()
+                    .map(|u| {
+                        let status = &u.status;
+                        format!(" {} {:?} reason {:?}", status.task_id.value, status.state, status.reason)
+                    })
+                    .unwrap_or_default()
+        }
+        Event::FromFramework { framework, call } => format!(
+            "framework {framework} -> master: {:?}",
+            call.r#type.and_then(|t| mesos_proto::v1::scheduler::call::Type::try_from(t).ok())
+        ),
+        other => format!("{other:?}"),
+    }
+}
