@@ -20,10 +20,10 @@ use rand::seq::SliceRandom;
 
 use crate::api::{Allocation, Allocator};
 use crate::bits::Bits;
-use crate::fxhash::FxHashMap;
 use crate::offer::{self, Bounds};
 use crate::quantities::Qty;
 use crate::roles::RoleId;
+use rustc_hash::FxHashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stage {

@@ -8,9 +8,9 @@ use mesos_proto::collections::Map;
 use mesos_proto::v1::FrameworkId;
 
 use crate::api::FrameworkCapabilities;
-use crate::fxhash::FxHashMap;
 use crate::quantities::MinAllocatable;
 use crate::roles::RoleId;
+use rustc_hash::FxHashMap;
 
 #[derive(Debug)]
 pub(crate) struct Framework {

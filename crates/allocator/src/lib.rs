@@ -84,7 +84,6 @@ mod filters;
 mod flow;
 mod framework_events;
 mod frameworks;
-mod fxhash;
 mod maintenance;
 mod offer;
 mod quantities;

@@ -8,7 +8,7 @@
 use mesos_resources::{Resource, ResourceValue, Resources};
 
 use crate::api::Quantities;
-use crate::fxhash::FxHashMap;
+use rustc_hash::FxHashMap;
 
 /// Index of a resource name in [`Names`].
 pub(crate) type NameId = usize;
