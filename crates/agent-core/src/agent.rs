@@ -97,6 +97,11 @@ impl Agent {
         std::mem::take(&mut self.actions)
     }
 
+    /// Updates of a task not yet acknowledged by its framework, oldest first.
+    pub fn unacknowledged_updates(&self, framework: &FrameworkId, task: &TaskId) -> Vec<&v1::TaskStatus> {
+        self.updates.pending(framework, task).map(|update| &update.status).collect()
+    }
+
     pub fn agent_id(&self) -> Option<&AgentId> {
         self.agent_id.as_ref()
     }

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use mesos_proto::v1::{AgentId, TaskState};
+use mesos_proto::v1::{AgentId, TaskId, TaskState};
 use mesos_resources::Resources;
 
 use crate::World;
@@ -122,14 +122,26 @@ pub fn check_end(world: &World) -> Result<(), String> {
     check_agreement(world)
 }
 
-/// Every update an agent accepted from an executor reached the framework.
+/// Every update an agent accepted from an executor reached the framework,
+/// or is still waiting in an agent to be sent again (the agent's retries
+/// back off up to ten minutes, so an update that found its framework
+/// disconnected may still be on its way).
 fn check_nothing_lost(world: &World) -> Result<(), String> {
     for framework in &world.frameworks {
         let Some(id) = framework.id.as_ref() else { continue };
-        for (task, received) in &framework.received {
-            let Some(generated) = world.generated.get(&(id.value.clone(), task.clone())) else { continue };
+        let tasks = world.generated.iter().filter(|((f, _), _)| *f == id.value);
+        for ((_, task), generated) in tasks {
+            let received = framework.received.get(task).map(Vec::as_slice).unwrap_or_default();
+            let task_id = TaskId { value: task.clone() };
+            let waiting: Vec<u64> = world
+                .agents
+                .iter()
+                .filter_map(|agent| agent.core.as_ref())
+                .flat_map(|core| core.unacknowledged_updates(id, &task_id))
+                .filter_map(crate::framework::generation)
+                .collect();
             for (generation, state) in generated {
-                if !received.iter().any(|r| r.generation == Some(*generation)) {
+                if !received.iter().any(|r| r.generation == Some(*generation)) && !waiting.contains(generation) {
                     return Err(format!(
                         "{}: update {generation} ({state:?}) of {task} was accepted by an agent but never delivered; received {received:?}",
                         framework.info.name
@@ -171,8 +183,13 @@ fn check_agreement(world: &World) -> Result<(), String> {
             // The final reconciliation answered with the master's state for
             // active tasks; an ended one must have been reported in its end
             // state at some point.
+            // Reconciliation reports the state of the update awaiting
+            // acknowledgement when there is one, as Mesos does.
             let told = match active {
-                Some(_) => received.last().is_some_and(|r| r.state == known.state()),
+                Some(task) => {
+                    let reported = task.record.status_update_state.unwrap_or(task.record.state);
+                    received.last().is_some_and(|r| r.state as i32 == reported)
+                }
                 None => received.iter().any(|r| r.state == known.state()),
             };
             if !told {

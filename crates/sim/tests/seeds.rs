@@ -29,7 +29,8 @@ fn a_busy_cluster_with_frequent_faults() {
         message_fault_rate: 0.2,
         ..SimConfig::default()
     };
-    for seed in [101, 202, 303] {
+    // The first three are arbitrary; the others once broke an invariant.
+    for seed in [101, 202, 303, 5157, 7023, 10213] {
         check(seed, config.clone());
     }
 }
