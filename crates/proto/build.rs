@@ -14,6 +14,7 @@ const FILES: &[&str] = &[
     "mesos/v1/master.proto",
     "mesos/internal/agent_protocol.proto",
     "mesos/internal/checkpoint.proto",
+    "mesos/internal/registry.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

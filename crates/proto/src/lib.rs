@@ -56,4 +56,5 @@ pub mod internal {
 }
 
 pub use codec::{ContentType, DecodeError};
+pub use prost::DecodeError as DecodeProtoError;
 pub use prost::Message;
