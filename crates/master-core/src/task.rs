@@ -88,6 +88,15 @@ impl Task {
         })
     }
 
+    /// The state reconciliation reports: that of the update awaiting
+    /// acknowledgement when there is one (the framework has not seen later
+    /// ones yet), else the latest state, as Mesos answers.
+    pub fn reconciliation_status(&self, now: Duration) -> TaskStatus {
+        let mut status = self.latest_status(now);
+        status.state = self.record.status_update_state.unwrap_or(self.record.state);
+        status
+    }
+
     /// Timestamp of the latest status (for sorting task lists).
     pub fn last_timestamp(&self) -> f64 {
         self.record.statuses.last().and_then(|s| s.timestamp).unwrap_or(0.0)

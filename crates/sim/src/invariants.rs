@@ -200,6 +200,15 @@ fn check_agreement(world: &World) -> Result<(), String> {
                     known.state(),
                     if active.is_some() { "active" } else { "ended" },
                     received.iter().map(|r| r.state).collect::<Vec<_>>()
+                ) + &format!(
+                    "; its updates: {:?}, awaiting acknowledgement: {:?}",
+                    known
+                        .record
+                        .statuses
+                        .iter()
+                        .map(|s| (s.state, crate::framework::generation(s)))
+                        .collect::<Vec<_>>(),
+                    known.record.status_update_state
                 ));
             }
             if let Some(record) = active
@@ -208,7 +217,15 @@ fn check_agreement(world: &World) -> Result<(), String> {
                 let on_agent = running.get(&(id.value.clone(), task.clone()));
                 let here =
                     on_agent.is_some_and(|(agent, state)| &record.record.agent_id == agent && !state.is_terminal());
-                if !here && known.state() == TaskState::TaskRunning {
+                // An update still waiting in the agent's retries will tell
+                // the master the task ended.
+                let task_id = TaskId { value: task.clone() };
+                let ending = world
+                    .agents
+                    .iter()
+                    .filter_map(|agent| agent.core.as_ref())
+                    .any(|core| !core.unacknowledged_updates(id, &task_id).is_empty());
+                if !here && !ending && known.state() == TaskState::TaskRunning {
                     return Err(format!(
                         "{}: the master has {task} running, but its agent does not run it ({on_agent:?})",
                         framework.info.name

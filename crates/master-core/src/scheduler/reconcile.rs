@@ -23,16 +23,16 @@ impl Master {
         let partition_aware = framework.capabilities.partition_aware;
         let mut statuses: Vec<TaskStatus> = Vec::new();
         if reconcile.tasks.is_empty() {
-            statuses.extend(framework.tasks.values().map(|t| reconciled(t.latest_status(now), now)));
-            statuses.extend(framework.unreachable_tasks.iter().map(|t| reconciled(t.latest_status(now), now)));
+            statuses.extend(framework.tasks.values().map(|t| reconciled(t.reconciliation_status(now), now)));
+            statuses.extend(framework.unreachable_tasks.iter().map(|t| reconciled(t.reconciliation_status(now), now)));
         } else {
             for wanted in &reconcile.tasks {
                 if let Some(task) = framework.tasks.get(&wanted.task_id) {
-                    statuses.push(reconciled(task.latest_status(now), now));
+                    statuses.push(reconciled(task.reconciliation_status(now), now));
                     continue;
                 }
                 if let Some(task) = framework.unreachable_tasks.iter().find(|t| t.record.task_id == wanted.task_id) {
-                    statuses.push(reconciled(task.latest_status(now), now));
+                    statuses.push(reconciled(task.reconciliation_status(now), now));
                     continue;
                 }
                 let state = match &wanted.agent_id {

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use mesos_proto::v1::framework_info::capability;
+use mesos_proto::v1::scheduler::{Call, call};
 use mesos_proto::v1::{Task, TaskState, TaskStatus};
 use mesos_resources::Resources;
 
@@ -87,6 +88,14 @@ fn the_final_update_of_a_task_back_from_an_unreachable_agent_can_be_acknowledged
     h.agent_update_with_latest(&agent, &fw, "t", TaskState::TaskRunning, 1, Some(TaskState::TaskFinished));
     h.acknowledge(&fw, &agent, "t", 1).expect("ack");
     h.agent_update_with_latest(&agent, &fw, "t", TaskState::TaskFinished, 2, Some(TaskState::TaskFinished));
+    assert_eq!(h.updates(&fw).last().map(|s| s.state), Some(TaskState::TaskFinished as i32));
+    // Reconciliation reports the update awaiting acknowledgement.
+    let reconcile = Call {
+        r#type: Some(call::Type::Reconcile as i32),
+        reconcile: Some(call::Reconcile { tasks: Vec::new() }),
+        ..Default::default()
+    };
+    h.call(&fw, reconcile).expect("reconcile");
     assert_eq!(h.updates(&fw).last().map(|s| s.state), Some(TaskState::TaskFinished as i32));
     h.acknowledge(&fw, &agent, "t", 2).expect("ack");
     let framework = h.master.framework(&fw.id).unwrap();
