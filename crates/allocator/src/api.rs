@@ -294,6 +294,12 @@ impl Allocator {
         }
     }
 
+    /// Checks a role's quota as [`Allocator::update_quota`] would, without
+    /// setting it.
+    pub fn validate_quota(role: &str, quota: &Quota) -> Result<(), AllocatorError> {
+        crate::quota::validate(role, quota)
+    }
+
     /// Sets (or, with an empty `Quota`, clears) a role's quota.
     pub fn update_quota(&mut self, role: &str, quota: Quota) -> Result<(), AllocatorError> {
         crate::quota::validate(role, &quota)?;

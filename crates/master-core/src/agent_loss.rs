@@ -21,23 +21,53 @@ use mesos_proto::v1::{self, AgentId, FrameworkId, TaskState, task_status::Reason
 
 use crate::error::ApiError;
 use crate::master::{Action, Master};
+use crate::registrar::Continuation;
 use crate::task::master_status;
+use mesos_registry::Operation;
 
 impl Master {
     /// The agent's stream closed: its offers are withdrawn and it gets no new
     /// ones; tasks of frameworks that do not checkpoint are lost.
     pub fn agent_disconnected(&mut self, now: Duration, stream: crate::StreamId) {
         let Some(agent_id) = self.agent_streams.remove(&stream) else { return };
-        let Some(agent) = self.agents.get_mut(&agent_id) else { return };
+        if self.forget_pending_stream(stream) {
+            return;
+        }
+        let Some(agent) = self.agents.get(&agent_id) else { return };
         if agent.connection.as_ref().map(|c| c.stream) != Some(stream) {
             return;
         }
+        self.agent_lost_connection(&agent_id, now);
+    }
+
+    /// The stream of an agent whose admission is being stored closed; the
+    /// agent will join disconnected.
+    fn forget_pending_stream(&mut self, stream: crate::StreamId) -> bool {
+        self.pending_registry.values_mut().any(|pending| {
+            let connection = match &mut pending.then {
+                Continuation::Register(registration) => &mut registration.connection,
+                Continuation::Reregister(reregistration) => &mut reregistration.connection,
+                _ => return false,
+            };
+            if connection.as_ref().is_some_and(|c| c.stream == stream) {
+                *connection = None;
+                return true;
+            }
+            false
+        })
+    }
+
+    /// An agent is known but has no stream: its offers are withdrawn and it
+    /// gets no new ones until it is back; tasks of frameworks that do not
+    /// checkpoint are lost.
+    pub(crate) fn agent_lost_connection(&mut self, agent_id: &AgentId, now: Duration) {
+        let Some(agent) = self.agents.get_mut(agent_id) else { return };
         agent.connection = None;
         agent.disconnected_deadline = Some(now + self.config.agent_ping_timeout * self.config.max_agent_ping_timeouts);
         let hostname = agent.info.hostname.clone();
-        self.allocator.deactivate_agent(&agent_id);
-        self.rescind_agent_offers(&agent_id, now);
-        self.lose_non_checkpointing_tasks(&agent_id, &hostname, now);
+        self.allocator.deactivate_agent(agent_id);
+        self.rescind_agent_offers(agent_id, now);
+        self.lose_non_checkpointing_tasks(agent_id, &hostname, now);
     }
 
     fn lose_non_checkpointing_tasks(&mut self, agent_id: &AgentId, hostname: &str, now: Duration) {
@@ -80,7 +110,7 @@ impl Master {
         let mut pings = Vec::new();
         let max = self.config.max_agent_ping_timeouts;
         for agent in self.agents.values_mut() {
-            if self.pending_unreachable.contains(&agent.id) {
+            if self.pending_unreachable.contains(&agent.id) || self.marking_unreachable.contains(&agent.id) {
                 continue;
             }
             if agent.connected() {
@@ -141,25 +171,43 @@ impl Master {
         self.recent_removals.front().map(|t| *t + window)
     }
 
-    /// The agent is unreachable: partition-aware frameworks see its tasks as
-    /// TASK_UNREACHABLE, the others as TASK_LOST; it may come back.
+    /// The agent is unreachable: once the registry has it so, partition-aware
+    /// frameworks see its tasks as TASK_UNREACHABLE, the others as
+    /// TASK_LOST; it may come back.
     pub(crate) fn mark_unreachable(&mut self, agent_id: &AgentId, now: Duration) {
-        self.unreachable_agents.insert(agent_id.clone(), now);
-        self.counters.agents_unreachable_completed += 1;
-        self.remove_agent(agent_id, now, Reason::AgentRemoved, "Agent is unreachable");
+        if !self.marking_unreachable.insert(agent_id.clone()) {
+            return;
+        }
+        let operation = Operation::MarkAgentUnreachable { id: agent_id.clone(), time: now };
+        self.store(operation, Continuation::Unreachable(agent_id.clone()));
+    }
+
+    /// The registry has the agent unreachable.
+    pub(crate) fn unreachable_marked(&mut self, agent_id: &AgentId, now: Duration) {
+        if self.agents.contains_key(agent_id) {
+            self.counters.agents_unreachable_completed += 1;
+            self.remove_agent(agent_id, now, Reason::AgentRemoved, "Agent is unreachable");
+        }
     }
 
     /// The operator's MARK_AGENT_GONE: the agent will never come back.
-    pub fn mark_agent_gone(&mut self, agent_id: &AgentId, now: Duration) -> Result<(), ApiError> {
-        if self.gone_agents.contains_key(agent_id) {
-            return Ok(());
+    /// Returns the registry ticket to wait for (`None`: already gone).
+    pub fn mark_agent_gone(&mut self, agent_id: &AgentId, now: Duration) -> Result<Option<u64>, ApiError> {
+        if self.registry.is_gone(agent_id) {
+            return Ok(None);
         }
-        let known = self.agents.contains_key(agent_id) || self.unreachable_agents.contains_key(agent_id);
+        let known = self.registry.is_admitted(agent_id) || self.registry.is_unreachable(agent_id);
         if !known {
             return Err(ApiError::not_found(format!("Agent {} is not known", agent_id.value)));
         }
-        self.unreachable_agents.remove(agent_id);
-        self.gone_agents.insert(agent_id.clone(), now);
+        let operation = Operation::MarkAgentGone { id: agent_id.clone(), time: now };
+        Ok(Some(self.store(operation, Continuation::Gone(agent_id.clone()))))
+    }
+
+    /// The registry has the agent gone: it is told to shut down and its
+    /// tasks are gone.
+    pub(crate) fn gone_marked(&mut self, agent_id: &AgentId, now: Duration) {
+        self.recovered_agents.remove(agent_id);
         let shutdown = AgentEvent {
             r#type: Some(agent_event::Type::Shutdown as i32),
             shutdown: Some(agent_event::Shutdown {
@@ -197,7 +245,6 @@ impl Master {
                 self.send_update_event(&framework_id, status);
             }
         }
-        Ok(())
     }
 
     /// Takes an agent out of the cluster: its offers are withdrawn, its tasks
@@ -212,8 +259,8 @@ impl Master {
         }
         self.allocator.remove_agent(agent_id);
         self.counters.agent_removals += 1;
-        let unreachable = self.unreachable_agents.contains_key(agent_id);
-        let gone = self.gone_agents.contains_key(agent_id);
+        let unreachable = self.registry.is_unreachable(agent_id);
+        let gone = self.registry.is_gone(agent_id);
         let mut frameworks: Vec<FrameworkId> = Vec::new();
         for (framework_id, task_id) in &agent.tasks {
             let Some(framework) = self.frameworks.get_mut(framework_id) else { continue };

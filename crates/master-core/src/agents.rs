@@ -16,7 +16,9 @@ use crate::agent::{Agent, AgentConnection};
 use crate::error::ApiError;
 use crate::framework::Framework;
 use crate::master::{Action, Master};
+use crate::registrar::{Continuation, Registration, Reregistration};
 use crate::task::{Task, master_status};
+use mesos_registry::Operation;
 
 impl Master {
     /// An agent opened its stream with REGISTER or REREGISTER. Returns the
@@ -93,29 +95,99 @@ impl Master {
     ) -> Result<AgentId, ApiError> {
         let total = validate_agent_info(&register.agent_info)?;
         let address = register.address.clone().unwrap_or_else(|| default_address(&register.agent_info));
+        // The agent retried while its admission is being stored: it keeps
+        // its place and gets the answer on its new stream.
+        if let Some(id) = self.retry_pending_registration(&address, &connection) {
+            return Ok(id);
+        }
         // An agent that restarted without its state registers anew; the
         // agent it replaces on the same address is gone.
         let replaced: Vec<AgentId> =
             self.agents.values().filter(|a| a.address == address).map(|a| a.id.clone()).collect();
         for old in replaced {
             self.remove_agent(&old, now, Reason::AgentRestarted, "Agent restarted and registered with a new id");
+            if self.registry.is_admitted(&old) {
+                self.store(Operation::RemoveAgent(old), Continuation::Record);
+            }
         }
         let id = self.ids.next_agent();
         let mut info = register.agent_info;
         info.id = Some(id.clone());
-        let agent =
-            self.new_agent(id.clone(), info, address, register.version, register.capabilities, total, connection, now);
+        self.agent_streams.insert(connection.stream, id.clone());
+        let registration = Registration {
+            info: info.clone(),
+            address,
+            version: register.version,
+            capabilities: register.capabilities,
+            total,
+            connection: Some(connection),
+        };
+        self.store(Operation::AdmitAgent(info), Continuation::Register(Box::new(registration)));
+        Ok(id)
+    }
+
+    /// A REGISTER from an address whose registration is being stored: the
+    /// new stream replaces the old one.
+    fn retry_pending_registration(&mut self, address: &v1::Address, connection: &AgentConnection) -> Option<AgentId> {
+        let (id, old) = self.pending_registry.values_mut().find_map(|pending| match &mut pending.then {
+            Continuation::Register(registration) if registration.address == *address => {
+                let old = registration.connection.replace(connection.clone());
+                Some((registration.info.id.clone()?, old))
+            }
+            _ => None,
+        })?;
+        self.close_replaced_stream(old);
+        self.agent_streams.insert(connection.stream, id.clone());
+        Some(id)
+    }
+
+    /// A REREGISTER from an agent whose admission is being stored: the new
+    /// stream and report replace the old ones.
+    fn retry_pending_reregistration(
+        &mut self,
+        id: &AgentId,
+        connection: &AgentConnection,
+        rr: &agent_call::Reregister,
+    ) -> bool {
+        let old = self.pending_registry.values_mut().find_map(|pending| match &mut pending.then {
+            Continuation::Reregister(waiting) if waiting.reregister.agent_info.id.as_ref() == Some(id) => {
+                waiting.reregister = rr.clone();
+                Some(waiting.connection.replace(connection.clone()))
+            }
+            _ => None,
+        });
+        let Some(old) = old else { return false };
+        self.close_replaced_stream(old);
+        self.agent_streams.insert(connection.stream, id.clone());
+        true
+    }
+
+    fn close_replaced_stream(&mut self, old: Option<AgentConnection>) {
+        if let Some(old) = old {
+            self.agent_streams.remove(&old.stream);
+            self.actions.push(Action::CloseAgent { stream: old.stream });
+        }
+    }
+
+    /// The registry admitted a new agent: it joins the cluster.
+    pub(crate) fn admit_agent(&mut self, registration: Registration, now: Duration) {
+        let Registration { info, address, version, capabilities, total, connection } = registration;
+        let Some(id) = info.id.clone() else { return };
+        let connected = connection.is_some();
+        let agent = self.new_agent(id.clone(), info, address, version, capabilities, total, connection, now);
         self.allocator.add_agent(
             &id,
             AgentSpec { hostname: agent.info.hostname.clone(), total: agent.total.clone() },
             &[],
         );
-        self.agent_streams.insert(agent.connection.as_ref().expect("new agents are connected").stream, id.clone());
         self.agents.insert(id.clone(), agent);
         self.counters.agent_registrations += 1;
-        self.send_registered(&id, agent_event::Type::Registered);
+        if connected {
+            self.send_registered(&id, agent_event::Type::Registered);
+        } else {
+            self.agent_lost_connection(&id, now);
+        }
         self.allocation_wanted = true;
-        Ok(id)
     }
 
     fn reregister_agent(
@@ -124,42 +196,82 @@ impl Master {
         connection: AgentConnection,
         rr: agent_call::Reregister,
     ) -> Result<AgentId, ApiError> {
-        let total = validate_agent_info(&rr.agent_info)?;
+        validate_agent_info(&rr.agent_info)?;
         let id = rr
             .agent_info
             .id
             .clone()
             .ok_or_else(|| ApiError::bad_request("Re-registering agents must carry their id"))?;
-        let address = rr.address.clone().unwrap_or_else(|| default_address(&rr.agent_info));
-        if self.gone_agents.contains_key(&id) {
+        if self.registry.is_gone(&id) {
             // A gone agent never comes back: it is told to shut down.
-            let shutdown = AgentEvent {
-                r#type: Some(agent_event::Type::Shutdown as i32),
-                shutdown: Some(agent_event::Shutdown { message: Some("Agent has been marked gone".into()) }),
-                ..Default::default()
-            };
-            self.actions.push(Action::ToAgent { stream: connection.stream, event: Box::new(shutdown) });
+            self.refuse_agent_stream(&connection, "Agent has been marked gone");
+            return Ok(id);
+        }
+        if self.agent_in_transition(&id) {
+            // It is being marked unreachable; it will try again.
             self.actions.push(Action::CloseAgent { stream: connection.stream });
             return Ok(id);
         }
-        let was_unreachable = self.unreachable_agents.remove(&id).is_some();
+        if self.retry_pending_reregistration(&id, &connection, &rr) {
+            return Ok(id);
+        }
+        let admitted = self.registry.is_admitted(&id);
+        let was_unreachable = self.registry.is_unreachable(&id);
+        let operation = if admitted {
+            let stored = self.registry.agents.get(&id.value).map(|a| &a.info);
+            (stored != Some(&rr.agent_info)).then(|| Operation::UpdateAgent(rr.agent_info.clone()))
+        } else if was_unreachable || !self.config.registry_strict {
+            Some(Operation::MarkAgentReachable(rr.agent_info.clone()))
+        } else {
+            self.refuse_agent_stream(&connection, "Agent is not in the registry and --registry_strict is set");
+            return Ok(id);
+        };
+        self.agent_streams.insert(connection.stream, id.clone());
+        let reregistration = Reregistration { reregister: rr, connection: Some(connection), was_unreachable };
+        match operation {
+            Some(operation) => {
+                self.store(operation, Continuation::Reregister(Box::new(reregistration)));
+            }
+            None => self.rejoin_agent(reregistration, now),
+        }
+        Ok(id)
+    }
+
+    /// Tells the agent on a new stream to shut down.
+    fn refuse_agent_stream(&mut self, connection: &AgentConnection, message: &str) {
+        let shutdown = AgentEvent {
+            r#type: Some(agent_event::Type::Shutdown as i32),
+            shutdown: Some(agent_event::Shutdown { message: Some(message.to_owned()) }),
+            ..Default::default()
+        };
+        self.actions.push(Action::ToAgent { stream: connection.stream, event: Box::new(shutdown) });
+        self.actions.push(Action::CloseAgent { stream: connection.stream });
+    }
+
+    /// A re-registering agent (admitted, or admitted again) rejoins: the
+    /// master's view of it is rebuilt from what it reports.
+    pub(crate) fn rejoin_agent(&mut self, reregistration: Reregistration, now: Duration) {
+        let Reregistration { reregister: rr, connection, was_unreachable } = reregistration;
+        let Some(id) = rr.agent_info.id.clone() else { return };
+        let Ok(total) = validate_agent_info(&rr.agent_info) else { return };
+        let address = rr.address.clone().unwrap_or_else(|| default_address(&rr.agent_info));
         self.pending_unreachable.retain(|a| *a != id);
-        // The master's view is rebuilt from what the agent reports.
+        self.recovered_agents.remove(&id);
         let known = self.agents.contains_key(&id);
         if known {
             self.rescind_agent_offers(&id, now);
             self.allocator.remove_agent(&id);
             if let Some(old) = self.agents.get(&id).and_then(|a| a.connection.clone())
-                && old.stream != connection.stream
+                && connection.as_ref().is_none_or(|c| c.stream != old.stream)
             {
                 self.agent_streams.remove(&old.stream);
                 self.actions.push(Action::CloseAgent { stream: old.stream });
             }
         }
-        let stream = connection.stream;
+        let connected = connection.is_some();
         let mut agent = match self.agents.remove(&id) {
             Some(mut agent) => {
-                agent.connection = Some(connection);
+                agent.connection = connection;
                 agent.total = total;
                 agent.info = rr.agent_info.clone();
                 agent.address = address;
@@ -186,15 +298,18 @@ impl Master {
         let used: Vec<(FrameworkId, Resources)> = agent.used.iter().map(|(f, r)| (f.clone(), r.clone())).collect();
         let spec = AgentSpec { hostname: agent.info.hostname.clone(), total: agent.total.clone() };
         self.agents.insert(id.clone(), agent);
-        self.agent_streams.insert(stream, id.clone());
         self.allocator.add_agent(&id, spec, &used);
         self.counters.agent_reregistrations += 1;
-        self.send_registered(&id, agent_event::Type::Reregistered);
+        if connected {
+            self.send_registered(&id, agent_event::Type::Reregistered);
+        }
         if !known {
             self.announce_returned_tasks(&id, &rr, was_unreachable, now);
         }
+        if !connected {
+            self.agent_lost_connection(&id, now);
+        }
         self.allocation_wanted = true;
-        Ok(id)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -206,7 +321,7 @@ impl Master {
         version: Option<String>,
         capabilities: Vec<v1::agent_info::Capability>,
         total: Resources,
-        connection: AgentConnection,
+        connection: Option<AgentConnection>,
         now: Duration,
     ) -> Agent {
         info.id = Some(id.clone());
@@ -219,7 +334,7 @@ impl Master {
             total,
             used: Map::default(),
             offered: Resources::new(),
-            connection: Some(connection),
+            connection,
             active: true,
             registered_time: now,
             reregistered_time: None,

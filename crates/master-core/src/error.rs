@@ -59,4 +59,8 @@ impl ApiError {
     pub fn not_implemented(message: impl Into<String>) -> ApiError {
         ApiError { status: ApiStatus::NotImplemented, message: message.into() }
     }
+
+    pub fn unavailable(message: impl Into<String>) -> ApiError {
+        ApiError { status: ApiStatus::ServiceUnavailable, message: message.into() }
+    }
 }

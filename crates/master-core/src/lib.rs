@@ -26,6 +26,7 @@ pub mod ids;
 mod master;
 mod metrics;
 mod offer;
+mod registrar;
 mod removal;
 mod scheduler;
 mod task;

@@ -19,6 +19,8 @@ use crate::framework::Framework;
 use crate::ids::IdGenerator;
 use crate::metrics::Counters;
 use crate::offer::Offer;
+use crate::registrar::PendingOperation;
+use mesos_registry::{Operation, Registry};
 
 /// Settings of the master core, from the daemon's flags.
 #[derive(Debug, Clone)]
@@ -44,8 +46,23 @@ pub struct MasterConfig {
     pub max_unreachable_tasks_per_framework: usize,
     /// Interval of HEARTBEAT events on scheduler streams.
     pub heartbeat_interval: Duration,
-    /// `--weights`.
+    /// `--weights` (weights in the registry take precedence).
     pub weights: Vec<(String, f64)>,
+    /// `--agent_reregister_timeout`: after a failover, registry agents that
+    /// have not re-registered by then are marked unreachable.
+    pub agent_reregister_timeout: Duration,
+    /// `--recovery_agent_removal_limit`: the largest fraction of the
+    /// registry's agents that may be marked unreachable after a failover.
+    pub recovery_agent_removal_limit: f64,
+    /// `--registry_strict`: agents unknown to the registry may not
+    /// re-register.
+    pub registry_strict: bool,
+    /// `--registry_gc_interval`, `--registry_max_agent_age` and
+    /// `--registry_max_agent_count`: how unreachable and gone agents are
+    /// pruned from the registry.
+    pub registry_gc_interval: Duration,
+    pub registry_max_agent_age: Duration,
+    pub registry_max_agent_count: usize,
     pub allocator: AllocatorConfig,
 }
 
@@ -64,6 +81,12 @@ impl MasterConfig {
             max_unreachable_tasks_per_framework: 1000,
             heartbeat_interval: Duration::from_secs(15),
             weights: Vec::new(),
+            agent_reregister_timeout: Duration::from_secs(600),
+            recovery_agent_removal_limit: 1.0,
+            registry_strict: false,
+            registry_gc_interval: Duration::from_secs(900),
+            registry_max_agent_age: Duration::from_secs(14 * 24 * 3600),
+            registry_max_agent_count: 102_400,
             allocator: AllocatorConfig::default(),
         }
     }
@@ -80,6 +103,13 @@ pub enum Action {
     ToAgent { stream: StreamId, event: Box<AgentEvent> },
     /// End an agent's stream.
     CloseAgent { stream: StreamId },
+    /// Store a registry operation; the daemon answers with
+    /// [`Master::registry_applied`] and the same ticket once it is durable
+    /// (or refused), in the order the operations were asked.
+    Registry { ticket: u64, operation: Box<Operation> },
+    /// The master cannot go on (for example, too many agents would be lost
+    /// after a failover); the daemon exits with this message.
+    Abort { message: String },
 }
 
 /// The master's state. Every method takes the current time as `now` (time
@@ -92,10 +122,21 @@ pub struct Master {
     pub(crate) frameworks: Map<FrameworkId, Framework>,
     pub(crate) completed_frameworks: VecDeque<Framework>,
     pub(crate) agents: Map<AgentId, Agent>,
-    /// Agents marked unreachable, with the time they became so.
-    pub(crate) unreachable_agents: Map<AgentId, Duration>,
-    /// Agents the operator marked gone, with the time.
-    pub(crate) gone_agents: Map<AgentId, Duration>,
+    /// What is durable: admitted, unreachable and gone agents, quota,
+    /// weights, maintenance. Changed only once the daemon has stored an
+    /// operation (see `registrar.rs`).
+    pub(crate) registry: Registry,
+    /// Registry operations asked for and not yet stored, by ticket.
+    pub(crate) pending_registry: Map<u64, PendingOperation>,
+    pub(crate) next_ticket: u64,
+    /// Registry agents that have not re-registered since this master
+    /// recovered the registry, and when they will be marked unreachable.
+    pub(crate) recovered_agents: Map<AgentId, v1::AgentInfo>,
+    pub(crate) recovery_deadline: Option<Duration>,
+    /// When the registry is next pruned of old unreachable and gone agents.
+    pub(crate) next_prune: Duration,
+    /// Agents whose marking as unreachable waits to be stored.
+    pub(crate) marking_unreachable: Set<AgentId>,
     /// Agents waiting for a removal permit to be marked unreachable.
     pub(crate) pending_unreachable: VecDeque<AgentId>,
     /// When recent agents were marked unreachable (for the rate limit).
@@ -114,6 +155,7 @@ pub struct Master {
 
 impl Master {
     pub fn new(config: MasterConfig, now: Duration) -> Master {
+        let next_prune = now + config.registry_gc_interval;
         let mut allocator = Allocator::new(config.allocator.clone());
         if !config.weights.is_empty() {
             allocator.update_weights(&config.weights);
@@ -124,8 +166,13 @@ impl Master {
             frameworks: Map::default(),
             completed_frameworks: VecDeque::new(),
             agents: Map::default(),
-            unreachable_agents: Map::default(),
-            gone_agents: Map::default(),
+            registry: Registry::new(),
+            pending_registry: Map::default(),
+            next_ticket: 0,
+            recovered_agents: Map::default(),
+            recovery_deadline: None,
+            next_prune,
+            marking_unreachable: Set::default(),
             pending_unreachable: VecDeque::new(),
             recent_removals: VecDeque::new(),
             offers: Map::default(),
@@ -177,12 +224,25 @@ impl Master {
         self.agents.get(id)
     }
 
-    pub fn unreachable_agents(&self) -> impl Iterator<Item = (&AgentId, &Duration)> {
-        self.unreachable_agents.iter()
+    /// Agents marked unreachable, with the time they became so.
+    pub fn unreachable_agents(&self) -> impl Iterator<Item = (AgentId, Duration)> + '_ {
+        self.registry.unreachable.values().map(|lost| (lost.id.clone(), Registry::lost_since(lost)))
     }
 
-    pub fn gone_agents(&self) -> impl Iterator<Item = (&AgentId, &Duration)> {
-        self.gone_agents.iter()
+    /// Agents marked gone, with the time.
+    pub fn gone_agents(&self) -> impl Iterator<Item = (AgentId, Duration)> + '_ {
+        self.registry.gone.values().map(|lost| (lost.id.clone(), Registry::lost_since(lost)))
+    }
+
+    /// Registry agents that have not re-registered since the registry was
+    /// recovered.
+    pub fn recovered_agents(&self) -> impl Iterator<Item = &v1::AgentInfo> {
+        self.recovered_agents.values()
+    }
+
+    /// The registry as this master last stored it.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
     }
 
     pub fn offers(&self) -> impl Iterator<Item = &Offer> {
@@ -210,7 +270,13 @@ impl Master {
             let ping = a.connected().then_some(a.next_ping);
             ping.into_iter().chain(a.disconnected_deadline)
         });
-        offers.chain(failovers).chain(agents).chain(self.next_removal_permit()).min()
+        offers
+            .chain(failovers)
+            .chain(agents)
+            .chain(self.next_removal_permit())
+            .chain(self.recovery_deadline)
+            .chain(std::iter::once(self.next_prune))
+            .min()
     }
 
     /// Fires every timer that is due: offer timeouts, framework failover
@@ -231,6 +297,7 @@ impl Master {
             self.remove_framework(&framework, now);
         }
         self.check_agents(now);
+        self.registry_timers(now);
     }
 
     // -----------------------------------------------------------------------

@@ -89,7 +89,7 @@ impl Master {
         put("master/slaves_inactive", agents().filter(|a| !a.active).count() as f64);
         put("master/slaves_connected", agents().filter(|a| a.connected()).count() as f64);
         put("master/slaves_disconnected", agents().filter(|a| !a.connected()).count() as f64);
-        put("master/slaves_unreachable", self.unreachable_agents.len() as f64);
+        put("master/slaves_unreachable", self.registry.unreachable.len() as f64);
         put("master/slave_registrations", c.agent_registrations as f64);
         put("master/slave_reregistrations", c.agent_reregistrations as f64);
         put("master/slave_removals", c.agent_removals as f64);

@@ -1,6 +1,7 @@
 //! Runs the simulation over many seeds and reports the ones that break an
 //! invariant: `cargo run --release -p mesos-sim --example explore -- FIRST COUNT [busy]`.
-//! Replay one with `MESOS_SIM_TRACE=1` to see every event.
+//! Replay one with `MESOS_SIM_TRACE=1` to see every event;
+//! `MESOS_SIM_VERBOSE=1` prints what each passing seed did.
 
 use std::time::Duration;
 
@@ -22,10 +23,15 @@ fn main() {
         SimConfig::default()
     };
     let mut failures = 0;
+    let verbose = std::env::var_os("MESOS_SIM_VERBOSE").is_some();
     for seed in first..first + count {
-        if let Err(failure) = run(seed, config.clone()) {
-            failures += 1;
-            println!("{failure}\n");
+        match run(seed, config.clone()) {
+            Ok(report) if verbose => println!("seed {seed}: {report:?}"),
+            Ok(_) => {}
+            Err(failure) => {
+                failures += 1;
+                println!("{failure}\n");
+            }
         }
     }
     println!("{failures} of {count} seeds broke an invariant");

@@ -13,8 +13,28 @@ use crate::World;
 
 /// Checks run after every event.
 pub fn check_step(world: &World) -> Result<(), String> {
+    if let Some(message) = &world.aborted {
+        return Err(format!("the master aborted: {message}"));
+    }
+    check_registry(world)?;
     check_books(world)?;
     check_update_order(world)
+}
+
+/// The master's registry is the store's, less what is still being written;
+/// every agent the master counts is admitted.
+fn check_registry(world: &World) -> Result<(), String> {
+    for agent in world.master.agents() {
+        if !world.registry.is_admitted(&agent.id) {
+            return Err(format!("agent {} is in the cluster but not admitted by the registry", agent.id.value));
+        }
+    }
+    for (id, _) in world.master.unreachable_agents() {
+        if !world.registry.is_unreachable(&id) {
+            return Err(format!("agent {} is unreachable for the master but not in the registry", id.value));
+        }
+    }
+    Ok(())
 }
 
 /// The master's per-agent books against the allocator's.

@@ -88,6 +88,7 @@ impl std::error::Error for SimFailure {}
 pub struct SimReport {
     pub steps: u64,
     pub faults: usize,
+    pub master_failovers: u32,
     pub tasks_launched: usize,
     pub updates_received: usize,
 }
@@ -106,6 +107,7 @@ pub fn run(seed: u64, config: SimConfig) -> Result<SimReport, SimFailure> {
     Ok(SimReport {
         steps: world.step,
         faults: world.faults.len(),
+        master_failovers: world.failovers(),
         tasks_launched: world.frameworks.iter().map(|f| f.launched.len()).sum(),
         updates_received: world.frameworks.iter().flat_map(|f| f.received.values()).map(Vec::len).sum(),
     })

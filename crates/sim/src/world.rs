@@ -28,15 +28,47 @@ use crate::{SimConfig, SimFailure};
 pub enum Event {
     MasterTimers,
     AgentTimers(usize),
-    ToAgent { agent: usize, stream: StreamId, event: Box<AgentEvent> },
-    ToMaster { agent: usize, stream_id: String, call: Box<AgentCall> },
-    ToFramework { framework: usize, stream: StreamId, event: Box<SchedulerEvent> },
-    FromFramework { framework: usize, call: Box<Call> },
+    ToAgent {
+        agent: usize,
+        stream: StreamId,
+        event: Box<AgentEvent>,
+    },
+    ToMaster {
+        agent: usize,
+        stream_id: String,
+        call: Box<AgentCall>,
+    },
+    ToFramework {
+        framework: usize,
+        stream: StreamId,
+        event: Box<SchedulerEvent>,
+    },
+    FromFramework {
+        framework: usize,
+        call: Box<Call>,
+    },
     AgentConnect(usize),
     AgentRestart(usize),
-    ExecutorSubscribe { agent: usize, container: String },
-    ExecutorUpdate { agent: usize, container: String, task: String, state: TaskState },
-    ExecutorExit { agent: usize, container: String, status: Option<i32> },
+    ExecutorSubscribe {
+        agent: usize,
+        container: String,
+    },
+    ExecutorUpdate {
+        agent: usize,
+        container: String,
+        task: String,
+        state: TaskState,
+    },
+    ExecutorExit {
+        agent: usize,
+        container: String,
+        status: Option<i32>,
+    },
+    /// The registry finished storing an operation.
+    RegistryStored {
+        ticket: u64,
+        operation: Box<mesos_registry::Operation>,
+    },
     FrameworkSubscribe(usize),
     Heal(usize),
     Fault,
@@ -50,6 +82,8 @@ enum Link {
     AgentToMaster(usize),
     MasterToFramework(usize),
     FrameworkToMaster(usize),
+    /// The master's writes to its registry.
+    Registry,
 }
 
 /// Who is at the other end of a master stream.
@@ -82,6 +116,13 @@ pub struct World {
     pub faults: Vec<String>,
     /// Generation numbers of executor updates, in order.
     next_generation: u64,
+    /// What the master's registry store holds.
+    pub registry: mesos_registry::Registry,
+    /// Why the master asked to abort, if it did.
+    pub aborted: Option<String>,
+    master_config: MasterConfig,
+    /// Master failovers so far (each new master gets a new id).
+    failovers: u32,
     /// Updates agents accepted from executors, by (framework, task).
     pub generated: BTreeMap<(String, String), Vec<(u64, TaskState)>>,
 }
@@ -95,7 +136,10 @@ impl World {
         master_config.agent_ping_timeout = Duration::from_secs(2);
         master_config.max_agent_ping_timeouts = 3;
         master_config.allocator.seed = seed;
+        master_config.agent_reregister_timeout = Duration::from_secs(20);
         let mut world = World {
+            master_config: master_config.clone(),
+            failovers: 0,
             seed,
             rng: StdRng::seed_from_u64(seed),
             now: START,
@@ -115,6 +159,8 @@ impl World {
             faults: Vec::new(),
             next_generation: 0,
             generated: BTreeMap::new(),
+            registry: mesos_registry::Registry::new(),
+            aborted: None,
             config,
         };
         for index in 0..world.config.agents {
@@ -183,7 +229,8 @@ impl World {
                 break;
             }
             self.queue.pop();
-            let event = self.events.remove(&id).expect("queued events are stored");
+            // Events dropped by a master failover are gone from the map.
+            let Some(event) = self.events.remove(&id) else { continue };
             self.now = at;
             self.step += 1;
             if self.trace {
@@ -201,6 +248,11 @@ impl World {
 
     pub fn failure(&self, message: String) -> SimFailure {
         SimFailure { seed: self.seed, step: self.step, at: self.now - START, message, faults: self.faults.clone() }
+    }
+
+    /// Master failovers so far.
+    pub fn failovers(&self) -> u32 {
+        self.failovers
     }
 
     /// Virtual time since the start.
@@ -263,6 +315,11 @@ impl World {
                 }
             }
             Event::FrameworkSubscribe(framework) => self.subscribe_framework(framework),
+            Event::RegistryStored { ticket, operation } => {
+                let result = self.registry.apply(&operation).map(|_| ()).map_err(|e| e.to_string());
+                self.master.registry_applied(ticket, result, self.now);
+                self.dispatch_master();
+            }
             Event::Heal(agent) => {
                 self.agents[agent].partitioned = false;
                 // The agent notices the silence and registers again.
@@ -305,6 +362,12 @@ impl World {
                         self.schedule(delay, Event::ToAgent { agent, stream, event });
                     }
                 }
+                Action::Registry { ticket, operation } => {
+                    // Writes take a while and complete in the order asked.
+                    let delay = self.link_delay(Link::Registry);
+                    self.schedule(delay, Event::RegistryStored { ticket, operation });
+                }
+                Action::Abort { message } => self.aborted = Some(message),
                 Action::CloseAgent { stream } => {
                     if let Some(Endpoint::Agent(agent)) = self.streams.remove(&stream)
                         && self.agents[agent].stream.as_ref().map(|s| s.0) == Some(stream)
@@ -666,7 +729,7 @@ impl World {
     // Faults.
 
     fn inject_fault(&mut self) {
-        let choice = self.rng.random_range(0..5);
+        let choice = self.rng.random_range(0..6);
         let agents = self.agents.len();
         match choice {
             0 if agents > 0 => {
@@ -699,6 +762,7 @@ impl World {
                 let back = Duration::from_millis(self.rng.random_range(200..10_000));
                 self.schedule(back, Event::FrameworkSubscribe(framework));
             }
+            4 => self.fail_over_master(),
             3 if agents > 0 => {
                 let agent = self.rng.random_range(0..agents);
                 let containers: Vec<String> = self.agents[agent].executors.keys().cloned().collect();
@@ -711,6 +775,54 @@ impl World {
             }
             _ => {}
         }
+    }
+
+    /// The leading master dies and another takes over from the registry.
+    /// Registry writes in flight either completed or did not (the store
+    /// fences a deposed leader); every stream breaks, and agents and
+    /// frameworks come back to the new leader.
+    fn fail_over_master(&mut self) {
+        let in_flight: Vec<u64> = self
+            .events
+            .iter()
+            .filter(|(_, event)| matches!(event, Event::RegistryStored { .. }))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in in_flight {
+            if let Some(Event::RegistryStored { operation, .. }) = self.events.remove(&id)
+                && self.rng.random_bool(0.5)
+            {
+                let _ = self.registry.apply(&operation);
+            }
+        }
+        self.links.remove(&Link::Registry);
+        self.streams.clear();
+        for agent in 0..self.agents.len() {
+            let sim = &mut self.agents[agent];
+            if sim.stream.take().is_some()
+                && let Some(core) = sim.core.as_mut()
+            {
+                core.disconnected();
+                if !sim.partitioned {
+                    let backoff = Duration::from_millis(self.rng.random_range(200..2000));
+                    self.schedule(backoff, Event::AgentConnect(agent));
+                }
+            }
+        }
+        for framework in 0..self.frameworks.len() {
+            if self.frameworks[framework].stream.take().is_some() {
+                let backoff = Duration::from_millis(self.rng.random_range(200..3000));
+                self.schedule(backoff, Event::FrameworkSubscribe(framework));
+            }
+        }
+        self.failovers += 1;
+        let mut config = self.master_config.clone();
+        config.info.id = format!("{}-{}", config.info.id, self.failovers);
+        let mut master = Master::new(config, self.now);
+        master.recover(self.registry.clone(), self.now);
+        self.master = master;
+        self.faults.push(format!("{:?}: the master failed over", self.elapsed()));
+        self.dispatch_master();
     }
 
     /// The agent process dies: the master sees its stream close; executors

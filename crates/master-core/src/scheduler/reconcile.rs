@@ -5,7 +5,8 @@
 //! uuid). For a task the master does not know, the state depends on what it
 //! knows of the agent: registered agent, TASK_GONE; unreachable agent,
 //! TASK_UNREACHABLE; unknown agent, TASK_UNKNOWN. Frameworks that are not
-//! partition-aware get TASK_LOST instead of all three.
+//! partition-aware get TASK_LOST instead of all three. Tasks on an agent
+//! that may still re-register after a failover get no answer yet.
 
 use std::time::Duration;
 
@@ -36,9 +37,12 @@ impl Master {
                     continue;
                 }
                 let state = match &wanted.agent_id {
-                    Some(agent) if self.gone_agents.contains_key(agent) => TaskState::TaskGoneByOperator,
+                    // An agent that may still re-register after a failover
+                    // decides: no answer until then, as Mesos does.
+                    Some(agent) if self.recovered_agents.contains_key(agent) => continue,
+                    Some(agent) if self.registry.is_gone(agent) => TaskState::TaskGoneByOperator,
                     Some(agent) if self.agents.contains_key(agent) => TaskState::TaskGone,
-                    Some(agent) if self.unreachable_agents.contains_key(agent) => TaskState::TaskUnreachable,
+                    Some(agent) if self.registry.is_unreachable(agent) => TaskState::TaskUnreachable,
                     _ => TaskState::TaskUnknown,
                 };
                 let state = if partition_aware { state } else { TaskState::TaskLost };

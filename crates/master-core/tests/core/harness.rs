@@ -11,6 +11,7 @@ use mesos_proto::v1::{
     AgentId, AgentInfo, CommandInfo, FrameworkId, FrameworkInfo, MasterInfo, Offer, TaskId, TaskInfo, TaskState,
     TaskStatus, framework_info, task_status,
 };
+use mesos_registry::Registry;
 use mesos_resources::{ResourceFormat, Resources};
 
 pub struct Harness {
@@ -18,6 +19,13 @@ pub struct Harness {
     pub now: Duration,
     next_stream: u64,
     buffers: HashMap<StreamId, Vec<Action>>,
+    /// What the daemon's store would hold.
+    pub registry: Registry,
+    /// While set, registry operations wait for [`Harness::release_registry`].
+    pub hold_registry: bool,
+    held: Vec<(u64, mesos_registry::Operation)>,
+    /// Why the master asked to abort, if it did.
+    pub aborted: Option<String>,
 }
 
 pub struct TestFramework {
@@ -42,7 +50,16 @@ impl Harness {
         let mut config = MasterConfig::new(info);
         change(&mut config);
         let now = Duration::from_secs(1_000_000);
-        Harness { master: Master::new(config, now), now, next_stream: 1, buffers: HashMap::new() }
+        Harness {
+            master: Master::new(config, now),
+            now,
+            next_stream: 1,
+            buffers: HashMap::new(),
+            registry: Registry::new(),
+            hold_registry: false,
+            held: Vec::new(),
+            aborted: None,
+        }
     }
 
     fn new_stream(&mut self) -> (StreamId, String) {
@@ -50,15 +67,66 @@ impl Harness {
         (StreamId(self.next_stream), format!("stream-{}", self.next_stream))
     }
 
-    /// Moves the core's actions into per-stream buffers.
+    /// Moves the core's actions into per-stream buffers; registry
+    /// operations are stored at once, unless `hold_registry` is set.
     fn route(&mut self) {
-        for action in self.master.take_actions() {
-            let stream = match &action {
-                Action::ToFramework { stream, .. } | Action::CloseFramework { stream } => *stream,
-                Action::ToAgent { stream, .. } | Action::CloseAgent { stream } => *stream,
-            };
-            self.buffers.entry(stream).or_default().push(action);
+        loop {
+            let actions = self.master.take_actions();
+            if actions.is_empty() {
+                return;
+            }
+            let mut stored = Vec::new();
+            for action in actions {
+                let stream = match &action {
+                    Action::ToFramework { stream, .. } | Action::CloseFramework { stream } => *stream,
+                    Action::ToAgent { stream, .. } | Action::CloseAgent { stream } => *stream,
+                    Action::Registry { ticket, operation } => {
+                        if self.hold_registry {
+                            self.held.push((*ticket, (**operation).clone()));
+                        } else {
+                            stored
+                                .push((*ticket, self.registry.apply(operation).map(|_| ()).map_err(|e| e.to_string())));
+                        }
+                        continue;
+                    }
+                    Action::Abort { message } => {
+                        self.aborted = Some(message.clone());
+                        continue;
+                    }
+                };
+                self.buffers.entry(stream).or_default().push(action);
+            }
+            for (ticket, result) in stored {
+                self.master.registry_applied(ticket, result, self.now);
+            }
         }
+    }
+
+    /// The master takes over `registry`, as after a restart or failover.
+    pub fn recover(&mut self, registry: Registry) {
+        self.registry = registry.clone();
+        self.master.recover(registry, self.now);
+        self.route();
+    }
+
+    /// An agent known by id only, not yet connected (see `reregister_agent`).
+    pub fn known_agent(id: &str) -> TestAgent {
+        TestAgent { id: AgentId { value: id.into() }, stream: StreamId(0), stream_id: String::new() }
+    }
+
+    /// Registry operations held so far.
+    pub fn held_operations(&self) -> Vec<mesos_registry::Operation> {
+        self.held.iter().map(|(_, operation)| operation.clone()).collect()
+    }
+
+    /// Stores the registry operations held so far.
+    pub fn release_registry(&mut self) {
+        self.hold_registry = false;
+        for (ticket, operation) in std::mem::take(&mut self.held) {
+            let result = self.registry.apply(&operation).map(|_| ()).map_err(|e| e.to_string());
+            self.master.registry_applied(ticket, result, self.now);
+        }
+        self.route();
     }
 
     pub fn add_agent(&mut self, resources: &str) -> TestAgent {
@@ -117,7 +185,7 @@ impl Harness {
 
     /// The operator marks the agent gone.
     pub fn mark_gone(&mut self, agent: &TestAgent) -> Result<(), ApiError> {
-        let result = self.master.mark_agent_gone(&agent.id, self.now);
+        let result = self.master.mark_agent_gone(&agent.id, self.now).map(|_| ());
         self.route();
         result
     }

@@ -3,6 +3,7 @@
 
 mod agent_loss;
 mod harness;
+mod registry;
 mod resent_updates;
 
 use std::time::Duration;
