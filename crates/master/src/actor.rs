@@ -15,7 +15,10 @@ use mesos_master_core::{Action, ApiError, Master, StreamId};
 use mesos_proto::internal::{AgentCall, AgentEvent};
 use mesos_proto::v1::AgentId;
 use mesos_proto::v1::scheduler::{Call, Event};
+use mesos_registry::Registry;
 use tokio::sync::{mpsc, oneshot};
+
+use crate::registry::{Store, registrar};
 
 /// The time since the Unix epoch: the only clock the master reads.
 pub fn now() -> Duration {
@@ -66,7 +69,21 @@ pub enum Command {
     Inspect(Inspector),
     /// Runs a closure that changes the core (operator calls).
     Mutate(Mutator),
+    /// Runs a closure that may ask for a registry operation, and answers
+    /// once that is stored.
+    MutateStored {
+        change: StoredMutator,
+        reply: Reply<()>,
+    },
+    /// The registrar stored (or the registry refused) an operation.
+    RegistryApplied {
+        ticket: u64,
+        result: Result<(), String>,
+    },
 }
+
+/// A change that returns the registry ticket to wait for, if any.
+pub type StoredMutator = Box<dyn FnOnce(&mut Master, Duration) -> Result<Option<u64>, ApiError> + Send>;
 
 /// A cloneable way to reach the event loop.
 #[derive(Clone)]
@@ -102,6 +119,20 @@ impl MasterHandle {
         answer.await.ok()
     }
 
+    /// Runs `change` on the core and waits until the registry operation it
+    /// asked for (if any) is stored; an operation the registry refuses is a
+    /// 409 with its reason.
+    pub async fn mutate_stored(
+        &self,
+        change: impl FnOnce(&mut Master, Duration) -> Result<Option<u64>, ApiError> + Send + 'static,
+    ) -> Result<(), ApiError> {
+        let (reply, answer) = oneshot::channel();
+        if !self.send(Command::MutateStored { change: Box::new(change), reply }) {
+            return Err(ApiError::unavailable("The master is shutting down"));
+        }
+        answer.await.unwrap_or_else(|_| Err(ApiError::unavailable("The master is shutting down")))
+    }
+
     /// Runs `inspect` on the core and returns its result.
     pub async fn inspect<T: Send + 'static>(
         &self,
@@ -118,11 +149,21 @@ impl MasterHandle {
     }
 }
 
-/// Starts the event loop around `core`.
-pub fn spawn(core: Master, allocation_interval: Duration) -> MasterHandle {
+/// The registry the core was recovered from, and where to keep it.
+pub struct RegistrySetup {
+    pub registry: Registry,
+    pub store: Box<dyn Store>,
+    pub store_timeout: Duration,
+}
+
+/// Starts the event loop around `core`, with a registrar writing its
+/// registry operations.
+pub fn spawn(core: Master, allocation_interval: Duration, registry: RegistrySetup) -> MasterHandle {
     let (commands, inbox) = mpsc::unbounded_channel();
-    tokio::spawn(EventLoop::new(core, allocation_interval).run(inbox));
-    MasterHandle { commands, next_stream: Arc::new(AtomicU64::new(1)) }
+    let handle = MasterHandle { commands, next_stream: Arc::new(AtomicU64::new(1)) };
+    let registrar = registrar::spawn(registry.registry, registry.store, registry.store_timeout, handle.clone());
+    tokio::spawn(EventLoop::new(core, allocation_interval, registrar).run(inbox));
+    handle
 }
 
 struct EventLoop {
@@ -131,16 +172,25 @@ struct EventLoop {
     next_allocation: Duration,
     schedulers: HashMap<StreamId, mpsc::UnboundedSender<Event>>,
     agents: HashMap<StreamId, mpsc::UnboundedSender<AgentEvent>>,
+    registrar: mpsc::UnboundedSender<registrar::Request>,
+    /// Operator calls waiting for their registry operation, by ticket.
+    waiting: HashMap<u64, Reply<()>>,
 }
 
 impl EventLoop {
-    fn new(core: Master, allocation_interval: Duration) -> EventLoop {
+    fn new(
+        core: Master,
+        allocation_interval: Duration,
+        registrar: mpsc::UnboundedSender<registrar::Request>,
+    ) -> EventLoop {
         EventLoop {
             core,
             allocation_interval,
             next_allocation: now() + allocation_interval,
             schedulers: HashMap::new(),
             agents: HashMap::new(),
+            registrar,
+            waiting: HashMap::new(),
         }
     }
 
@@ -205,6 +255,20 @@ impl EventLoop {
             }
             Command::Inspect(inspect) => inspect(&self.core, now),
             Command::Mutate(change) => change(&mut self.core, now),
+            Command::MutateStored { change, reply } => match change(&mut self.core, now) {
+                Ok(Some(ticket)) => {
+                    self.waiting.insert(ticket, reply);
+                }
+                other => {
+                    let _ = reply.send(other.map(|_| ()));
+                }
+            },
+            Command::RegistryApplied { ticket, result } => {
+                if let Some(reply) = self.waiting.remove(&ticket) {
+                    let _ = reply.send(result.clone().map_err(ApiError::conflict));
+                }
+                self.core.registry_applied(ticket, result, now);
+            }
         }
         // Actions go out in the order they were decided, before later inputs.
         self.dispatch();
@@ -228,6 +292,14 @@ impl EventLoop {
                 }
                 Action::CloseAgent { stream } => {
                     self.agents.remove(&stream);
+                }
+                Action::Registry { ticket, operation } => {
+                    let _ = self.registrar.send((ticket, *operation));
+                }
+                Action::Abort { message } => {
+                    tracing::error!("{message}; the master cannot go on");
+                    eprintln!("mesos-master: {message}");
+                    std::process::exit(1);
                 }
             }
         }

@@ -46,6 +46,12 @@ pub fn master_config(flags: &MasterFlags, info: MasterInfo, seed: u64) -> Result
     if let Some(weights) = &flags.weights {
         config.weights = parse_weights(weights)?;
     }
+    config.agent_reregister_timeout = flags.agent_reregister_timeout.into();
+    config.recovery_agent_removal_limit = parse_percentage(&flags.recovery_agent_removal_limit)?;
+    config.registry_strict = flags.registry_strict;
+    config.registry_gc_interval = flags.registry_gc_interval.into();
+    config.registry_max_agent_age = flags.registry_max_agent_age.into();
+    config.registry_max_agent_count = flags.registry_max_agent_count;
     config.allocator = AllocatorConfig {
         min_allocatable_resources: parse_min_allocatable(&flags.min_allocatable_resources)?,
         fair_sharing_excluded_resource_names: flags
@@ -62,6 +68,16 @@ pub fn master_config(flags: &MasterFlags, info: MasterInfo, seed: u64) -> Result
         seed,
     };
     Ok(config)
+}
+
+/// `--recovery_agent_removal_limit`: a percentage such as `100%` (or `50`).
+fn parse_percentage(text: &str) -> Result<f64, ConfigError> {
+    let invalid = || error("recovery_agent_removal_limit", format!("'{text}' is not a percentage between 0% and 100%"));
+    let number: f64 = text.trim().trim_end_matches('%').trim().parse().map_err(|_| invalid())?;
+    if !(0.0..=100.0).contains(&number) {
+        return Err(invalid());
+    }
+    Ok(number / 100.0)
 }
 
 fn parse_sorter(flag: &'static str, value: &str) -> Result<SorterKind, ConfigError> {

@@ -9,7 +9,7 @@ use clap::Parser;
 use mesos_flags::MesosDuration;
 
 /// Boolean flags, which also accept Mesos's `--no-<name>` form.
-pub const BOOLEAN_FLAGS: &[&str] = &["hostname_lookup", "filter_gpu_resources", "quiet"];
+pub const BOOLEAN_FLAGS: &[&str] = &["hostname_lookup", "filter_gpu_resources", "quiet", "registry_strict"];
 
 /// mesos-master: the master of a Mesos-compatible cluster.
 #[derive(Debug, Clone, Parser)]
@@ -113,6 +113,52 @@ pub struct MasterFlags {
     #[arg(long, env = "MESOS_MAX_UNREACHABLE_TASKS_PER_FRAMEWORK", default_value_t = 1000)]
     pub max_unreachable_tasks_per_framework: usize,
 
+    /// Where the registry (admitted, unreachable and gone agents, quota,
+    /// weights, maintenance) is kept: `replicated_log` (durably, in
+    /// `<work_dir>/registry.db`) or `in_memory` (lost when the master exits).
+    #[arg(long, env = "MESOS_REGISTRY", default_value = "replicated_log", value_parser = ["replicated_log", "in_memory"])]
+    pub registry: String,
+
+    /// Longest a registry write may take before the master gives up (and exits).
+    #[arg(long, env = "MESOS_REGISTRY_STORE_TIMEOUT", default_value = "20secs")]
+    pub registry_store_timeout: MesosDuration,
+
+    /// Longest reading the registry at start may take.
+    #[arg(long, env = "MESOS_REGISTRY_FETCH_TIMEOUT", default_value = "1mins")]
+    pub registry_fetch_timeout: MesosDuration,
+
+    /// Refuse re-registration to agents the registry does not list.
+    #[arg(long, env = "MESOS_REGISTRY_STRICT", default_value_t = false, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub registry_strict: bool,
+
+    /// How often unreachable and gone agents are pruned from the registry.
+    #[arg(long, env = "MESOS_REGISTRY_GC_INTERVAL", default_value = "15mins")]
+    pub registry_gc_interval: MesosDuration,
+
+    /// Unreachable and gone agents older than this are pruned from the registry.
+    #[arg(long, env = "MESOS_REGISTRY_MAX_AGENT_AGE", default_value = "2weeks")]
+    pub registry_max_agent_age: MesosDuration,
+
+    /// At most this many unreachable (and as many gone) agents are kept in the registry.
+    #[arg(long, env = "MESOS_REGISTRY_MAX_AGENT_COUNT", default_value_t = 102_400)]
+    pub registry_max_agent_count: usize,
+
+    /// After a restart or failover, agents in the registry that have not
+    /// re-registered by then are marked unreachable.
+    #[arg(long, env = "MESOS_AGENT_REREGISTER_TIMEOUT", alias = "slave_reregister_timeout", default_value = "10mins")]
+    pub agent_reregister_timeout: MesosDuration,
+
+    /// The largest share of the registry's agents that may be marked
+    /// unreachable after a failover, as a percentage (`100%`); beyond it the
+    /// master exits rather than lose them.
+    #[arg(
+        long,
+        env = "MESOS_RECOVERY_AGENT_REMOVAL_LIMIT",
+        alias = "recovery_slave_removal_limit",
+        default_value = "100%"
+    )]
+    pub recovery_agent_removal_limit: String,
+
     /// Logging level: ERROR, WARNING, INFO (default) or a tracing filter.
     #[arg(long, env = "MESOS_LOGGING_LEVEL", default_value = "INFO")]
     pub logging_level: String,
@@ -149,6 +195,15 @@ impl MasterFlags {
             ("max_unreachable_tasks_per_framework".to_owned(), self.max_unreachable_tasks_per_framework.to_string()),
             ("logging_level".to_owned(), self.logging_level.clone()),
             ("quiet".to_owned(), self.quiet.to_string()),
+            ("registry".to_owned(), self.registry.clone()),
+            ("registry_store_timeout".to_owned(), self.registry_store_timeout.to_string()),
+            ("registry_fetch_timeout".to_owned(), self.registry_fetch_timeout.to_string()),
+            ("registry_strict".to_owned(), self.registry_strict.to_string()),
+            ("registry_gc_interval".to_owned(), self.registry_gc_interval.to_string()),
+            ("registry_max_agent_age".to_owned(), self.registry_max_agent_age.to_string()),
+            ("registry_max_agent_count".to_owned(), self.registry_max_agent_count.to_string()),
+            ("agent_reregister_timeout".to_owned(), self.agent_reregister_timeout.to_string()),
+            ("recovery_agent_removal_limit".to_owned(), self.recovery_agent_removal_limit.clone()),
         ];
         let optional = [
             ("ip", self.ip.map(|v| v.to_string())),

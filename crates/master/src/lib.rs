@@ -9,13 +9,19 @@ pub mod config;
 pub mod flags;
 mod http;
 pub mod identity;
+mod quota;
+pub mod registry;
 pub mod views;
 
 use std::future::Future;
 use std::sync::Arc;
 
+use anyhow::Context;
 use mesos_master_core::Master;
+use mesos_registry::Registry;
 use tokio::net::TcpListener;
+
+use crate::registry::{MemoryStore, Store, file::FileStore};
 
 pub use flags::MasterFlags;
 
@@ -39,10 +45,42 @@ pub async fn run(
     let seed = id.as_u64_pair().0;
     let config = config::master_config(&flags, info.clone(), seed)?;
     let start_time = actor::now();
-    let core = Master::new(config, start_time);
-    let handle = actor::spawn(core, flags.allocation_interval.into());
+    let (registry, store) = open_registry(&flags).await?;
+    let mut core = Master::new(config, start_time);
+    tracing::info!(
+        agents = registry.agents.len(),
+        unreachable = registry.unreachable.len(),
+        gone = registry.gone.len(),
+        "recovered the registry"
+    );
+    core.recover(registry.clone(), start_time);
+    let setup = actor::RegistrySetup { registry, store, store_timeout: flags.registry_store_timeout.into() };
+    let handle = actor::spawn(core, flags.allocation_interval.into(), setup);
     tracing::info!(master_id = %id, address = %format!("{ip}:{port}"), hostname = %hostname, "master started");
     let state = http::AppState { master: handle, flags: Arc::new(flags), info: Arc::new(info), start_time };
     axum::serve(listener, http::router(state)).with_graceful_shutdown(shutdown).await?;
     Ok(())
+}
+
+/// Opens the store `--registry` names and reads the registry from it,
+/// within `--registry_fetch_timeout`. A registry that cannot be read is an
+/// error: the master never starts over an empty one by mistake.
+async fn open_registry(flags: &MasterFlags) -> anyhow::Result<(Registry, Box<dyn Store>)> {
+    let mut store: Box<dyn Store> = match flags.registry.as_str() {
+        "in_memory" => Box::new(MemoryStore),
+        _ => {
+            let work_dir = flags
+                .work_dir
+                .as_ref()
+                .context("--work_dir is required to keep the registry (or use --registry=in_memory)")?;
+            Box::new(FileStore::open(&work_dir.join(registry::file::FILE_NAME))?)
+        }
+    };
+    let timeout = flags.registry_fetch_timeout.into();
+    let load = tokio::task::spawn_blocking(move || store.load().map(|registry| (registry, store)));
+    let (registry, store) = tokio::time::timeout(timeout, load)
+        .await
+        .context("reading the registry took longer than --registry_fetch_timeout")??
+        .map_err(anyhow::Error::from)?;
+    Ok((registry, store))
 }

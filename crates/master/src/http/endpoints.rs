@@ -61,6 +61,14 @@ pub async fn metrics(State(app): State<AppState>, Query(query): Query<HashMap<St
     legacy_json(&query, serde_json::to_value(metrics).unwrap_or(Value::Null))
 }
 
+/// `/registrar(1)/registry`: the registry as this master last stored it.
+pub async fn registry(State(app): State<AppState>, Query(query): Query<HashMap<String, String>>) -> Response {
+    let Some(registry) = app.master.inspect(|master, _| master.registry().to_proto()).await else {
+        return super::unavailable();
+    };
+    legacy_json(&query, mesos_proto::json::to_value(&registry))
+}
+
 /// A legacy JSON answer, honouring `?jsonp=`.
 pub fn legacy_json(query: &HashMap<String, String>, value: Value) -> Response {
     mesos_http::server::legacy_json(query.get("jsonp").map(String::as_str), value.to_string())

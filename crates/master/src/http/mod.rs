@@ -53,6 +53,7 @@ pub fn router(state: AppState) -> Router {
     router
         .route("/version", get(endpoints::version))
         .route("/metrics/snapshot", get(endpoints::metrics))
+        .route("/registrar(1)/registry", get(endpoints::registry))
         .fallback(|| async { (StatusCode::NOT_FOUND, "No such endpoint").into_response() })
         .with_state(state)
 }

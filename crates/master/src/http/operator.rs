@@ -16,6 +16,8 @@ use mesos_proto::v1::{Flag, Metric, VersionInfo};
 use super::{AppState, api_error, unavailable};
 use crate::identity::VERSION;
 
+// SET_QUOTA and REMOVE_QUOTA are deprecated in Mesos's API but still served.
+#[allow(deprecated)]
 pub async fn operator_api(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let (call, negotiated) = match decode_call::<Call>(&headers, &body) {
         Ok(decoded) => decoded,
@@ -85,7 +87,44 @@ pub async fn operator_api(State(app): State<AppState>, headers: HeaderMap, body:
             let Some(gone) = call.mark_agent_gone else {
                 return api_error(ApiError::bad_request("Expecting 'mark_agent_gone' to be present"));
             };
-            change(&app, move |master, now| master.mark_agent_gone(&gone.agent_id, now)).await
+            stored(&app, move |master, now| master.mark_agent_gone(&gone.agent_id, now)).await
+        }
+        call::Type::UpdateWeights => {
+            let Some(update) = call.update_weights else {
+                return api_error(ApiError::bad_request("Expecting 'update_weights' to be present"));
+            };
+            let mut weights = Vec::new();
+            for info in update.weight_infos {
+                let Some(role) = info.role else {
+                    return api_error(ApiError::bad_request("Expecting 'role' in every weight"));
+                };
+                weights.push((role, info.weight));
+            }
+            stored(&app, move |master, _| master.update_weights(weights)).await
+        }
+        call::Type::UpdateQuota => {
+            let Some(update) = call.update_quota else {
+                return api_error(ApiError::bad_request("Expecting 'update_quota' to be present"));
+            };
+            let force = update.force.unwrap_or(false);
+            stored(&app, move |master, _| master.update_quota(update.quota_configs, force)).await
+        }
+        call::Type::SetQuota => {
+            let Some(set) = call.set_quota else {
+                return api_error(ApiError::bad_request("Expecting 'set_quota' to be present"));
+            };
+            let config = match crate::quota::config_of_request(&set.quota_request) {
+                Ok(config) => config,
+                Err(error) => return api_error(error),
+            };
+            let force = set.quota_request.force.unwrap_or(false);
+            stored(&app, move |master, _| master.update_quota(vec![config], force)).await
+        }
+        call::Type::RemoveQuota => {
+            let Some(remove) = call.remove_quota else {
+                return api_error(ApiError::bad_request("Expecting 'remove_quota' to be present"));
+            };
+            stored(&app, move |master, _| master.remove_quota(&remove.role)).await
         }
         call::Type::Teardown => {
             let Some(teardown) = call.teardown else {
@@ -116,6 +155,19 @@ async fn change(
         Some(Ok(())) => StatusCode::OK.into_response(),
         Some(Err(error)) => api_error(error),
         None => unavailable(),
+    }
+}
+
+/// Runs a change that is recorded in the registry: 200 once it is stored.
+async fn stored(
+    app: &AppState,
+    change: impl FnOnce(&mut mesos_master_core::Master, std::time::Duration) -> Result<Option<u64>, ApiError>
+    + Send
+    + 'static,
+) -> Response {
+    match app.master.mutate_stored(change).await {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(error) => api_error(error),
     }
 }
 

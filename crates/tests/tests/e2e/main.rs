@@ -9,4 +9,5 @@ mod failover;
 mod health;
 mod partition;
 mod pymesos;
+mod registry;
 mod scheduler;
