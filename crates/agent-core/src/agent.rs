@@ -77,6 +77,9 @@ pub struct Agent {
     pub(crate) actions: Vec<AgentAction>,
     pub(crate) uuid_counter: u64,
     pub(crate) registered: bool,
+    /// Dynamic reservations and persistent volumes, as the master last sent
+    /// them; reported when re-registering.
+    pub(crate) checkpointed_resources: Vec<v1::Resource>,
 }
 
 impl Agent {
@@ -90,11 +93,25 @@ impl Agent {
             actions: Vec::new(),
             uuid_counter: 0,
             registered: false,
+            checkpointed_resources: Vec::new(),
         }
     }
 
     pub fn take_actions(&mut self) -> Vec<AgentAction> {
         std::mem::take(&mut self.actions)
+    }
+
+    /// CHECKPOINT_RESOURCES: the dynamic reservations and persistent volumes
+    /// the agent has now, recorded before anything else happens (tasks that
+    /// use a new volume may follow).
+    pub fn checkpoint_resources(&mut self, resources: Vec<v1::Resource>) {
+        self.checkpointed_resources = resources.clone();
+        self.checkpoint(crate::CheckpointWrite::Resources(resources));
+    }
+
+    /// Dynamic reservations and persistent volumes the agent keeps.
+    pub fn checkpointed_resources(&self) -> &[v1::Resource] {
+        &self.checkpointed_resources
     }
 
     /// Updates of a task not yet acknowledged by its framework, oldest first.
@@ -172,7 +189,7 @@ impl Agent {
                     tasks: self.task_records(),
                     executor_infos: self.executor_infos(),
                     frameworks: self.frameworks.values().map(|f| f.info.clone()).collect(),
-                    checkpointed_resources: Vec::new(),
+                    checkpointed_resources: self.checkpointed_resources.clone(),
                 }),
                 ..Default::default()
             },

@@ -4,7 +4,7 @@
 //! follow it (an executor is acknowledged only after its update is on disk).
 
 use mesos_proto::internal::{ExecutorRun, TaskUpdates};
-use mesos_proto::v1::{AgentInfo, ExecutorId, FrameworkId, FrameworkInfo, TaskId, TaskInfo};
+use mesos_proto::v1::{self, AgentInfo, ExecutorId, FrameworkId, FrameworkInfo, TaskId, TaskInfo};
 
 use crate::agent::{Agent, AgentAction};
 use crate::records::Executor;
@@ -20,6 +20,9 @@ pub enum CheckpointWrite {
     Executor { framework_id: FrameworkId, run: Box<ExecutorRun> },
     /// A task given to an executor.
     Task { framework_id: FrameworkId, executor_id: ExecutorId, container_id: String, task: Box<TaskInfo> },
+    /// The agent's dynamic reservations and persistent volumes (always
+    /// written, whatever the frameworks ask).
+    Resources(Vec<v1::Resource>),
     /// Where a task's updates stand.
     TaskUpdates {
         framework_id: FrameworkId,

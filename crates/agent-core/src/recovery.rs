@@ -46,6 +46,8 @@ pub struct RecoveredState {
     /// The agent's info with its id.
     pub agent_info: AgentInfo,
     pub frameworks: Vec<RecoveredFramework>,
+    /// Dynamic reservations and persistent volumes.
+    pub checkpointed_resources: Vec<mesos_proto::v1::Resource>,
 }
 
 impl Agent {
@@ -54,6 +56,7 @@ impl Agent {
     /// update, for the agent to re-register.
     pub fn recover(&mut self, state: RecoveredState, now: Duration) {
         self.agent_id = state.agent_info.id.clone();
+        self.checkpointed_resources = state.checkpointed_resources;
         let mut gone = Vec::new();
         for recovered in state.frameworks {
             let Some(framework_id) = recovered.info.id.clone() else { continue };

@@ -133,7 +133,33 @@ fn recovered(alive: bool, pending: Vec<agent_call::StatusUpdate>, state: TaskSta
             info: framework(true),
             executors: vec![RecoveredExecutor { run, tasks: vec![RecoveredTask { info: task("t"), updates }], alive }],
         }],
+        checkpointed_resources: vec![reserved_cpu()],
     }
+}
+
+/// One cpu dynamically reserved to `eng`.
+fn reserved_cpu() -> mesos_proto::v1::Resource {
+    mesos_resources::Resource::scalar("cpus", 1.0)
+        .reserved(mesos_resources::Reservation::new_dynamic("eng", None))
+        .to_proto(mesos_resources::ResourceFormat::PostRefinement)
+}
+
+#[test]
+fn reservations_and_volumes_are_kept_and_reported_on_reregistration() {
+    let mut agent = running_agent(false);
+    agent.checkpoint_resources(vec![reserved_cpu()]);
+    let actions = agent.take_actions();
+    assert!(
+        actions.iter().any(|a| matches!(a, AgentAction::Checkpoint(w) if matches!(**w, CheckpointWrite::Resources(_)))),
+        "written whatever the frameworks ask: {actions:?}"
+    );
+    let reregister = agent.registration_call("1", Default::default()).reregister.expect("a REREGISTER call");
+    assert_eq!(reregister.checkpointed_resources, [reserved_cpu()]);
+
+    let mut restarted = Agent::new(config());
+    restarted.recover(recovered(true, Vec::new(), TaskState::TaskRunning), NOW);
+    let reregister = restarted.registration_call("1", Default::default()).reregister.expect("a REREGISTER call");
+    assert_eq!(reregister.checkpointed_resources, [reserved_cpu()], "recovered from disk");
 }
 
 #[test]

@@ -272,6 +272,11 @@ impl EventLoop {
                 }
                 let _ = self.shutdown.send(message);
             }
+            agent_event::Type::CheckpointResources => {
+                if let Some(checkpoint) = event.checkpoint_resources {
+                    self.core.checkpoint_resources(checkpoint.resources);
+                }
+            }
             agent_event::Type::Error => {
                 tracing::error!(message = ?event.error.map(|e| e.message), "the master reported an error");
             }

@@ -43,6 +43,12 @@ impl Launcher {
             None => command.uris.clone(),
         };
         crate::fetcher::fetch_all(&uris, &sandbox).await.map_err(|e| e.to_string())?;
+        // Persistent volumes the executor or its command task uses.
+        let mut resources = spec.executor.resources.clone();
+        if let Some(task) = &spec.command_task {
+            resources.extend(task.resources.iter().cloned());
+        }
+        crate::volumes::link_into_sandbox(&self.paths, &sandbox, &resources)?;
         let mut env: Vec<(String, String)> = std::env::vars().filter(|(k, _)| !k.starts_with("MESOS_")).collect();
         let checkpoint = spec.framework.checkpoint();
         let directory = sandbox.display().to_string();

@@ -17,6 +17,7 @@ pub mod master_link;
 pub mod paths;
 pub mod process;
 pub mod views;
+mod volumes;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -23,6 +23,7 @@
 //! <work_dir>
 //! ├── meta
 //! │   ├── boot_id                        the boot the agent last ran in
+//! │   ├── resources/resources.info       CheckpointedResources
 //! │   └── slaves
 //! │       ├── latest                     id of the current agent, as text
 //! │       └── <agent id>
@@ -37,6 +38,12 @@
 //! └── runtime
 //!     └── containers
 //!         └── <container id>.pid         ContainerProcess
+//! ```
+//!
+//! Persistent volumes live outside any sandbox, so they outlive tasks:
+//!
+//! ```text
+//! <work_dir>/volumes/roles/<role>/<persistence id>
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -130,6 +137,16 @@ impl Paths {
 
     pub fn task_updates(&self, agent: &str, framework: &str, executor: &str, container: &str, task: &str) -> PathBuf {
         self.meta_task(agent, framework, executor, container, task).join("task.updates")
+    }
+
+    /// The agent's dynamic reservations and persistent volumes.
+    pub fn resources_info(&self) -> PathBuf {
+        self.meta().join("resources").join("resources.info")
+    }
+
+    /// A persistent volume's directory.
+    pub fn volume(&self, role: &str, persistence_id: &str) -> PathBuf {
+        self.work_dir.join("volumes").join("roles").join(role).join(persistence_id)
     }
 
     /// `<work_dir>/runtime/containers`.

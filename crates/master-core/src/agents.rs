@@ -196,7 +196,7 @@ impl Master {
         connection: AgentConnection,
         rr: agent_call::Reregister,
     ) -> Result<AgentId, ApiError> {
-        validate_agent_info(&rr.agent_info)?;
+        reregistered_total(&rr)?;
         let id = rr
             .agent_info
             .id
@@ -253,7 +253,7 @@ impl Master {
     pub(crate) fn rejoin_agent(&mut self, reregistration: Reregistration, now: Duration) {
         let Reregistration { reregister: rr, connection, was_unreachable } = reregistration;
         let Some(id) = rr.agent_info.id.clone() else { return };
-        let Ok(total) = validate_agent_info(&rr.agent_info) else { return };
+        let Ok(total) = reregistered_total(&rr) else { return };
         let address = rr.address.clone().unwrap_or_else(|| default_address(&rr.agent_info));
         self.pending_unreachable.retain(|a| *a != id);
         self.recovered_agents.remove(&id);
@@ -587,7 +587,18 @@ impl Master {
     }
 }
 
-/// Checks an agent's info and parses its total resources.
+/// A re-registering agent's total: its configured resources with the
+/// dynamic reservations and persistent volumes it reports carved out.
+fn reregistered_total(rr: &agent_call::Reregister) -> Result<Resources, ApiError> {
+    let configured = validate_agent_info(&rr.agent_info)?;
+    let checkpointed = Resources::from_proto(&rr.checkpointed_resources)
+        .map_err(|error| ApiError::bad_request(format!("Invalid checkpointed resources: {error}")))?;
+    configured
+        .with_checkpointed(&checkpointed)
+        .map_err(|error| ApiError::bad_request(format!("Invalid checkpointed resources: {error}")))
+}
+
+/// Checks an agent's info and parses its configured resources.
 fn validate_agent_info(info: &v1::AgentInfo) -> Result<Resources, ApiError> {
     if info.hostname.is_empty() {
         return Err(ApiError::bad_request("'AgentInfo.hostname' must not be empty"));

@@ -28,6 +28,7 @@ mod metrics;
 mod offer;
 mod registrar;
 mod removal;
+mod reservations;
 mod scheduler;
 mod task;
 mod updates;

@@ -209,6 +209,47 @@ impl Resource {
         self.disk.as_ref().is_some_and(|d| d.persistence.is_some())
     }
 
+    /// Reserved by a RESERVE operation at its top level.
+    pub fn is_dynamically_reserved(&self) -> bool {
+        self.reservations.last().is_some_and(|r| r.kind == ReservationKind::Dynamic)
+    }
+
+    /// Whether the agent must remember it across restarts (a dynamic
+    /// reservation or a persistent volume), as Mesos checkpoints them.
+    pub fn needs_checkpointing(&self) -> bool {
+        self.reservations.iter().any(|r| r.kind == ReservationKind::Dynamic) || self.is_persistent_volume()
+    }
+
+    /// The resource before its last reservation: what a RESERVE of it
+    /// consumed, what an UNRESERVE of it gives back.
+    pub fn popped(&self) -> Resource {
+        let mut resource = self.clone();
+        resource.reservations.pop();
+        resource
+    }
+
+    /// The resource without its persistent volume: what a CREATE of it
+    /// consumed, what a DESTROY of it gives back.
+    pub fn without_volume(&self) -> Resource {
+        let mut resource = self.clone();
+        if let Some(disk) = resource.disk.as_mut() {
+            disk.persistence = None;
+            disk.volume = None;
+            if disk.source.is_none() {
+                resource.disk = None;
+            }
+        }
+        resource
+    }
+
+    /// The statically configured resource this one was made from, before
+    /// any dynamic reservation or persistent volume.
+    pub fn static_base(&self) -> Resource {
+        let mut resource = self.without_volume();
+        resource.reservations.retain(|r| r.kind == ReservationKind::Static);
+        resource
+    }
+
     /// Whether `self` and `other` may be added into one entry.
     pub(crate) fn same_kind(&self, other: &Resource) -> bool {
         self.name == other.name

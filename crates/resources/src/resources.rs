@@ -108,6 +108,27 @@ impl Resources {
         self.contains(other).then(|| self.minus(other))
     }
 
+    /// An agent's total: its static resources with its checkpointed ones
+    /// (dynamic reservations, persistent volumes) carved out of them. Fails
+    /// when a checkpointed resource does not come from what is there.
+    pub fn with_checkpointed(&self, checkpointed: &Resources) -> Result<Resources, ResourceError> {
+        let mut total = self.clone();
+        for resource in checkpointed.iter() {
+            let base = Resources::from_iter([resource.static_base()]);
+            total = total.checked_minus(&base).ok_or_else(|| ResourceError::Invalid {
+                name: resource.name.clone(),
+                reason: format!("checkpointed {resource} is not part of the agent's resources"),
+            })?;
+            total.add_resource(resource.clone());
+        }
+        Ok(total)
+    }
+
+    /// The resources an agent must remember across restarts.
+    pub fn checkpointed(&self) -> Resources {
+        self.filter(Resource::needs_checkpointing)
+    }
+
     pub fn filter(&self, keep: impl Fn(&Resource) -> bool) -> Resources {
         Resources { entries: self.entries.iter().filter(|r| keep(r)).cloned().collect() }
     }
@@ -281,6 +302,42 @@ mod tests {
         assert_eq!(left.unreserved().cpus(), Scalar::from_f64(3.5));
         assert_eq!(left.ports().to_string(), "[31001-32000]");
         assert!(total.checked_minus(&bag("cpus:100")).is_none());
+    }
+
+    #[test]
+    fn checkpointed_resources_are_carved_out_of_the_static_ones() {
+        let static_total = bag("cpus:4;mem:1024;disk:100;cpus(eng):1");
+        let mut volume = Resource::scalar("disk", 10.0).reserved(Reservation::new_dynamic("eng", None));
+        volume.disk = Some(v1::resource::DiskInfo {
+            persistence: Some(v1::resource::disk_info::Persistence { id: "v1".into(), principal: None }),
+            volume: Some(v1::Volume {
+                container_path: "data".into(),
+                mode: v1::volume::Mode::Rw as i32,
+                ..Default::default()
+            }),
+            source: None,
+        });
+        let refined = Resource::scalar("cpus", 1.0)
+            .reserved(Reservation::new_static("eng"))
+            .reserved(Reservation::new_dynamic("eng/web", None));
+        let checkpointed: Resources = [
+            volume.clone(),
+            Resource::scalar("cpus", 2.0).reserved(Reservation::new_dynamic("eng", None)),
+            refined.clone(),
+        ]
+        .into_iter()
+        .collect();
+        let total = static_total.with_checkpointed(&checkpointed).unwrap();
+        assert_eq!(total.unreserved().cpus(), Scalar::from_units(2));
+        assert_eq!(total.unreserved().disk(), Scalar::from_units(90));
+        assert!(total.contains(&Resources::from_iter([volume.clone()])));
+        assert_eq!(total.checkpointed(), checkpointed);
+        assert_eq!(volume.without_volume().disk, None);
+        assert_eq!(refined.popped().reservations.len(), 1);
+        // More than there is: refused.
+        let too_much =
+            Resources::from_iter([Resource::scalar("cpus", 9.0).reserved(Reservation::new_dynamic("eng", None))]);
+        assert!(static_total.with_checkpointed(&too_much).is_err());
     }
 
     #[test]

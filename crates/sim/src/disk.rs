@@ -21,6 +21,7 @@ pub struct MemDisk {
     runs: BTreeMap<(String, String, String), ExecutorRun>,
     /// A task and where its updates stand.
     tasks: BTreeMap<TaskKey, (Option<TaskInfo>, Option<TaskUpdates>)>,
+    resources: Vec<mesos_proto::v1::Resource>,
 }
 
 impl MemDisk {
@@ -45,6 +46,7 @@ impl MemDisk {
                 );
                 self.tasks.entry(key).or_default().0 = Some((**task).clone());
             }
+            CheckpointWrite::Resources(resources) => self.resources = resources.clone(),
             CheckpointWrite::TaskUpdates { framework_id, executor_id, container_id, task_id, updates } => {
                 let key = (
                     framework_id.value.clone(),
@@ -87,7 +89,7 @@ impl MemDisk {
                 RecoveredFramework { info: info.clone(), executors }
             })
             .collect();
-        Some(RecoveredState { agent_info, frameworks })
+        Some(RecoveredState { agent_info, frameworks, checkpointed_resources: self.resources.clone() })
     }
 }
 
@@ -95,6 +97,7 @@ impl MemDisk {
 pub fn describe(write: &CheckpointWrite) -> String {
     match write {
         CheckpointWrite::Agent(_) => "the agent's info".into(),
+        CheckpointWrite::Resources(resources) => format!("{} checkpointed resources", resources.len()),
         CheckpointWrite::Framework(info) => format!("framework {:?}", info.id.as_ref().map(|id| &id.value)),
         CheckpointWrite::Executor { framework_id, run } => {
             format!("run {} of {}", run.container_id, framework_id.value)

@@ -455,6 +455,11 @@ impl World {
                     core.shutdown_executor(&shutdown.framework_id, &shutdown.executor_id, now);
                 }
             }
+            agent_event::Type::CheckpointResources => {
+                if let Some(checkpoint) = event.checkpoint_resources {
+                    core.checkpoint_resources(checkpoint.resources);
+                }
+            }
             agent_event::Type::Ping => {
                 let pong = AgentCall {
                     agent_id: core.agent_id().cloned(),

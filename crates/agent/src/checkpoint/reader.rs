@@ -7,7 +7,7 @@ use std::path::Path;
 
 use mesos_agent_core::{RecoveredExecutor, RecoveredFramework, RecoveredState, RecoveredTask};
 use mesos_proto::Message;
-use mesos_proto::internal::{ContainerProcess, ExecutorRun, TaskUpdates};
+use mesos_proto::internal::{CheckpointedResources, ContainerProcess, ExecutorRun, TaskUpdates};
 use mesos_proto::v1::{AgentInfo, FrameworkInfo, TaskInfo};
 
 use crate::paths::Paths;
@@ -91,6 +91,13 @@ impl Reader<'_> {
     }
 }
 
+/// The dynamic reservations and persistent volumes last recorded (none
+/// when nothing was recorded or the record cannot be read).
+pub fn checkpointed_resources(paths: &Paths) -> Option<Vec<mesos_proto::v1::Resource>> {
+    let bytes = std::fs::read(paths.resources_info()).ok()?;
+    CheckpointedResources::decode(bytes.as_slice()).ok().map(|record| record.resources)
+}
+
 /// Reads everything back. `alive` tells whether a recorded container still
 /// runs.
 pub fn recover(paths: &Paths, strict: bool) -> Result<Recovered, RecoveryError> {
@@ -145,7 +152,10 @@ pub fn recover(paths: &Paths, strict: bool) -> Result<Recovered, RecoveryError> 
         }
         frameworks.push(RecoveredFramework { info, executors });
     }
-    Ok(Recovered { state: Some(RecoveredState { agent_info, frameworks }), containers, rebooted })
+    let checkpointed_resources =
+        reader.record::<CheckpointedResources>(&paths.resources_info())?.map(|r| r.resources).unwrap_or_default();
+    let state = RecoveredState { agent_info, frameworks, checkpointed_resources };
+    Ok(Recovered { state: Some(state), containers, rebooted })
 }
 
 fn read_containers(reader: &Reader<'_>) -> Result<Vec<ContainerProcess>, RecoveryError> {

@@ -3,7 +3,7 @@
 
 use mesos_agent_core::CheckpointWrite;
 use mesos_proto::Message;
-use mesos_proto::internal::ContainerProcess;
+use mesos_proto::internal::{CheckpointedResources, ContainerProcess};
 
 use super::{CheckpointError, write_atomically};
 use crate::paths::Paths;
@@ -17,6 +17,15 @@ pub fn apply(paths: &Paths, agent: Option<&str>, write: &CheckpointWrite) -> Res
             write_atomically(&paths.agent_info(id), &info.encode_to_vec())?;
             write_atomically(&paths.latest_agent(), id.as_bytes())?;
             write_atomically(&paths.boot_id(), super::boot_id().as_bytes())
+        }
+        CheckpointWrite::Resources(resources) => {
+            let before = super::reader::checkpointed_resources(paths).unwrap_or_default();
+            let record = CheckpointedResources { resources: resources.clone() };
+            write_atomically(&paths.resources_info(), &record.encode_to_vec())?;
+            crate::volumes::sync(paths, &before, resources).map_err(|source| CheckpointError {
+                path: paths.work_dir().join("volumes").display().to_string(),
+                source,
+            })
         }
         _ => {
             let Some(agent) = agent else { return Ok(()) };
@@ -54,7 +63,7 @@ pub fn apply(paths: &Paths, agent: Option<&str>, write: &CheckpointWrite) -> Res
                     );
                     write_atomically(&path, &updates.encode_to_vec())
                 }
-                CheckpointWrite::Agent(_) => unreachable!("handled above"),
+                CheckpointWrite::Agent(_) | CheckpointWrite::Resources(_) => unreachable!("handled above"),
             }
         }
     }

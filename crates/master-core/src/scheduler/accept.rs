@@ -18,6 +18,13 @@ use mesos_proto::v1::{FrameworkId, OfferId, TaskId, TaskState, offer::operation,
 use mesos_resources::Resources;
 
 use super::launch::{LaunchContext, LaunchError, PlannedLaunch};
+use super::operations::Conversion;
+
+/// An operation of an ACCEPT, validated and ready to carry out.
+enum Planned {
+    Launch(Box<PlannedLaunch>),
+    Convert(Conversion),
+}
 use crate::error::ApiError;
 use crate::master::Master;
 use crate::task::{Task, master_status};
@@ -69,13 +76,16 @@ impl Master {
                 return Err(ApiError::bad_request(error.message));
             }
         };
-        let (launches, remaining) = plans;
+        let (plans, remaining) = plans;
         for id in &accept.offer_ids {
             self.take_offer(id);
         }
         self.counters.offers_accepted += accept.offer_ids.len() as u64;
-        for launch in launches {
-            self.launch(framework_id, &agent_id, &role, launch, now);
+        for plan in plans {
+            match plan {
+                Planned::Launch(launch) => self.launch(framework_id, &agent_id, &role, *launch, now),
+                Planned::Convert(conversion) => self.apply_offer_conversion(framework_id, &agent_id, conversion),
+            }
         }
         if !remaining.is_empty() {
             let refuse = refuse_duration(accept.filters.as_ref());
@@ -130,8 +140,8 @@ impl Master {
         Ok((agent, role))
     }
 
-    /// Validates every operation in order; returns the launches and what is
-    /// left of the offers.
+    /// Validates every operation in order; returns what to carry out and
+    /// what is left of the offers.
     fn plan_operations(
         &self,
         framework_id: &FrameworkId,
@@ -139,7 +149,7 @@ impl Master {
         role: &str,
         offered: Resources,
         accept: &call::Accept,
-    ) -> Result<(Vec<PlannedLaunch>, Resources), LaunchError> {
+    ) -> Result<(Vec<Planned>, Resources), LaunchError> {
         let mut context = LaunchContext {
             framework: &self.frameworks[framework_id],
             agent: &self.agents[agent_id],
@@ -156,7 +166,7 @@ impl Master {
                 operation::Type::Launch => {
                     let launch = op.launch.as_ref().ok_or_else(|| unsupported("Expecting 'launch' to be present"))?;
                     for task in &launch.task_infos {
-                        launches.push(context.launch(task)?);
+                        launches.push(Planned::Launch(Box::new(context.launch(task)?)));
                     }
                 }
                 operation::Type::LaunchGroup => {
@@ -164,7 +174,26 @@ impl Master {
                         .launch_group
                         .as_ref()
                         .ok_or_else(|| unsupported("Expecting 'launch_group' to be present"))?;
-                    launches.push(context.launch_group(group)?);
+                    launches.push(Planned::Launch(Box::new(context.launch_group(group)?)));
+                }
+                operation::Type::Reserve => {
+                    let reserve =
+                        op.reserve.as_ref().ok_or_else(|| unsupported("Expecting 'reserve' to be present"))?;
+                    launches.push(Planned::Convert(context.reserve(reserve)?));
+                }
+                operation::Type::Unreserve => {
+                    let unreserve =
+                        op.unreserve.as_ref().ok_or_else(|| unsupported("Expecting 'unreserve' to be present"))?;
+                    launches.push(Planned::Convert(context.unreserve(unreserve)?));
+                }
+                operation::Type::Create => {
+                    let create = op.create.as_ref().ok_or_else(|| unsupported("Expecting 'create' to be present"))?;
+                    launches.push(Planned::Convert(context.create(create)?));
+                }
+                operation::Type::Destroy => {
+                    let destroy =
+                        op.destroy.as_ref().ok_or_else(|| unsupported("Expecting 'destroy' to be present"))?;
+                    launches.push(Planned::Convert(context.destroy(destroy)?));
                 }
                 operation::Type::Unknown => return Err(unsupported("Unknown offer operation")),
                 other => {

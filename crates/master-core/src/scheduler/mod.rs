@@ -5,6 +5,7 @@
 mod accept;
 mod calls;
 mod launch;
+pub(crate) mod operations;
 mod reconcile;
 mod subscribe;
 

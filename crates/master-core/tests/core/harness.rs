@@ -161,11 +161,23 @@ impl Harness {
         tasks: Vec<mesos_proto::v1::Task>,
         frameworks: Vec<FrameworkInfo>,
     ) -> Result<(), ApiError> {
+        self.reregister_agent_with(agent, tasks, frameworks, Vec::new())
+    }
+
+    /// Re-registration reporting checkpointed resources too (the agent's
+    /// configured resources are `cpus:2;mem:1024;disk:1000`).
+    pub fn reregister_agent_with(
+        &mut self,
+        agent: &mut TestAgent,
+        tasks: Vec<mesos_proto::v1::Task>,
+        frameworks: Vec<FrameworkInfo>,
+        checkpointed_resources: Vec<mesos_proto::v1::Resource>,
+    ) -> Result<(), ApiError> {
         let (stream, stream_id) = self.new_stream();
         let info = AgentInfo {
             hostname: "host".into(),
             id: Some(agent.id.clone()),
-            resources: mesos_resources::parse::resources("cpus:2;mem:1024", "*")
+            resources: mesos_resources::parse::resources("cpus:2;mem:1024;disk:1000", "*")
                 .unwrap()
                 .to_proto(ResourceFormat::PostRefinement),
             ..Default::default()
@@ -173,7 +185,13 @@ impl Harness {
         let call = AgentCall {
             agent_id: Some(agent.id.clone()),
             r#type: Some(agent_call::Type::Reregister as i32),
-            reregister: Some(agent_call::Reregister { agent_info: info, tasks, frameworks, ..Default::default() }),
+            reregister: Some(agent_call::Reregister {
+                agent_info: info,
+                tasks,
+                frameworks,
+                checkpointed_resources,
+                ..Default::default()
+            }),
             ..Default::default()
         };
         agent.stream = stream;

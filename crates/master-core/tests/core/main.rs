@@ -5,6 +5,7 @@ mod agent_loss;
 mod harness;
 mod registry;
 mod resent_updates;
+mod reservations;
 
 use std::time::Duration;
 

@@ -89,6 +89,36 @@ pub async fn operator_api(State(app): State<AppState>, headers: HeaderMap, body:
             };
             stored(&app, move |master, now| master.mark_agent_gone(&gone.agent_id, now)).await
         }
+        call::Type::ReserveResources => {
+            let Some(reserve) = call.reserve_resources else {
+                return api_error(ApiError::bad_request("Expecting 'reserve_resources' to be present"));
+            };
+            accepted(&app, move |master, now| {
+                master.reserve_resources(&reserve.agent_id, &reserve.source, &reserve.resources, now)
+            })
+            .await
+        }
+        call::Type::UnreserveResources => {
+            let Some(unreserve) = call.unreserve_resources else {
+                return api_error(ApiError::bad_request("Expecting 'unreserve_resources' to be present"));
+            };
+            accepted(&app, move |master, now| {
+                master.unreserve_resources(&unreserve.agent_id, &unreserve.resources, now)
+            })
+            .await
+        }
+        call::Type::CreateVolumes => {
+            let Some(create) = call.create_volumes else {
+                return api_error(ApiError::bad_request("Expecting 'create_volumes' to be present"));
+            };
+            accepted(&app, move |master, now| master.create_volumes(&create.agent_id, &create.volumes, now)).await
+        }
+        call::Type::DestroyVolumes => {
+            let Some(destroy) = call.destroy_volumes else {
+                return api_error(ApiError::bad_request("Expecting 'destroy_volumes' to be present"));
+            };
+            accepted(&app, move |master, now| master.destroy_volumes(&destroy.agent_id, &destroy.volumes, now)).await
+        }
         call::Type::UpdateWeights => {
             let Some(update) = call.update_weights else {
                 return api_error(ApiError::bad_request("Expecting 'update_weights' to be present"));
@@ -153,6 +183,19 @@ async fn change(
 ) -> Response {
     match app.master.mutate(change).await {
         Some(Ok(())) => StatusCode::OK.into_response(),
+        Some(Err(error)) => api_error(error),
+        None => unavailable(),
+    }
+}
+
+/// Runs a change to an agent's resources: 202 once the master applied it
+/// (the agent learns of it right after).
+async fn accepted(
+    app: &AppState,
+    change: impl FnOnce(&mut mesos_master_core::Master, std::time::Duration) -> Result<(), ApiError> + Send + 'static,
+) -> Response {
+    match app.master.mutate(change).await {
+        Some(Ok(())) => StatusCode::ACCEPTED.into_response(),
         Some(Err(error)) => api_error(error),
         None => unavailable(),
     }

@@ -11,3 +11,4 @@ mod partition;
 mod pymesos;
 mod registry;
 mod scheduler;
+mod volumes;
