@@ -27,6 +27,9 @@ use mesos_registry::{Operation, Registry};
 pub struct MasterConfig {
     /// This master's identity as frameworks and agents see it.
     pub info: MasterInfo,
+    /// `--allocation_interval`: a refusal filter lasts at least this long,
+    /// so that a declined offer is not made again by the very next cycle.
+    pub allocation_interval: Duration,
     /// `--offer_timeout`: offers are rescinded after this long.
     pub offer_timeout: Option<Duration>,
     /// `--agent_ping_timeout`.
@@ -71,6 +74,7 @@ impl MasterConfig {
     pub fn new(info: MasterInfo) -> MasterConfig {
         MasterConfig {
             info,
+            allocation_interval: Duration::from_secs(1),
             offer_timeout: None,
             agent_ping_timeout: Duration::from_secs(15),
             max_agent_ping_timeouts: 5,
@@ -157,6 +161,7 @@ impl Master {
     pub fn new(config: MasterConfig, now: Duration) -> Master {
         let next_prune = now + config.registry_gc_interval;
         let mut allocator = Allocator::new(config.allocator.clone());
+        allocator.set_allocation_interval(config.allocation_interval);
         if !config.weights.is_empty() {
             allocator.update_weights(&config.weights);
         }

@@ -25,6 +25,7 @@ fn error(flag: &'static str, reason: impl Into<String>) -> ConfigError {
 pub fn master_config(flags: &MasterFlags, info: MasterInfo, seed: u64) -> Result<MasterConfig, ConfigError> {
     let mut config = MasterConfig::new(info);
     config.offer_timeout = flags.offer_timeout.map(Duration::from);
+    config.allocation_interval = flags.allocation_interval.into();
     config.agent_ping_timeout = flags.agent_ping_timeout.into();
     if config.agent_ping_timeout < Duration::from_secs(1) || config.agent_ping_timeout > Duration::from_secs(900) {
         return Err(error("agent_ping_timeout", "must be between 1secs and 15mins"));
