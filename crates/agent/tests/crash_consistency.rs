@@ -36,7 +36,7 @@ fn history() -> Vec<CheckpointWrite> {
         executor_id: executor_id.clone(),
         container_id: "C".into(),
         task_id: task_id.clone(),
-        updates: TaskUpdates { state: Some(state as i32), latest: None, pending, received: Vec::new() },
+        updates: Box::new(TaskUpdates { state: Some(state as i32), latest: None, pending, received: Vec::new() }),
     };
     vec![
         CheckpointWrite::Agent(AgentInfo {
