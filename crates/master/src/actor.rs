@@ -156,13 +156,33 @@ pub struct RegistrySetup {
     pub store_timeout: Duration,
 }
 
-/// Starts the event loop around `core`, with a registrar writing its
-/// registry operations.
-pub fn spawn(core: Master, allocation_interval: Duration, registry: RegistrySetup) -> MasterHandle {
+/// The commands of an event loop not started yet.
+pub struct Inbox(mpsc::UnboundedReceiver<Command>);
+
+/// A handle whose event loop starts later (once this master leads):
+/// commands sent meanwhile wait in the inbox.
+pub fn handle() -> (MasterHandle, Inbox) {
     let (commands, inbox) = mpsc::unbounded_channel();
-    let handle = MasterHandle { commands, next_stream: Arc::new(AtomicU64::new(1)) };
+    (MasterHandle { commands, next_stream: Arc::new(AtomicU64::new(1)) }, Inbox(inbox))
+}
+
+/// Starts the event loop around `core` on `inbox`, with a registrar writing
+/// its registry operations.
+pub fn start(
+    handle: &MasterHandle,
+    inbox: Inbox,
+    core: Master,
+    allocation_interval: Duration,
+    registry: RegistrySetup,
+) {
     let registrar = registrar::spawn(registry.registry, registry.store, registry.store_timeout, handle.clone());
-    tokio::spawn(EventLoop::new(core, allocation_interval, registrar).run(inbox));
+    tokio::spawn(EventLoop::new(core, allocation_interval, registrar).run(inbox.0));
+}
+
+/// Starts the event loop around `core` at once.
+pub fn spawn(core: Master, allocation_interval: Duration, registry: RegistrySetup) -> MasterHandle {
+    let (handle, inbox) = handle();
+    start(&handle, inbox, core, allocation_interval, registry);
     handle
 }
 

@@ -113,6 +113,23 @@ pub struct MasterFlags {
     #[arg(long, env = "MESOS_MAX_UNREACHABLE_TASKS_PER_FRAMEWORK", default_value_t = 1000)]
     pub max_unreachable_tasks_per_framework: usize,
 
+    /// ZooKeeper URL of the masters' group for high availability:
+    /// `zk://host:port[,host:port...]/path` (or `zk://user:password@...`), or
+    /// `file:///path` to a file holding one. Without it this master leads
+    /// on its own.
+    #[arg(long, env = "MESOS_ZK")]
+    pub zk: Option<String>,
+
+    /// Size of the masters' quorum, given with --zk (accepted for
+    /// compatibility; the registry lives in ZooKeeper, which has its own).
+    #[arg(long, env = "MESOS_QUORUM")]
+    pub quorum: Option<u32>,
+
+    /// ZooKeeper session timeout: a leading master whose session is lost
+    /// stops at once, and another may lead after this long.
+    #[arg(long, env = "MESOS_ZK_SESSION_TIMEOUT", default_value = "10secs")]
+    pub zk_session_timeout: MesosDuration,
+
     /// Where the registry (admitted, unreachable and gone agents, quota,
     /// weights, maintenance) is kept: `replicated_log` (durably, in
     /// `<work_dir>/registry.db`) or `in_memory` (lost when the master exits).
@@ -196,6 +213,7 @@ impl MasterFlags {
             ("logging_level".to_owned(), self.logging_level.clone()),
             ("quiet".to_owned(), self.quiet.to_string()),
             ("registry".to_owned(), self.registry.clone()),
+            ("zk_session_timeout".to_owned(), self.zk_session_timeout.to_string()),
             ("registry_store_timeout".to_owned(), self.registry_store_timeout.to_string()),
             ("registry_fetch_timeout".to_owned(), self.registry_fetch_timeout.to_string()),
             ("registry_strict".to_owned(), self.registry_strict.to_string()),
@@ -218,6 +236,8 @@ impl MasterFlags {
             ("weights", self.weights.clone()),
             ("fair_sharing_excluded_resource_names", self.fair_sharing_excluded_resource_names.clone()),
             ("log_dir", self.log_dir.as_ref().map(|p| p.display().to_string())),
+            ("zk", self.zk.clone()),
+            ("quorum", self.quorum.map(|q| q.to_string())),
         ];
         pairs.extend(optional.into_iter().filter_map(|(name, value)| Some((name.to_owned(), value?))));
         pairs.sort();

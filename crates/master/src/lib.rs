@@ -9,6 +9,7 @@ pub mod config;
 pub mod flags;
 mod http;
 pub mod identity;
+pub mod leadership;
 mod quota;
 pub mod registry;
 pub mod views;
@@ -21,7 +22,8 @@ use mesos_master_core::Master;
 use mesos_registry::Registry;
 use tokio::net::TcpListener;
 
-use crate::registry::{MemoryStore, Store, file::FileStore};
+use crate::leadership::Leadership;
+use crate::registry::{MemoryStore, Store, file::FileStore, zookeeper::ZooKeeperStore};
 
 pub use flags::MasterFlags;
 
@@ -45,28 +47,106 @@ pub async fn run(
     let seed = id.as_u64_pair().0;
     let config = config::master_config(&flags, info.clone(), seed)?;
     let start_time = actor::now();
-    let (registry, store) = open_registry(&flags).await?;
-    let mut core = Master::new(config, start_time);
+    let (handle, inbox) = actor::handle();
+    let leadership = match &flags.zk {
+        None => {
+            let store = local_store(&flags)?;
+            let (registry, store) = load_registry(store, &flags).await?;
+            lead(&handle, inbox, Master::new(config, start_time), registry, store, &flags);
+            Leadership::standalone(&info)
+        }
+        Some(zk) => {
+            let url = mesos_zk::ZkUrl::parse(zk)?;
+            let session_timeout = flags.zk_session_timeout.into();
+            let detector = mesos_zk::Detector::start(url.clone(), session_timeout);
+            let leadership = Leadership::standby(detector.leader());
+            let candidacy = Candidacy { url, info: info.clone(), session_timeout, config };
+            tokio::spawn(contend(candidacy, handle.clone(), inbox, leadership.clone(), flags.clone()));
+            leadership
+        }
+    };
+    tracing::info!(master_id = %id, address = %format!("{ip}:{port}"), hostname = %hostname, "master started");
+    let state = http::AppState { master: handle, flags: Arc::new(flags), info: Arc::new(info), start_time, leadership };
+    axum::serve(listener, http::router(state)).with_graceful_shutdown(shutdown).await?;
+    Ok(())
+}
+
+/// Recovers the core from `registry` and starts its event loop.
+fn lead(
+    handle: &actor::MasterHandle,
+    inbox: actor::Inbox,
+    mut core: Master,
+    registry: Registry,
+    store: Box<dyn Store>,
+    flags: &MasterFlags,
+) {
     tracing::info!(
         agents = registry.agents.len(),
         unreachable = registry.unreachable.len(),
         gone = registry.gone.len(),
         "recovered the registry"
     );
-    core.recover(registry.clone(), start_time);
+    core.recover(registry.clone(), actor::now());
     let setup = actor::RegistrySetup { registry, store, store_timeout: flags.registry_store_timeout.into() };
-    let handle = actor::spawn(core, flags.allocation_interval.into(), setup);
-    tracing::info!(master_id = %id, address = %format!("{ip}:{port}"), hostname = %hostname, "master started");
-    let state = http::AppState { master: handle, flags: Arc::new(flags), info: Arc::new(info), start_time };
-    axum::serve(listener, http::router(state)).with_graceful_shutdown(shutdown).await?;
-    Ok(())
+    actor::start(handle, inbox, core, flags.allocation_interval.into(), setup);
 }
 
-/// Opens the store `--registry` names and reads the registry from it,
-/// within `--registry_fetch_timeout`. A registry that cannot be read is an
-/// error: the master never starts over an empty one by mistake.
-async fn open_registry(flags: &MasterFlags) -> anyhow::Result<(Registry, Box<dyn Store>)> {
-    let mut store: Box<dyn Store> = match flags.registry.as_str() {
+/// What a master contends with.
+struct Candidacy {
+    url: mesos_zk::ZkUrl,
+    info: mesos_proto::v1::MasterInfo,
+    session_timeout: std::time::Duration,
+    config: mesos_master_core::MasterConfig,
+}
+
+/// Contends in ZooKeeper until elected (joining again if the session is
+/// lost while standing by), then leads until the session is lost.
+async fn contend(
+    candidacy: Candidacy,
+    handle: actor::MasterHandle,
+    inbox: actor::Inbox,
+    leadership: Leadership,
+    flags: MasterFlags,
+) {
+    let Candidacy { url, info, session_timeout, config } = candidacy;
+    let contender = loop {
+        let contender = match mesos_zk::Contender::contend(&url, &info, session_timeout).await {
+            Ok(contender) => contender,
+            Err(error) => {
+                tracing::warn!(%error, "cannot contend for leadership; trying again");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        tokio::select! {
+            elected = contender.elected() => match elected {
+                Ok(()) => break contender,
+                Err(error) => tracing::warn!(%error, "lost the candidacy; contending again"),
+            },
+            state = contender.session_lost() => {
+                tracing::warn!(?state, "lost the ZooKeeper session while standing by; contending again");
+            }
+        }
+    };
+    tracing::info!(member = %contender.node(), "elected as the leading master");
+    let store: Box<dyn Store> = match flags.registry.as_str() {
+        "in_memory" => Box::new(MemoryStore),
+        _ => Box::new(ZooKeeperStore::new(contender.client().clone(), &url.path, contender.node())),
+    };
+    let (registry, store) = match load_registry(store, &flags).await {
+        Ok(loaded) => loaded,
+        Err(error) => leadership::abdicate(&format!("cannot recover the registry: {error:#}")),
+    };
+    lead(&handle, inbox, Master::new(config, actor::now()), registry, store, &flags);
+    leadership.set_leading();
+    let state = contender.session_lost().await;
+    leadership::abdicate(&format!("lost leadership: the ZooKeeper session is {state:?}"));
+}
+
+/// The store of a master that leads on its own: `<work_dir>/registry.db`,
+/// or memory with `--registry=in_memory`.
+fn local_store(flags: &MasterFlags) -> anyhow::Result<Box<dyn Store>> {
+    Ok(match flags.registry.as_str() {
         "in_memory" => Box::new(MemoryStore),
         _ => {
             let work_dir = flags
@@ -75,7 +155,13 @@ async fn open_registry(flags: &MasterFlags) -> anyhow::Result<(Registry, Box<dyn
                 .context("--work_dir is required to keep the registry (or use --registry=in_memory)")?;
             Box::new(FileStore::open(&work_dir.join(registry::file::FILE_NAME))?)
         }
-    };
+    })
+}
+
+/// Reads the registry from `store` within `--registry_fetch_timeout`. A
+/// registry that cannot be read is an error: the master never starts over
+/// an empty one by mistake.
+async fn load_registry(mut store: Box<dyn Store>, flags: &MasterFlags) -> anyhow::Result<(Registry, Box<dyn Store>)> {
     let timeout = flags.registry_fetch_timeout.into();
     let load = tokio::task::spawn_blocking(move || store.load().map(|registry| (registry, store)));
     let (registry, store) = tokio::time::timeout(timeout, load)

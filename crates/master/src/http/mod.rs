@@ -5,6 +5,7 @@ mod agents;
 mod endpoints;
 mod operator;
 mod scheduler;
+mod standby;
 mod state;
 
 use std::sync::Arc;
@@ -29,6 +30,8 @@ pub struct AppState {
     pub info: Arc<MasterInfo>,
     /// When this master started, as time since the Unix epoch.
     pub start_time: Duration,
+    /// Whether this master leads, and who does otherwise.
+    pub leadership: crate::leadership::Leadership,
 }
 
 /// Builds the router of every master endpoint.
@@ -55,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics/snapshot", get(endpoints::metrics))
         .route("/registrar(1)/registry", get(endpoints::registry))
         .fallback(|| async { (StatusCode::NOT_FOUND, "No such endpoint").into_response() })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), standby::guard))
         .with_state(state)
 }
 

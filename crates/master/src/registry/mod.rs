@@ -2,11 +2,13 @@
 //! that writes the master's operations to it in batches (`registrar.rs`).
 //!
 //! `--registry=replicated_log` (the default, Mesos's name) keeps it durable:
-//! in `<work_dir>/registry.db` (`file.rs`); `--registry=in_memory` keeps it
-//! for the life of the process only.
+//! in `<work_dir>/registry.db` (`file.rs`) for a master on its own, in
+//! ZooKeeper (`zookeeper.rs`) for masters that run highly available with
+//! `--zk`; `--registry=in_memory` keeps it for the life of the process only.
 
 pub mod file;
 pub mod registrar;
+pub mod zookeeper;
 
 use mesos_registry::{Changes, Registry, RegistryError};
 
