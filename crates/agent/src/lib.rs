@@ -36,7 +36,7 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let master = master_link::master_url(&flags.master).map_err(anyhow::Error::msg)?;
+    let master = master_link::master_source(&flags.master).map_err(anyhow::Error::msg)?;
     mesos_proto::collections::set_hash_seed(rand::random());
     std::fs::create_dir_all(&flags.work_dir)
         .map_err(|e| anyhow::anyhow!("cannot create --work_dir {}: {e}", flags.work_dir.display()))?;
@@ -119,7 +119,7 @@ pub async fn run(
     tracing::info!(%endpoint, %hostname, resources = %total, "agent started");
     let link = tokio::spawn(master_link::run(
         handle.clone(),
-        master,
+        master.follow(),
         address,
         env!("CARGO_PKG_VERSION").to_owned(),
         flags.registration_backoff_factor.into(),

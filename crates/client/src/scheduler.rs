@@ -5,7 +5,8 @@
 //! event. When the stream breaks, or five heartbeat intervals pass without
 //! an event, it subscribes again with the framework id it was given, after a
 //! randomized backoff, following a non-leading master's redirect to the
-//! leader. Calls go through a [`SchedulerHandle`] on separate connections
+//! leader; with a `zk://` master it follows the leader in ZooKeeper and
+//! re-subscribes when it changes. Calls go through a [`SchedulerHandle`] on separate connections
 //! with the current `Mesos-Stream-Id`.
 
 use std::sync::{Arc, Mutex};
@@ -15,7 +16,7 @@ use mesos_http::client::{Client, ClientError};
 use mesos_proto::ContentType;
 use mesos_proto::v1::scheduler::{Call, Event, call, event};
 use mesos_proto::v1::{AgentId, ExecutorId, Filters, FrameworkId, FrameworkInfo, Offer, OfferId, TaskId, TaskStatus};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 /// The scheduler API's path.
 pub const SCHEDULER_PATH: &str = "/api/v1/scheduler";
@@ -23,7 +24,8 @@ pub const SCHEDULER_PATH: &str = "/api/v1/scheduler";
 /// Settings of a scheduler.
 #[derive(Debug, Clone)]
 pub struct SchedulerConfig {
-    /// `host:port` (or `master@host:port`, `http://host:port`).
+    /// `host:port` (or `master@host:port`, `http://host:port`), or
+    /// `zk://host:port/path` to follow the leading master.
     pub master: String,
     pub framework: FrameworkInfo,
     pub content_type: ContentType,
@@ -83,13 +85,14 @@ impl Scheduler {
     pub fn start(
         config: SchedulerConfig,
     ) -> Result<(SchedulerHandle, mpsc::UnboundedReceiver<SchedulerEvent>), crate::master::MasterAddressError> {
-        let base_url = crate::master::base_url(&config.master)?;
+        let leader = crate::master::source(&config.master)?.follow();
+        let base_url = leader.borrow().as_ref().map(|address| format!("http://{address}")).unwrap_or_default();
         let session =
             Arc::new(Mutex::new(Session { base_url, stream_id: None, framework_id: config.framework.id.clone() }));
         let handle =
             SchedulerHandle { session: session.clone(), client: Client::new(), content_type: config.content_type };
         let (events, receiver) = mpsc::unbounded_channel();
-        tokio::spawn(subscription_loop(config, session, events));
+        tokio::spawn(subscription_loop(config, session, events, leader));
         Ok((handle, receiver))
     }
 }
@@ -98,11 +101,19 @@ async fn subscription_loop(
     config: SchedulerConfig,
     session: Arc<Mutex<Session>>,
     events: mpsc::UnboundedSender<SchedulerEvent>,
+    mut leader: watch::Receiver<Option<String>>,
 ) {
     let client = Client::new();
     let mut failures = 0u32;
     let mut backoff = Duration::from_millis(500);
+    let mut redirected = false;
     loop {
+        // Subscribe to the current leader (unless a redirect named it).
+        if !std::mem::take(&mut redirected) {
+            let Ok(current) = leader.wait_for(Option::is_some).await else { return };
+            let address = current.clone().unwrap_or_default();
+            session.lock().expect("session lock").base_url = format!("http://{address}");
+        }
         let (url, framework_id) = {
             let session = session.lock().expect("session lock");
             (format!("{}{SCHEDULER_PATH}", session.base_url), session.framework_id.clone())
@@ -128,9 +139,20 @@ async fn subscription_loop(
                     return;
                 }
                 let mut heartbeat = Duration::from_secs(15);
+                leader.mark_unchanged();
                 loop {
-                    // Five missed heartbeats mean the connection is dead.
-                    let next = tokio::time::timeout(heartbeat * 5, stream.next()).await;
+                    // Five missed heartbeats mean the connection is dead;
+                    // a new leader means re-subscribing with it.
+                    let next = tokio::select! {
+                        next = tokio::time::timeout(heartbeat * 5, stream.next()) => next,
+                        changed = leader.changed() => {
+                            if changed.is_err() {
+                                return;
+                            }
+                            tracing::info!(leader = ?*leader.borrow(), "the leading master changed; re-subscribing");
+                            break;
+                        }
+                    };
                     let event = match next {
                         Ok(Some(Ok(event))) => event,
                         Ok(Some(Err(error))) => {
@@ -167,8 +189,9 @@ async fn subscription_loop(
                 }
             }
             Err(error) => {
-                if let Some(leader) = error.redirect() {
-                    session.lock().expect("session lock").base_url = format!("http://{leader}");
+                if let Some(target) = error.redirect() {
+                    session.lock().expect("session lock").base_url = format!("http://{target}");
+                    redirected = true;
                     continue;
                 }
                 if error.status().is_some_and(|s| s.is_client_error()) {
