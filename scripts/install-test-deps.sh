@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond the Rust toolchain, when it is
 # missing: Python's venv module and headers (to build pymesos's http-parser)
-# and the archive tools the fetcher calls.
+# the archive tools the fetcher calls, ZooKeeper (with Java) for the
+# high-availability tests and iproute2 for network namespaces.
 set -euo pipefail
 
 missing=()
@@ -15,6 +16,9 @@ command -v tar >/dev/null || missing+=(tar)
 command -v gzip >/dev/null || missing+=(gzip)
 command -v unzip >/dev/null || missing+=(unzip)
 command -v curl >/dev/null || missing+=(curl)
+[ -f /usr/share/java/zookeeper.jar ] || missing+=(zookeeper)
+command -v java >/dev/null || missing+=(default-jre-headless)
+command -v ip >/dev/null || missing+=(iproute2)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"

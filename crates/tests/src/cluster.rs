@@ -27,12 +27,27 @@ pub struct Daemon {
 }
 
 impl Daemon {
-    fn spawn(program: &str, name: &str, port: u16, work_dir: PathBuf, args: Vec<String>, logs: &Path) -> Daemon {
+    /// Starts `program` (a workspace binary) with `args`, logging to
+    /// `<logs>/<name>.log`.
+    pub fn spawn(program: &str, name: &str, port: u16, work_dir: PathBuf, args: Vec<String>, logs: &Path) -> Daemon {
+        Daemon::spawn_in(None, program, name, port, work_dir, args, logs)
+    }
+
+    /// Like [`Daemon::spawn`], inside a network namespace when given.
+    pub fn spawn_in(
+        netns: Option<&str>,
+        program: &str,
+        name: &str,
+        port: u16,
+        work_dir: PathBuf,
+        args: Vec<String>,
+        logs: &Path,
+    ) -> Daemon {
         let log = logs.join(format!("{name}.log"));
         let mut daemon = Daemon {
             name: name.to_owned(),
             program: program.to_owned(),
-            netns: None,
+            netns: netns.map(str::to_owned),
             child: None,
             log,
             port,
@@ -57,13 +72,18 @@ impl Daemon {
         let child = command
             .args(&self.args)
             .args(extra)
-            .env("MESOS_LOGGING_LEVEL", "debug,hyper=info,h2=info")
+            .env("MESOS_LOGGING_LEVEL", "debug,hyper=info,h2=info,zookeeper_client::session=info")
             .stdout(file.try_clone().expect("log file"))
             .stderr(file)
             .stdin(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {program}: {e}"));
         self.child = Some(child);
+    }
+
+    /// The arguments it runs with.
+    pub fn args(&self) -> &[String] {
+        &self.args
     }
 
     /// `kill -9` the process.

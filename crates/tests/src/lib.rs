@@ -7,9 +7,11 @@
 //! harness finds them beside the test executable's `deps` directory.
 
 pub mod cluster;
+pub mod ha;
 pub mod netns;
 pub mod raw_http;
 pub mod wait;
+pub mod zookeeper;
 
 use std::path::PathBuf;
 

@@ -10,6 +10,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 pub struct RawResponse {
     pub status: u16,
     pub body: String,
+    /// The `Location` header, if any.
+    pub location: Option<String>,
 }
 
 /// Sends one POST with the given headers and body and reads the whole
@@ -29,8 +31,29 @@ pub async fn post(address: &str, path: &str, headers: &[(&str, &str)], body: &[u
         .await
         .expect("response in time")
         .expect("read");
-    let text = String::from_utf8_lossy(&response).into_owned();
+    parse(&response)
+}
+
+/// Sends one GET and reads the whole answer (redirects are not followed).
+pub async fn get(address: &str, path: &str) -> RawResponse {
+    let mut stream = tokio::net::TcpStream::connect(address).await.expect("connect");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut response = Vec::new();
+    tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut response))
+        .await
+        .expect("response in time")
+        .expect("read");
+    parse(&response)
+}
+
+fn parse(response: &[u8]) -> RawResponse {
+    let text = String::from_utf8_lossy(response).into_owned();
     let status = text.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
-    RawResponse { status, body }
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((text.as_str(), ""));
+    let location = head
+        .lines()
+        .find_map(|line| line.split_once(':').filter(|(name, _)| name.eq_ignore_ascii_case("location")))
+        .map(|(_, value)| value.trim().to_owned());
+    RawResponse { status, body: body.to_owned(), location }
 }

@@ -7,6 +7,7 @@ mod example_framework;
 mod execute;
 mod failover;
 mod health;
+mod high_availability;
 mod partition;
 mod pymesos;
 mod registry;

@@ -1,0 +1,266 @@
+//! Masters elected in a real ZooKeeper: a standby redirects to the leader;
+//! when the leader is killed another takes over with the registry, agents
+//! re-register and a framework (through the scheduler library, following
+//! ZooKeeper) re-subscribes and finds its task running; a leader cut off
+//! from ZooKeeper stops before another leads; a Mesos-format reader (the
+//! Python `kazoo` client) finds the leader.
+
+use std::time::{Duration, Instant};
+
+use mesos_client::scheduler::{Scheduler, SchedulerConfig, SchedulerEvent, SchedulerHandle};
+use mesos_proto::v1::scheduler::Event;
+use mesos_proto::v1::{CommandInfo, FrameworkInfo, Resource, TaskId, TaskInfo, TaskState, value};
+use mesos_tests::ha::{HaCluster, ZK_PATH};
+use mesos_tests::netns::NetNs;
+use mesos_tests::raw_http::{get, post};
+use mesos_tests::wait::{DEADLINE, until};
+use mesos_tests::zookeeper::ZooKeeper;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+const SESSION: &str = "--zk_session_timeout=4secs";
+
+fn scalar(name: &str, amount: f64) -> Resource {
+    Resource {
+        name: name.into(),
+        r#type: value::Type::Scalar as i32,
+        scalar: Some(value::Scalar { value: amount }),
+        ..Default::default()
+    }
+}
+
+/// The next event from the master, skipping the library's notices.
+async fn next_event(events: &mut UnboundedReceiver<SchedulerEvent>, wanted: impl Fn(&Event) -> bool) -> Event {
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, events.recv()).await {
+            Ok(Some(SchedulerEvent::Event(event))) if wanted(&event) => return *event,
+            Ok(Some(SchedulerEvent::Failed(reason))) => panic!("the scheduler gave up: {reason}"),
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("the scheduler stopped"),
+            Err(_) => panic!("no matching event within {DEADLINE:?}"),
+        }
+    }
+}
+
+/// Waits for `task` to reach `state`, acknowledging updates.
+async fn task_state(
+    scheduler: &SchedulerHandle,
+    events: &mut UnboundedReceiver<SchedulerEvent>,
+    task: &str,
+    state: TaskState,
+) {
+    loop {
+        let event = next_event(events, |e| e.update.is_some()).await;
+        let status = event.update.expect("checked").status;
+        let _ = scheduler.acknowledge(&status).await;
+        if status.task_id.value == task && status.state == state as i32 {
+            return;
+        }
+    }
+}
+
+/// Waits until `standby` redirects to `leader`: a standby learns of a new
+/// leader from ZooKeeper a moment after the leader itself does.
+async fn redirects_to(cluster: &HaCluster, standby: usize, leader: usize) {
+    let expected = format!("//{}/master/state?jsonp=x", cluster.master_address(leader));
+    let start = Instant::now();
+    loop {
+        let answer = get(&cluster.master_address(standby), "/master/state?jsonp=x").await;
+        if answer.status == 307 && answer.location.as_deref() == Some(expected.as_str()) {
+            return;
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "master {standby} does not redirect to {expected}: {} {:?} {}\n{}",
+            answer.status,
+            answer.location,
+            answer.body,
+            cluster.logs()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_leader_takes_over_and_the_framework_finds_its_task() {
+    let mut cluster = HaCluster::start(3, 2, &[SESSION]).await;
+    let leader = cluster.leader().await;
+    let standbys: Vec<usize> = (0..3).filter(|i| *i != leader).collect();
+    for standby in &standbys {
+        redirects_to(&cluster, *standby, leader).await;
+        let metrics = cluster.get_json(*standby, "/metrics/snapshot").await.expect("served by the standby");
+        assert_eq!(metrics["master/elected"], 0.0);
+        let health = get(&cluster.master_address(*standby), "/health").await;
+        assert_eq!(health.status, 200, "standbys answer /health themselves");
+    }
+    // Weights go to the registry in ZooKeeper.
+    let weights = r#"{"type":"UPDATE_WEIGHTS","update_weights":{"weight_infos":[{"role":"eng","weight":3.0}]}}"#;
+    let headers = [("Content-Type", "application/json")];
+    assert_eq!(post(&cluster.master_address(leader), "/api/v1", &headers, weights.as_bytes()).await.status, 200);
+
+    // A framework follows the leader through ZooKeeper and runs a task.
+    let info = FrameworkInfo {
+        user: "root".into(),
+        name: "survivor".into(),
+        failover_timeout: Some(3600.0),
+        checkpoint: Some(true),
+        ..Default::default()
+    };
+    let (scheduler, mut events) = Scheduler::start(SchedulerConfig::new(cluster.zk_url(), info)).expect("valid master");
+    let offers = next_event(&mut events, |e| e.offers.as_ref().is_some_and(|o| !o.offers.is_empty())).await;
+    let offer = offers.offers.expect("checked").offers.remove(0);
+    let task = TaskInfo {
+        name: "long".into(),
+        task_id: TaskId { value: "long".into() },
+        agent_id: offer.agent_id.clone(),
+        resources: vec![scalar("cpus", 0.5), scalar("mem", 32.0)],
+        command: Some(CommandInfo { value: Some("sleep 600".into()), ..Default::default() }),
+        ..Default::default()
+    };
+    scheduler.launch(&offer, vec![task]).await.expect("launched");
+    task_state(&scheduler, &mut events, "long", TaskState::TaskRunning).await;
+    let framework_id = scheduler.framework_id().expect("subscribed");
+
+    // The leader dies; another is elected from the two left.
+    let killed = Instant::now();
+    cluster.masters[leader].kill();
+    let new_leader = until("a new leader", DEADLINE, || async {
+        let candidate = cluster.leader().await;
+        (candidate != leader).then_some(candidate)
+    })
+    .await;
+    cluster.wait_for_agents(2).await;
+    eprintln!("failover: from kill -9 to every agent re-registered in {:?}", killed.elapsed());
+    let standby = standbys.iter().copied().find(|i| *i != new_leader).expect("one standby left");
+    redirects_to(&cluster, standby, new_leader).await;
+
+    // The framework re-subscribed to the new leader with its id; its task
+    // is still running there.
+    next_event(&mut events, |e| e.subscribed.as_ref().is_some_and(|s| s.framework_id == framework_id)).await;
+    scheduler.reconcile(vec![(TaskId { value: "long".into() }, None)]).await.expect("reconcile");
+    task_state(&scheduler, &mut events, "long", TaskState::TaskRunning).await;
+
+    let registry = cluster.get_json(new_leader, "/registrar(1)/registry").await.expect("registry");
+    assert_eq!(registry["weights"][0]["weight"], 3.0, "the registry survived the failover: {registry}");
+    assert_eq!(registry["agents"].as_array().map(Vec::len), Some(2), "{registry}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_leader_cut_off_from_zookeeper_stops_before_another_leads() {
+    let zookeeper = ZooKeeper::start_on("0.0.0.0").await;
+    let netns = NetNs::create();
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let url_from = |host: &str| format!("--zk=zk://{host}:{}{ZK_PATH}", zookeeper.port);
+    let start = |netns: Option<&str>, ip: &str, zk: String, index: usize| {
+        let port = mesos_tests::free_port();
+        let work_dir = dir.path().join(format!("master-{index}"));
+        let args = vec![
+            format!("--ip={ip}"),
+            format!("--port={port}"),
+            format!("--hostname={ip}"),
+            format!("--work_dir={}", work_dir.display()),
+            zk,
+            SESSION.to_owned(),
+        ];
+        (
+            format!("{ip}:{port}"),
+            mesos_tests::cluster::Daemon::spawn_in(
+                netns,
+                "mesos-master",
+                &format!("master-{index}"),
+                port,
+                work_dir,
+                args,
+                dir.path(),
+            ),
+        )
+    };
+    // The first master, behind the link that will be cut, leads.
+    let (cut_address, mut cut) = start(Some(&netns.name), &netns.inner_ip, url_from(&netns.host_ip), 0);
+    until("the first master to lead", DEADLINE, || async { (elected(&cut_address).await == Some(true)).then_some(()) })
+        .await;
+    let (other_address, _other) = start(None, "127.0.0.1", url_from("127.0.0.1"), 1);
+    until("the second master to stand by", DEADLINE, || async {
+        (elected(&other_address).await == Some(false)).then_some(())
+    })
+    .await;
+
+    netns.cut();
+    let cut_at = Instant::now();
+    // The second master must not lead while the first still runs.
+    let mut first_gone = None;
+    let took_over = loop {
+        if first_gone.is_none() && cut.exit_code().is_some() {
+            first_gone = Some(cut_at.elapsed());
+        }
+        if elected(&other_address).await == Some(true) {
+            break cut_at.elapsed();
+        }
+        assert!(cut_at.elapsed() < DEADLINE, "no master took over");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let first_gone = first_gone.unwrap_or_else(|| {
+        assert!(cut.exit_code().is_some(), "the cut-off leader still runs while another leads:\n{}", cut.log_tail(20));
+        took_over
+    });
+    assert!(first_gone <= took_over, "the old leader stopped ({first_gone:?}) before the new one led ({took_over:?})");
+    assert!(cut.log_tail(40).contains("lost leadership"), "{}", cut.log_tail(40));
+    netns.heal();
+}
+
+/// Whether the master at `address` says it leads (`None`: no answer).
+async fn elected(address: &str) -> Option<bool> {
+    let http = mesos_http::client::Client::new().with_timeout(Duration::from_secs(2));
+    let (_, body) = http.get(&format!("http://{address}/metrics/snapshot")).await.ok()?;
+    let metrics: serde_json::Value = serde_json::from_slice(&body).ok()?;
+    Some(metrics["master/elected"] == 1.0)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_python_kazoo_client_finds_the_leader_as_mesos_tools_do() {
+    let cluster = HaCluster::start(2, 0, &[SESSION]).await;
+    let leader = cluster.leader().await;
+    let python = kazoo_python().await;
+    let script = r#"
+import json, sys
+from kazoo.client import KazooClient
+zk = KazooClient(hosts=sys.argv[1]); zk.start(timeout=20)
+members = sorted(c for c in zk.get_children(sys.argv[2]) if c.startswith("json.info_"))
+data, _ = zk.get(sys.argv[2] + "/" + members[0])
+info = json.loads(data)
+print("%s:%d %s" % (info["address"]["ip"], info["address"]["port"], info["pid"]))
+zk.stop()
+"#;
+    let output = tokio::process::Command::new(&python)
+        .args(["-c", script, &cluster.zookeeper.servers(), ZK_PATH])
+        .output()
+        .await
+        .expect("python runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let address = cluster.master_address(leader);
+    assert_eq!(stdout.trim(), format!("{address} master@{address}"));
+}
+
+/// A virtualenv with the kazoo ZooKeeper client (created once).
+async fn kazoo_python() -> std::path::PathBuf {
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let venv = workspace.join("target").join("kazoo-venv");
+    let python = venv.join("bin/python");
+    let ready =
+        tokio::process::Command::new(&python).args(["-c", "import kazoo"]).status().await.is_ok_and(|s| s.success());
+    if !ready {
+        let made =
+            tokio::process::Command::new("python3").args(["-m", "venv"]).arg(&venv).status().await.expect("python3");
+        assert!(made.success(), "python3 -m venv");
+        let pip = venv.join("bin/pip");
+        let installed = tokio::process::Command::new(pip)
+            .args(["install", "--quiet", "kazoo==2.10.0"])
+            .status()
+            .await
+            .expect("pip");
+        assert!(installed.success(), "pip install kazoo");
+    }
+    python
+}
