@@ -1,18 +1,19 @@
 //! The registry in ZooKeeper, for masters that run highly available: every
-//! record is a znode under `<zk path>/registry`, so none grows with the
-//! cluster (ZooKeeper refuses nodes over 1 MB). Agents, unreachable and gone
+//! record is a znode under `<zk path>-registry` (beside the masters' group,
+//! whose children are only its members, as tools that read it expect), so
+//! none grows with the cluster (ZooKeeper refuses nodes over 1 MB). Agents, unreachable and gone
 //! agents are spread over 256 buckets so that no parent lists more children
 //! than ZooKeeper can return at once:
 //!
 //! ```text
-//! <zk path>/registry/master
-//! <zk path>/registry/schedule
-//! <zk path>/registry/agents/<bucket>/<id>
-//! <zk path>/registry/unreachable/<bucket>/<id>
-//! <zk path>/registry/gone/<bucket>/<id>
-//! <zk path>/registry/machines/<hostname%2Fip>
-//! <zk path>/registry/quota/<role, '/' written %2F>
-//! <zk path>/registry/weights/<role, '/' written %2F>
+//! <zk path>-registry/master
+//! <zk path>-registry/schedule
+//! <zk path>-registry/agents/<bucket>/<id>
+//! <zk path>-registry/unreachable/<bucket>/<id>
+//! <zk path>-registry/gone/<bucket>/<id>
+//! <zk path>-registry/machines/<hostname%2Fip>
+//! <zk path>-registry/quota/<role, '/' written %2F>
+//! <zk path>-registry/weights/<role, '/' written %2F>
 //! ```
 //!
 //! Each batch is written as ZooKeeper transactions that first check this
@@ -35,7 +36,7 @@ const BUCKETED: [&str; 3] = ["agents", "unreachable", "gone"];
 
 pub struct ZooKeeperStore {
     client: zk::Client,
-    /// `<zk path>/registry`.
+    /// `<zk path>-registry`.
     base: String,
     /// This master's election member: writes happen only while it exists.
     fence: String,
@@ -44,11 +45,19 @@ pub struct ZooKeeperStore {
     existing: BTreeSet<String>,
 }
 
+/// Where the registry of the masters' group at `group` is kept.
+pub fn registry_path(group: &str) -> String {
+    match group.trim_end_matches('/') {
+        "" => "/mesos-registry".to_owned(),
+        group => format!("{group}-registry"),
+    }
+}
+
 impl ZooKeeperStore {
     pub fn new(client: zk::Client, group: &str, fence: &str) -> ZooKeeperStore {
         ZooKeeperStore {
             client,
-            base: format!("{group}/registry"),
+            base: registry_path(group),
             fence: fence.to_owned(),
             runtime: tokio::runtime::Handle::current(),
             existing: BTreeSet::new(),
@@ -205,5 +214,12 @@ mod tests {
             assert!(!escape(text).contains('/'));
         }
         assert_eq!(bucket("S1"), bucket("S1"));
+    }
+
+    #[test]
+    fn the_registry_sits_beside_the_group() {
+        assert_eq!(registry_path("/mesos"), "/mesos-registry");
+        assert_eq!(registry_path("/a/b/"), "/a/b-registry");
+        assert_eq!(registry_path("/"), "/mesos-registry");
     }
 }

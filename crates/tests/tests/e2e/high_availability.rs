@@ -219,17 +219,20 @@ async fn elected(address: &str) -> Option<bool> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_python_kazoo_client_finds_the_leader_as_mesos_tools_do() {
-    let cluster = HaCluster::start(2, 0, &[SESSION]).await;
+    // One agent, so that the leader has written its registry.
+    let cluster = HaCluster::start(2, 1, &[SESSION]).await;
     let leader = cluster.leader().await;
     let python = kazoo_python().await;
     let script = r#"
 import json, sys
 from kazoo.client import KazooClient
 zk = KazooClient(hosts=sys.argv[1]); zk.start(timeout=20)
-members = sorted(c for c in zk.get_children(sys.argv[2]) if c.startswith("json.info_"))
+children = zk.get_children(sys.argv[2])
+members = sorted(c for c in children if c.startswith("json.info_"))
 data, _ = zk.get(sys.argv[2] + "/" + members[0])
 info = json.loads(data)
 print("%s:%d %s" % (info["address"]["ip"], info["address"]["port"], info["pid"]))
+print("others: %s" % sorted(set(children) - set(members)))
 zk.stop()
 "#;
     let output = tokio::process::Command::new(&python)
@@ -240,7 +243,7 @@ zk.stop()
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let address = cluster.master_address(leader);
-    assert_eq!(stdout.trim(), format!("{address} master@{address}"));
+    assert_eq!(stdout.trim(), format!("{address} master@{address}\nothers: []"), "only members among the children");
 }
 
 /// A virtualenv with the kazoo ZooKeeper client (created once).
