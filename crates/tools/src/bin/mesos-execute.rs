@@ -20,7 +20,8 @@ use mesos_tools::{current_user, reason_name, source_name, state_name};
 #[derive(Debug, Parser)]
 #[command(name = "mesos-execute", version, about, rename_all = "snake_case")]
 struct Flags {
-    /// The master: host:port or master@host:port.
+    /// The master: host:port, master@host:port, or zk://host:port/path to
+    /// follow the leading master in ZooKeeper.
     #[arg(long, env = "MESOS_MASTER")]
     master: String,
     /// Name (and id) of the task.

@@ -22,7 +22,8 @@ const TASK_RESOURCES: &str = "cpus:1;mem:128";
 #[derive(Debug, Parser)]
 #[command(name = "test-framework", version, about, rename_all = "snake_case")]
 struct Flags {
-    /// The master: host:port or master@host:port.
+    /// The master: host:port, master@host:port, or zk://host:port/path to
+    /// follow the leading master in ZooKeeper.
     #[arg(long, env = "MESOS_EXAMPLE_MASTER")]
     master: String,
     /// Role to run the tasks in.
