@@ -242,6 +242,8 @@ impl Master {
             }
             for status in updates {
                 self.counters.count_terminal(&status);
+                let state = TaskState::try_from(status.state).unwrap_or(TaskState::TaskLost);
+                self.notify_task_updated(&framework_id, &status, state);
                 self.send_update_event(&framework_id, status);
             }
         }
@@ -259,6 +261,7 @@ impl Master {
         }
         self.allocator.remove_agent(agent_id);
         self.counters.agent_removals += 1;
+        self.notify_agent_removed(agent_id);
         let unreachable = self.registry.is_unreachable(agent_id);
         let gone = self.registry.is_gone(agent_id);
         let mut frameworks: Vec<FrameworkId> = Vec::new();
@@ -292,6 +295,7 @@ impl Master {
             } else {
                 framework.complete_task(task, self.config.max_completed_tasks_per_framework);
             }
+            self.notify_task_updated(framework_id, &status, state);
             self.send_update_event(framework_id, status);
         }
         for framework_id in agent.executors.keys() {

@@ -182,6 +182,7 @@ impl Master {
         );
         self.agents.insert(id.clone(), agent);
         self.counters.agent_registrations += 1;
+        self.notify_agent_added(&id);
         if connected {
             self.send_registered(&id, agent_event::Type::Registered);
         } else {
@@ -300,6 +301,9 @@ impl Master {
         self.agents.insert(id.clone(), agent);
         self.allocator.add_agent(&id, spec, &used);
         self.counters.agent_reregistrations += 1;
+        if !known {
+            self.notify_agent_added(&id);
+        }
         if connected {
             self.send_registered(&id, agent_event::Type::Reregistered);
         }
@@ -373,7 +377,8 @@ impl Master {
                 framework.recovered = true;
                 framework.registered_time = None;
                 self.allocator.add_framework(&id, framework.allocator_spec(), &[], false);
-                self.frameworks.insert(id, framework);
+                self.frameworks.insert(id.clone(), framework);
+                self.notify_framework_added(&id);
             }
         }
         let reported: mesos_proto::collections::Set<(FrameworkId, v1::TaskId)> =
@@ -408,6 +413,7 @@ impl Master {
             task.apply_status(&status, state);
             self.counters.count_terminal(&status);
             framework.complete_task(task, self.config.max_completed_tasks_per_framework);
+            self.notify_task_updated(&framework_id, &status, state);
             self.send_update_event(&framework_id, status);
         }
         // Executors are taken from the agent's report.
@@ -432,11 +438,15 @@ impl Master {
         for (framework_id, resources) in executor_resources {
             agent.add_used(&framework_id, &resources);
         }
+        let mut added = Vec::new();
         for reported_task in &rr.tasks {
             let key = (reported_task.framework_id.clone(), reported_task.task_id.clone());
             let Some(framework) = self.frameworks.get_mut(&reported_task.framework_id) else {
                 continue;
             };
+            if !framework.tasks.contains_key(&reported_task.task_id) {
+                added.push(key.clone());
+            }
             let state = TaskState::try_from(reported_task.state).unwrap_or(TaskState::TaskStaging);
             let task = framework.tasks.entry(reported_task.task_id.clone()).or_insert_with(|| {
                 let resources = Resources::from_proto(&reported_task.resources).unwrap_or_default();
@@ -455,6 +465,9 @@ impl Master {
                 agent.add_used(&reported_task.framework_id, &task.resources);
             }
             agent.tasks.insert(key);
+        }
+        for (framework_id, task_id) in added {
+            self.notify_task_added(&framework_id, &task_id);
         }
     }
 

@@ -15,6 +15,8 @@
 //! - `agents.rs`: the agent protocol (registration, updates, pings, loss);
 //! - `updates.rs`: applying status updates; `removal.rs`: removing frameworks;
 //! - `framework.rs`, `agent.rs`, `task.rs`, `offer.rs`: the records;
+//! - `operator/`: the v1 operator API's views of the state and the
+//!   operator event stream;
 //! - `metrics.rs`: counters and Mesos-named metrics.
 
 mod agent;
@@ -26,6 +28,7 @@ pub mod ids;
 mod master;
 mod metrics;
 mod offer;
+pub mod operator;
 mod registrar;
 mod removal;
 mod reservations;

@@ -19,6 +19,7 @@ use crate::framework::Framework;
 use crate::ids::IdGenerator;
 use crate::metrics::Counters;
 use crate::offer::Offer;
+use crate::operator::OperatorStreams;
 use crate::registrar::PendingOperation;
 use mesos_registry::{Operation, Registry};
 
@@ -66,6 +67,8 @@ pub struct MasterConfig {
     pub registry_gc_interval: Duration,
     pub registry_max_agent_age: Duration,
     pub registry_max_agent_count: usize,
+    /// `--max_operator_event_stream_subscribers`.
+    pub max_operator_event_stream_subscribers: usize,
     pub allocator: AllocatorConfig,
 }
 
@@ -91,6 +94,7 @@ impl MasterConfig {
             registry_gc_interval: Duration::from_secs(900),
             registry_max_agent_age: Duration::from_secs(14 * 24 * 3600),
             registry_max_agent_count: 102_400,
+            max_operator_event_stream_subscribers: 1000,
             allocator: AllocatorConfig::default(),
         }
     }
@@ -114,6 +118,12 @@ pub enum Action {
     /// The master cannot go on (for example, too many agents would be lost
     /// after a failover); the daemon exits with this message.
     Abort { message: String },
+    /// Send an event on one operator's event stream.
+    ToOperator { stream: StreamId, event: Box<mesos_proto::v1::master::Event> },
+    /// Send an event on every operator's event stream.
+    ToOperators { event: Box<mesos_proto::v1::master::Event> },
+    /// End an operator's event stream.
+    CloseOperator { stream: StreamId },
 }
 
 /// The master's state. Every method takes the current time as `now` (time
@@ -149,6 +159,7 @@ pub struct Master {
     pub(crate) allocator: Allocator,
     pub(crate) scheduler_streams: Map<StreamId, FrameworkId>,
     pub(crate) agent_streams: Map<StreamId, AgentId>,
+    pub(crate) operators: OperatorStreams,
     pub(crate) removed_frameworks: Set<FrameworkId>,
     pub(crate) actions: Vec<Action>,
     pub(crate) counters: Counters,
@@ -184,6 +195,7 @@ impl Master {
             allocator,
             scheduler_streams: Map::default(),
             agent_streams: Map::default(),
+            operators: OperatorStreams::default(),
             removed_frameworks: Set::default(),
             actions: Vec::new(),
             counters: Counters::default(),

@@ -84,6 +84,7 @@ impl Master {
         put("master/frameworks_connected", frameworks().filter(|f| f.connected()).count() as f64);
         put("master/frameworks_disconnected", frameworks().filter(|f| !f.connected()).count() as f64);
         put("master/outstanding_offers", self.offers.len() as f64);
+        put("master/operator_event_stream_subscribers", self.operator_subscribers() as f64);
         let agents = || self.agents.values();
         put("master/slaves_active", agents().filter(|a| a.active).count() as f64);
         put("master/slaves_inactive", agents().filter(|a| !a.active).count() as f64);

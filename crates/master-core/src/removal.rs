@@ -76,7 +76,9 @@ impl Master {
             framework.active = false;
             framework.unregistered_time = Some(now);
             framework.failover_deadline = None;
+            let info = framework.info.clone();
             self.completed_frameworks.push_back(framework);
+            self.notify_framework_removed(&info);
             while self.completed_frameworks.len() > self.config.max_completed_frameworks {
                 self.completed_frameworks.pop_front();
             }

@@ -36,7 +36,15 @@ impl Master {
             return;
         };
         let was_terminal = task.is_terminal();
+        let before = task.record.state;
         task.apply_status(status, latest);
+        let changed = (task.record.state != before).then(|| task.state());
+        if let Some(state) = changed {
+            self.notify_task_updated(framework_id, status, state);
+        }
+        let Some(task) = self.frameworks.get_mut(framework_id).and_then(|f| f.tasks.get_mut(&status.task_id)) else {
+            return;
+        };
         if !was_terminal && latest.is_terminal() {
             let (agent_id, resources) = (task.record.agent_id.clone(), task.resources.clone());
             self.counters.count_terminal(status);

@@ -341,6 +341,8 @@ impl World {
     fn dispatch_master(&mut self) {
         for action in self.master.take_actions() {
             match action {
+                // The simulation has no operators subscribed.
+                Action::ToOperator { .. } | Action::ToOperators { .. } | Action::CloseOperator { .. } => {}
                 Action::ToFramework { stream, event } => {
                     if let Some(Endpoint::Framework(framework)) = self.streams.get(&stream).copied() {
                         let delay = self.link_delay(Link::MasterToFramework(framework));

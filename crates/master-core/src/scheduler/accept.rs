@@ -234,6 +234,7 @@ impl Master {
             agent.tasks.insert((framework_id.clone(), planned.info.task_id.clone()));
         }
         let framework = self.frameworks.get_mut(framework_id).expect("checked by the caller");
+        let added: Vec<TaskId> = launch.tasks.iter().map(|t| t.info.task_id.clone()).collect();
         for planned in &launch.tasks {
             let mut task = Task::staging(&planned.info, &framework.info, planned.resources.clone(), role);
             if launch.group {
@@ -243,6 +244,9 @@ impl Master {
             self.counters.tasks_launched += 1;
         }
         let _ = now;
+        for task in &added {
+            self.notify_task_added(framework_id, task);
+        }
         let event = if launch.group {
             AgentEvent {
                 r#type: Some(agent_event::Type::RunTaskGroup as i32),

@@ -180,6 +180,7 @@ impl Master {
         }
         self.allocator.update_framework(framework_id, spec);
         self.allocation_wanted = true;
+        self.notify_framework_updated(framework_id);
         Ok(())
     }
 }

@@ -108,6 +108,7 @@ impl Master {
         for offer in offers {
             self.discard_offer(&offer, None, now);
         }
+        self.notify_framework_updated(&id);
         if timeout.is_zero() {
             self.remove_framework(&id, now);
         }
@@ -194,8 +195,9 @@ impl Master {
         framework.connection = Some(connection);
         framework.active = true;
         self.allocator.add_framework(&id, framework.allocator_spec(), &[], true);
-        self.frameworks.insert(id, framework);
+        self.frameworks.insert(id.clone(), framework);
         self.counters.frameworks_added += 1;
+        self.notify_framework_added(&id);
     }
 
     fn resubscribe(
@@ -234,5 +236,6 @@ impl Master {
         }
         self.allocator.update_framework(id, spec);
         self.allocator.activate_framework(id);
+        self.notify_framework_updated(id);
     }
 }

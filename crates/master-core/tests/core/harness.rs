@@ -26,6 +26,8 @@ pub struct Harness {
     held: Vec<(u64, mesos_registry::Operation)>,
     /// Why the master asked to abort, if it did.
     pub aborted: Option<String>,
+    /// Events broadcast to every operator subscription.
+    operator_events: Vec<Action>,
 }
 
 pub struct TestFramework {
@@ -59,6 +61,7 @@ impl Harness {
             hold_registry: false,
             held: Vec::new(),
             aborted: None,
+            operator_events: Vec::new(),
         }
     }
 
@@ -80,6 +83,11 @@ impl Harness {
                 let stream = match &action {
                     Action::ToFramework { stream, .. } | Action::CloseFramework { stream } => *stream,
                     Action::ToAgent { stream, .. } | Action::CloseAgent { stream } => *stream,
+                    Action::ToOperator { stream, .. } | Action::CloseOperator { stream } => *stream,
+                    Action::ToOperators { .. } => {
+                        self.operator_events.push(action);
+                        continue;
+                    }
                     Action::Registry { ticket, operation } => {
                         if self.hold_registry {
                             self.held.push((*ticket, (**operation).clone()));
@@ -252,6 +260,36 @@ impl Harness {
         let result = self.master.scheduler_call(self.now, Some(&framework.stream_id), call);
         self.route();
         result
+    }
+
+    /// An operator subscribes to the event stream.
+    pub fn subscribe_operator(&mut self) -> StreamId {
+        let (stream, _) = self.new_stream();
+        self.master.operator_subscribe(stream, self.now);
+        self.route();
+        stream
+    }
+
+    /// The events sent to one operator stream alone (SUBSCRIBED, HEARTBEAT).
+    pub fn operator_stream(&mut self, stream: StreamId) -> Vec<mesos_proto::v1::master::Event> {
+        let actions = self.buffers.remove(&stream).unwrap_or_default();
+        actions
+            .into_iter()
+            .filter_map(|a| if let Action::ToOperator { event, .. } = a { Some(*event) } else { None })
+            .collect()
+    }
+
+    /// Whether an operator stream was told to close.
+    pub fn operator_closed(&self, stream: StreamId) -> bool {
+        self.buffers.get(&stream).is_some_and(|b| b.iter().any(|a| matches!(a, Action::CloseOperator { .. })))
+    }
+
+    /// The events broadcast to every operator since the last call.
+    pub fn operator_events(&mut self) -> Vec<mesos_proto::v1::master::Event> {
+        std::mem::take(&mut self.operator_events)
+            .into_iter()
+            .filter_map(|a| if let Action::ToOperators { event } = a { Some(*event) } else { None })
+            .collect()
     }
 
     pub fn allocate(&mut self) {

@@ -3,6 +3,7 @@
 
 mod agent_loss;
 mod harness;
+mod operator;
 mod registry;
 mod resent_updates;
 mod reservations;
