@@ -12,6 +12,7 @@ const FILES: &[&str] = &[
     "mesos/v1/maintenance.proto",
     "mesos/v1/quota.proto",
     "mesos/v1/master.proto",
+    "mesos/v1/agent.proto",
     "mesos/internal/agent_protocol.proto",
     "mesos/internal/checkpoint.proto",
     "mesos/internal/registry.proto",

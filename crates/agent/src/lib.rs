@@ -6,6 +6,7 @@
 //! and `mesos-local` can run agents on any port, several per process.
 
 pub mod actor;
+pub mod api_views;
 pub mod checkpoint;
 mod containerizer;
 pub mod detect;

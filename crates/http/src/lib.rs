@@ -12,6 +12,9 @@ pub mod client;
 #[cfg(feature = "server")]
 pub mod daemon;
 #[cfg(feature = "server")]
+pub mod gzip;
+pub mod prometheus;
+#[cfg(feature = "server")]
 pub mod server;
 pub mod system;
 

@@ -178,11 +178,40 @@ where
 {
     let encoding = stream.encoding;
     let mut response = Response::new(Body::from_stream(stream));
+    response.extensions_mut().insert(crate::gzip::Streaming);
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(encoding.as_str()));
     if let Some(id) = stream_id.and_then(|id| HeaderValue::from_str(id).ok()) {
         response.headers_mut().insert(crate::STREAM_ID_HEADER, id);
     }
     response
+}
+
+/// `/metrics` in Prometheus's text format.
+pub fn prometheus_response(metrics: &std::collections::BTreeMap<String, f64>) -> Response {
+    let mut response = Response::new(Body::from(crate::prometheus::text(metrics)));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
+    response
+}
+
+/// `/logging/toggle?level=N&duration=D`: sets the logging verbosity to `N`
+/// for `D` (a Mesos duration such as `10mins`), as libprocess does.
+pub fn logging_toggle(query: &std::collections::HashMap<String, String>) -> Response {
+    let Some(level) = query.get("level") else {
+        return HttpError::bad_request("Expecting 'level' in query").into_response();
+    };
+    let Ok(level) = level.parse::<u32>() else {
+        return HttpError::bad_request(format!("Invalid level '{level}'")).into_response();
+    };
+    let Some(duration) = query.get("duration") else {
+        return HttpError::bad_request("Expecting 'duration' in query").into_response();
+    };
+    let Ok(duration) = mesos_flags::parse_duration(duration) else {
+        return HttpError::bad_request(format!("Invalid duration '{duration}'")).into_response();
+    };
+    crate::daemon::set_logging_level(level, duration);
+    StatusCode::OK.into_response()
 }
 
 /// Reads the `Mesos-Stream-Id` header of a request.

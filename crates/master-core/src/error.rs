@@ -56,6 +56,10 @@ impl ApiError {
         ApiError { status: ApiStatus::Conflict, message: message.into() }
     }
 
+    pub fn service_unavailable(message: impl Into<String>) -> ApiError {
+        ApiError { status: ApiStatus::ServiceUnavailable, message: message.into() }
+    }
+
     pub fn not_implemented(message: impl Into<String>) -> ApiError {
         ApiError { status: ApiStatus::NotImplemented, message: message.into() }
     }

@@ -14,6 +14,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use mesos_master_core::{Action, ApiError, Master, StreamId};
 use mesos_proto::internal::{AgentCall, AgentEvent};
 use mesos_proto::v1::AgentId;
+use mesos_proto::v1::master::Event as OperatorEvent;
 use mesos_proto::v1::scheduler::{Call, Event};
 use mesos_registry::Registry;
 use tokio::sync::{mpsc, oneshot};
@@ -63,6 +64,14 @@ pub enum Command {
         reply: Reply<()>,
     },
     AgentClosed {
+        stream: StreamId,
+    },
+    /// An operator subscribes to the event stream.
+    OperatorSubscribe {
+        stream: StreamId,
+        events: mpsc::UnboundedSender<OperatorEvent>,
+    },
+    OperatorClosed {
         stream: StreamId,
     },
     /// Runs a read-only closure on the core (state endpoints).
@@ -195,6 +204,7 @@ struct EventLoop {
     registrar: mpsc::UnboundedSender<registrar::Request>,
     /// Operator calls waiting for their registry operation, by ticket.
     waiting: HashMap<u64, Reply<()>>,
+    operators: HashMap<StreamId, mpsc::UnboundedSender<OperatorEvent>>,
 }
 
 impl EventLoop {
@@ -211,6 +221,7 @@ impl EventLoop {
             agents: HashMap::new(),
             registrar,
             waiting: HashMap::new(),
+            operators: HashMap::new(),
         }
     }
 
@@ -273,6 +284,14 @@ impl EventLoop {
                 self.agents.remove(&stream);
                 self.core.agent_disconnected(now, stream);
             }
+            Command::OperatorSubscribe { stream, events } => {
+                self.operators.insert(stream, events);
+                self.core.operator_subscribe(stream, now);
+            }
+            Command::OperatorClosed { stream } => {
+                self.operators.remove(&stream);
+                self.core.operator_disconnected(stream);
+            }
             Command::Inspect(inspect) => inspect(&self.core, now),
             Command::Mutate(change) => change(&mut self.core, now),
             Command::MutateStored { change, reply } => match change(&mut self.core, now) {
@@ -320,6 +339,19 @@ impl EventLoop {
                     tracing::error!("{message}; the master cannot go on");
                     eprintln!("mesos-master: {message}");
                     std::process::exit(1);
+                }
+                Action::ToOperator { stream, event } => {
+                    if let Some(events) = self.operators.get(&stream) {
+                        let _ = events.send(*event);
+                    }
+                }
+                Action::ToOperators { event } => {
+                    for events in self.operators.values() {
+                        let _ = events.send((*event).clone());
+                    }
+                }
+                Action::CloseOperator { stream } => {
+                    self.operators.remove(&stream);
                 }
             }
         }

@@ -37,6 +37,7 @@ pub fn master_config(flags: &MasterFlags, info: MasterInfo, seed: u64) -> Result
     config.max_completed_frameworks = flags.max_completed_frameworks;
     config.max_completed_tasks_per_framework = flags.max_completed_tasks_per_framework;
     config.max_unreachable_tasks_per_framework = flags.max_unreachable_tasks_per_framework;
+    config.max_operator_event_stream_subscribers = flags.max_operator_event_stream_subscribers;
     if let Some(roles) = &flags.roles {
         let list: Vec<String> = roles.split(',').map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned).collect();
         for name in &list {

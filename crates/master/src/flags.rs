@@ -176,6 +176,11 @@ pub struct MasterFlags {
     )]
     pub recovery_agent_removal_limit: String,
 
+    /// Operator event stream subscriptions kept open at most; beyond it
+    /// the oldest is closed.
+    #[arg(long, env = "MESOS_MAX_OPERATOR_EVENT_STREAM_SUBSCRIBERS", default_value_t = 1000)]
+    pub max_operator_event_stream_subscribers: usize,
+
     /// Logging level: ERROR, WARNING, INFO (default) or a tracing filter.
     #[arg(long, env = "MESOS_LOGGING_LEVEL", default_value = "INFO")]
     pub logging_level: String,
@@ -211,6 +216,10 @@ impl MasterFlags {
             ("max_completed_tasks_per_framework".to_owned(), self.max_completed_tasks_per_framework.to_string()),
             ("max_unreachable_tasks_per_framework".to_owned(), self.max_unreachable_tasks_per_framework.to_string()),
             ("logging_level".to_owned(), self.logging_level.clone()),
+            (
+                "max_operator_event_stream_subscribers".to_owned(),
+                self.max_operator_event_stream_subscribers.to_string(),
+            ),
             ("quiet".to_owned(), self.quiet.to_string()),
             ("registry".to_owned(), self.registry.clone()),
             ("zk_session_timeout".to_owned(), self.zk_session_timeout.to_string()),

@@ -66,7 +66,14 @@ pub async fn run(
         }
     };
     tracing::info!(master_id = %id, address = %format!("{ip}:{port}"), hostname = %hostname, "master started");
-    let state = http::AppState { master: handle, flags: Arc::new(flags), info: Arc::new(info), start_time, leadership };
+    let state = http::AppState {
+        master: handle,
+        flags: Arc::new(flags),
+        info: Arc::new(info),
+        start_time,
+        leadership,
+        http: mesos_http::client::Client::new().with_timeout(std::time::Duration::from_secs(15)),
+    };
     axum::serve(listener, http::router(state)).with_graceful_shutdown(shutdown).await?;
     Ok(())
 }

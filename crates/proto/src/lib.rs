@@ -35,6 +35,10 @@ pub mod v1 {
     pub mod master {
         include!(concat!(env!("OUT_DIR"), "/mesos.v1.master.rs"));
     }
+    /// `mesos.v1.agent`: the agent's operator API.
+    pub mod agent {
+        include!(concat!(env!("OUT_DIR"), "/mesos.v1.agent.rs"));
+    }
     /// `mesos.v1.quota`: quota configuration.
     pub mod quota {
         include!(concat!(env!("OUT_DIR"), "/mesos.v1.quota.rs"));

@@ -43,14 +43,32 @@ pub async fn state(State(app): State<AppState>, Query(query): Query<HashMap<Stri
     }
 }
 
-pub async fn metrics(State(app): State<AppState>, Query(query): Query<HashMap<String, String>>) -> Response {
+/// Every metric of this agent and its machine, by Mesos's names.
+pub async fn snapshot(app: &AppState) -> Option<std::collections::BTreeMap<String, f64>> {
     let start = app.start_time;
-    let Some(mut metrics) = app.agent.inspect(move |agent, now| views::metrics(agent, now.saturating_sub(start))).await
-    else {
+    let mut metrics = app.agent.inspect(move |agent, now| views::metrics(agent, now.saturating_sub(start))).await?;
+    metrics.extend(mesos_http::system::metrics());
+    Some(metrics)
+}
+
+pub async fn metrics(State(app): State<AppState>, Query(query): Query<HashMap<String, String>>) -> Response {
+    let Some(metrics) = snapshot(&app).await else {
         return json_response(StatusCode::SERVICE_UNAVAILABLE, "{}".into());
     };
-    metrics.extend(mesos_http::system::metrics());
     legacy_json(&query, serde_json::to_value(metrics).unwrap_or(Value::Null))
+}
+
+/// `/metrics`: the same values in Prometheus's text format.
+pub async fn prometheus(State(app): State<AppState>) -> Response {
+    let Some(metrics) = snapshot(&app).await else {
+        return json_response(StatusCode::SERVICE_UNAVAILABLE, "{}".into());
+    };
+    mesos_http::server::prometheus_response(&metrics)
+}
+
+/// `/logging/toggle?level=N&duration=D`.
+pub async fn logging_toggle(Query(query): Query<HashMap<String, String>>) -> Response {
+    mesos_http::server::logging_toggle(&query)
 }
 
 /// A legacy JSON answer, honouring `?jsonp=`.

@@ -4,6 +4,7 @@
 
 mod endpoints;
 mod executor_api;
+mod operator;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,6 +32,8 @@ pub fn router(state: AppState) -> Router {
     for prefix in ["", "/slave(1)"] {
         router = router
             .route(&format!("{prefix}/api/v1/executor"), post(executor_api::executor_api))
+            .route(&format!("{prefix}/api/v1"), post(operator::operator_api))
+            .route(&format!("{prefix}/api/v1/"), post(operator::operator_api))
             .route(&format!("{prefix}/health"), get(endpoints::health))
             .route(&format!("{prefix}/flags"), get(endpoints::flags))
             .route(&format!("{prefix}/state"), get(endpoints::state));
@@ -38,6 +41,9 @@ pub fn router(state: AppState) -> Router {
     router
         .route("/version", get(endpoints::version))
         .route("/metrics/snapshot", get(endpoints::metrics))
+        .route("/metrics", get(endpoints::prometheus))
+        .route("/logging/toggle", get(endpoints::logging_toggle).post(endpoints::logging_toggle))
         .fallback(|| async { (StatusCode::NOT_FOUND, "No such endpoint").into_response() })
+        .layer(axum::middleware::from_fn(mesos_http::gzip::compress))
         .with_state(state)
 }

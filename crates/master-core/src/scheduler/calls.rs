@@ -191,3 +191,41 @@ fn check_roles(subscribed: &[String], requested: &[String]) -> Result<(), ApiErr
         None => Ok(()),
     }
 }
+
+impl Master {
+    /// An operator asks for a task to be killed: its agent is told to kill
+    /// it as its framework's KILL would, and the framework learns the
+    /// outcome from the task's updates.
+    pub fn kill_task_for_operator(
+        &mut self,
+        framework_id: &FrameworkId,
+        task_id: &mesos_proto::v1::TaskId,
+        _now: Duration,
+    ) -> Result<(), ApiError> {
+        let framework = self
+            .frameworks
+            .get(framework_id)
+            .ok_or_else(|| ApiError::not_found(format!("Framework {} is not active", framework_id.value)))?;
+        let task = framework.tasks.get(task_id).ok_or_else(|| {
+            ApiError::not_found(format!("Task {} of framework {} is not active", task_id.value, framework_id.value))
+        })?;
+        if task.is_terminal() {
+            return Err(ApiError::conflict(format!("Task {} has already ended", task_id.value)));
+        }
+        let agent_id = task.record.agent_id.clone();
+        if !self.agents.get(&agent_id).is_some_and(|a| a.connected()) {
+            return Err(ApiError::service_unavailable(format!("Agent {} is not connected", agent_id.value)));
+        }
+        let event = AgentEvent {
+            r#type: Some(agent_event::Type::KillTask as i32),
+            kill_task: Some(agent_event::KillTask {
+                framework_id: framework_id.clone(),
+                task_id: task_id.clone(),
+                kill_policy: task.record.kill_policy,
+            }),
+            ..Default::default()
+        };
+        self.send_to_agent(&agent_id, event);
+        Ok(())
+    }
+}

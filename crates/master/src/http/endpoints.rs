@@ -1,7 +1,7 @@
 //! Small endpoints every master serves: health, version, redirect, flags
 //! and metrics.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
@@ -43,21 +43,26 @@ pub async fn flags(State(app): State<AppState>, Query(query): Query<HashMap<Stri
     legacy_json(&query, json!({ "flags": flags }))
 }
 
-/// `/metrics/snapshot`: a flat object of Mesos-named metrics.
-pub async fn metrics(State(app): State<AppState>, Query(query): Query<HashMap<String, String>>) -> Response {
+/// Every metric of this master and its machine, by Mesos's names.
+pub async fn snapshot(app: &AppState) -> Option<BTreeMap<String, f64>> {
     let start = app.start_time;
-    let Some(mut metrics) = app
+    let mut metrics = app
         .master
         .inspect(move |master, now| {
             let mut metrics = master.metrics();
             metrics.insert("master/uptime_secs".to_owned(), now.saturating_sub(start).as_secs_f64());
             metrics
         })
-        .await
-    else {
+        .await?;
+    metrics.extend(mesos_http::system::metrics());
+    Some(metrics)
+}
+
+/// `/metrics/snapshot`: a flat object of Mesos-named metrics.
+pub async fn metrics(State(app): State<AppState>, Query(query): Query<HashMap<String, String>>) -> Response {
+    let Some(metrics) = snapshot(&app).await else {
         return super::unavailable();
     };
-    metrics.extend(mesos_http::system::metrics());
     legacy_json(&query, serde_json::to_value(metrics).unwrap_or(Value::Null))
 }
 
@@ -67,6 +72,20 @@ pub async fn registry(State(app): State<AppState>, Query(query): Query<HashMap<S
         return super::unavailable();
     };
     legacy_json(&query, mesos_proto::json::to_value(&registry))
+}
+
+/// `/metrics`: the same values in Prometheus's text format.
+pub async fn prometheus(State(app): State<AppState>) -> Response {
+    let Some(metrics) = snapshot(&app).await else {
+        return super::unavailable();
+    };
+    mesos_http::server::prometheus_response(&metrics)
+}
+
+/// `/logging/toggle?level=N&duration=D`: raises the logging verbosity for
+/// a while, as libprocess's endpoint does.
+pub async fn logging_toggle(Query(query): Query<HashMap<String, String>>) -> Response {
+    mesos_http::server::logging_toggle(&query)
 }
 
 /// A legacy JSON answer, honouring `?jsonp=`.

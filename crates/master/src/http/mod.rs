@@ -2,6 +2,7 @@
 //! `/master` prefix, as Mesos delegates unprefixed paths to the master.
 
 mod agents;
+mod changes;
 mod endpoints;
 mod operator;
 mod scheduler;
@@ -32,6 +33,8 @@ pub struct AppState {
     pub start_time: Duration,
     /// Whether this master leads, and who does otherwise.
     pub leadership: crate::leadership::Leadership,
+    /// For requests to agents (sandbox files).
+    pub http: mesos_http::client::Client,
 }
 
 /// Builds the router of every master endpoint.
@@ -51,14 +54,23 @@ pub fn router(state: AppState) -> Router {
             .route(&format!("{prefix}/state"), get(state::state))
             .route(&format!("{prefix}/frameworks"), get(state::frameworks))
             .route(&format!("{prefix}/slaves"), get(state::agents))
-            .route(&format!("{prefix}/tasks"), get(state::tasks));
+            .route(&format!("{prefix}/tasks"), get(state::tasks))
+            .route(&format!("{prefix}/state-summary"), get(state::state_summary))
+            .route(&format!("{prefix}/roles"), get(state::roles))
+            .route(&format!("{prefix}/weights"), get(state::weights))
+            .route(&format!("{prefix}/quota"), get(state::quota))
+            .route(&format!("{prefix}/teardown"), post(changes::teardown))
+            .route(&format!("{prefix}/tasks/kill"), post(changes::kill_task));
     }
     router
         .route("/version", get(endpoints::version))
         .route("/metrics/snapshot", get(endpoints::metrics))
         .route("/registrar(1)/registry", get(endpoints::registry))
+        .route("/metrics", get(endpoints::prometheus))
+        .route("/logging/toggle", get(endpoints::logging_toggle).post(endpoints::logging_toggle))
         .fallback(|| async { (StatusCode::NOT_FOUND, "No such endpoint").into_response() })
         .layer(axum::middleware::from_fn_with_state(state.clone(), standby::guard))
+        .layer(axum::middleware::from_fn(mesos_http::gzip::compress))
         .with_state(state)
 }
 

@@ -111,3 +111,36 @@ pub async fn tasks(State(app): State<AppState>, Query(query): Params) -> Respons
         None => super::unavailable(),
     }
 }
+
+/// Renders a legacy JSON view of the core inside the event loop.
+async fn render(
+    app: &AppState,
+    query: &HashMap<String, String>,
+    view: impl FnOnce(&mesos_master_core::Master) -> Value + Send + 'static,
+) -> Response {
+    match app.master.inspect(move |master, _| view(master)).await {
+        Some(value) => legacy_json(query, value),
+        None => super::unavailable(),
+    }
+}
+
+/// `/master/state-summary`.
+pub async fn state_summary(State(app): State<AppState>, Query(query): Params) -> Response {
+    let cluster = app.flags.cluster.clone();
+    render(&app, &query, move |master| views::state_summary(master, cluster.as_deref())).await
+}
+
+/// `/master/roles`.
+pub async fn roles(State(app): State<AppState>, Query(query): Params) -> Response {
+    render(&app, &query, views::roles).await
+}
+
+/// `/master/weights` (GET).
+pub async fn weights(State(app): State<AppState>, Query(query): Params) -> Response {
+    render(&app, &query, views::weights).await
+}
+
+/// `/master/quota` (GET).
+pub async fn quota(State(app): State<AppState>, Query(query): Params) -> Response {
+    render(&app, &query, views::quota).await
+}

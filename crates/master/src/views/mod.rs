@@ -2,6 +2,12 @@
 //! names (`slaves`, `slave_id`, ...), flattened resources, ids as plain
 //! strings and times as seconds, because tools read them by those names.
 
+mod roles;
+mod state_summary;
+
+pub use roles::{quota, roles, weights};
+pub use state_summary::state_summary;
+
 use std::time::Duration;
 
 use mesos_master_core::{Agent, Framework, Master, Offer, Task};
@@ -149,12 +155,7 @@ pub fn framework(master: &Master, framework: &Framework) -> Value {
         "used_resources": summary::resources(&used.unallocated()),
         "offered_resources": summary::resources(&offered.unallocated()),
         "resources": summary::resources(&used.plus(&offered).unallocated()),
-        "capabilities": info
-            .capabilities
-            .iter()
-            .filter_map(|c| v1::framework_info::capability::Type::try_from(c.r#type.unwrap_or(0)).ok())
-            .map(|t| t.as_str_name())
-            .collect::<Vec<_>>(),
+        "capabilities": capability_names(info),
         "hostname": info.hostname.clone().unwrap_or_default(),
         "webui_url": info.webui_url.clone().unwrap_or_default(),
         "active": framework.active,
@@ -187,6 +188,15 @@ pub fn framework(master: &Master, framework: &Framework) -> Value {
         object["labels"] = labels_json(labels);
     }
     object
+}
+
+/// A framework's capabilities as a list of names, as legacy JSON has them.
+pub fn capability_names(info: &v1::FrameworkInfo) -> Vec<&'static str> {
+    info.capabilities
+        .iter()
+        .filter_map(|c| v1::framework_info::capability::Type::try_from(c.r#type.unwrap_or(0)).ok())
+        .map(|t| t.as_str_name())
+        .collect()
 }
 
 fn sorted_tasks<'a>(tasks: impl Iterator<Item = &'a Task>) -> Vec<Value> {

@@ -1,14 +1,20 @@
 //! `POST /api/v1` (also `/api/v1/operator`): the v1 operator API. Each
 //! call is answered with its `Response` message (GET_* calls), an empty 200
-//! (changes), or the reason it was refused. Calls this master does not
-//! implement are answered 501.
+//! (changes), an event stream (SUBSCRIBE, in `subscribe.rs`), or the reason
+//! it was refused. Files are read on the agent holding them (`files.rs`).
+//! Calls this master does not implement are answered 501.
+
+mod files;
+mod subscribe;
+
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 use mesos_http::server::{decode_call, message_response};
-use mesos_master_core::ApiError;
+use mesos_master_core::{ApiError, Master};
 use mesos_proto::ContentType;
 use mesos_proto::v1::master::{Call, Response as OperatorResponse, call, response};
 use mesos_proto::v1::{Flag, Metric, VersionInfo};
@@ -27,6 +33,7 @@ pub async fn operator_api(State(app): State<AppState>, headers: HeaderMap, body:
         return api_error(ApiError::bad_request("Expecting 'type' to be present"));
     };
     let encoding = negotiated.response;
+    let missing = |field: &str| api_error(ApiError::bad_request(format!("Expecting '{field}' to be present")));
     match call::Type::try_from(kind).unwrap_or(call::Type::Unknown) {
         call::Type::GetHealth => answer(
             encoding,
@@ -51,19 +58,9 @@ pub async fn operator_api(State(app): State<AppState>, headers: HeaderMap, body:
             )
         }
         call::Type::GetMetrics => {
-            let start = app.start_time;
-            let Some(mut metrics) = app
-                .master
-                .inspect(move |master, now| {
-                    let mut metrics = master.metrics();
-                    metrics.insert("master/uptime_secs".to_owned(), now.saturating_sub(start).as_secs_f64());
-                    metrics
-                })
-                .await
-            else {
+            let Some(metrics) = super::endpoints::snapshot(&app).await else {
                 return unavailable();
             };
-            metrics.extend(mesos_http::system::metrics());
             let metrics = metrics.into_iter().map(|(name, value)| Metric { name, value: Some(value) }).collect();
             answer(
                 encoding,
@@ -71,6 +68,95 @@ pub async fn operator_api(State(app): State<AppState>, headers: HeaderMap, body:
                 OperatorResponse { get_metrics: Some(response::GetMetrics { metrics }), ..Default::default() },
             )
         }
+        call::Type::GetLoggingLevel => answer(
+            encoding,
+            response::Type::GetLoggingLevel,
+            OperatorResponse {
+                get_logging_level: Some(response::GetLoggingLevel { level: mesos_http::daemon::logging_level() }),
+                ..Default::default()
+            },
+        ),
+        call::Type::SetLoggingLevel => {
+            let Some(set) = call.set_logging_level else {
+                return missing("set_logging_level");
+            };
+            let Ok(nanos) = u64::try_from(set.duration.nanoseconds) else {
+                return api_error(ApiError::bad_request("'set_logging_level.duration' must not be negative"));
+            };
+            mesos_http::daemon::set_logging_level(set.level, Duration::from_nanos(nanos));
+            StatusCode::OK.into_response()
+        }
+        call::Type::ListFiles => match call.list_files {
+            Some(list) => files::list_files(&app, encoding, &list.path).await,
+            None => missing("list_files"),
+        },
+        call::Type::ReadFile => match call.read_file {
+            Some(read) => files::read_file(&app, encoding, read).await,
+            None => missing("read_file"),
+        },
+        call::Type::GetState => {
+            view(&app, encoding, response::Type::GetState, |master| OperatorResponse {
+                get_state: Some(master.get_state()),
+                ..Default::default()
+            })
+            .await
+        }
+        call::Type::GetAgents => {
+            view(&app, encoding, response::Type::GetAgents, |master| OperatorResponse {
+                get_agents: Some(master.get_agents()),
+                ..Default::default()
+            })
+            .await
+        }
+        call::Type::GetFrameworks => {
+            view(&app, encoding, response::Type::GetFrameworks, |master| OperatorResponse {
+                get_frameworks: Some(master.get_frameworks()),
+                ..Default::default()
+            })
+            .await
+        }
+        call::Type::GetExecutors => {
+            view(&app, encoding, response::Type::GetExecutors, |master| OperatorResponse {
+                get_executors: Some(master.get_executors()),
+                ..Default::default()
+            })
+            .await
+        }
+        call::Type::GetTasks => {
+            view(&app, encoding, response::Type::GetTasks, |master| OperatorResponse {
+                get_tasks: Some(master.get_tasks()),
+                ..Default::default()
+            })
+            .await
+        }
+        call::Type::GetRoles => {
+            view(&app, encoding, response::Type::GetRoles, |master| OperatorResponse {
+                get_roles: Some(master.get_roles()),
+                ..Default::default()
+            })
+            .await
+        }
+        call::Type::GetWeights => {
+            view(&app, encoding, response::Type::GetWeights, |master| OperatorResponse {
+                get_weights: Some(master.get_weights()),
+                ..Default::default()
+            })
+            .await
+        }
+        call::Type::GetQuota => {
+            view(&app, encoding, response::Type::GetQuota, |master| OperatorResponse {
+                get_quota: Some(response::GetQuota { status: master.get_quota() }),
+                ..Default::default()
+            })
+            .await
+        }
+        // Operations with feedback are not tracked by this master: there
+        // is never one to report.
+        call::Type::GetOperations => answer(
+            encoding,
+            response::Type::GetOperations,
+            OperatorResponse { get_operations: Some(response::GetOperations::default()), ..Default::default() },
+        ),
         call::Type::GetMaster => {
             let master = response::GetMaster {
                 master_info: Some((*app.info).clone()),
@@ -83,9 +169,10 @@ pub async fn operator_api(State(app): State<AppState>, headers: HeaderMap, body:
                 OperatorResponse { get_master: Some(master), ..Default::default() },
             )
         }
+        call::Type::Subscribe => subscribe::subscribe(&app, encoding),
         call::Type::MarkAgentGone => {
             let Some(gone) = call.mark_agent_gone else {
-                return api_error(ApiError::bad_request("Expecting 'mark_agent_gone' to be present"));
+                return missing("mark_agent_gone");
             };
             stored(&app, move |master, now| master.mark_agent_gone(&gone.agent_id, now)).await
         }
@@ -121,7 +208,7 @@ pub async fn operator_api(State(app): State<AppState>, headers: HeaderMap, body:
         }
         call::Type::UpdateWeights => {
             let Some(update) = call.update_weights else {
-                return api_error(ApiError::bad_request("Expecting 'update_weights' to be present"));
+                return missing("update_weights");
             };
             let mut weights = Vec::new();
             for info in update.weight_infos {
@@ -134,14 +221,14 @@ pub async fn operator_api(State(app): State<AppState>, headers: HeaderMap, body:
         }
         call::Type::UpdateQuota => {
             let Some(update) = call.update_quota else {
-                return api_error(ApiError::bad_request("Expecting 'update_quota' to be present"));
+                return missing("update_quota");
             };
             let force = update.force.unwrap_or(false);
             stored(&app, move |master, _| master.update_quota(update.quota_configs, force)).await
         }
         call::Type::SetQuota => {
             let Some(set) = call.set_quota else {
-                return api_error(ApiError::bad_request("Expecting 'set_quota' to be present"));
+                return missing("set_quota");
             };
             let config = match crate::quota::config_of_request(&set.quota_request) {
                 Ok(config) => config,
@@ -152,13 +239,13 @@ pub async fn operator_api(State(app): State<AppState>, headers: HeaderMap, body:
         }
         call::Type::RemoveQuota => {
             let Some(remove) = call.remove_quota else {
-                return api_error(ApiError::bad_request("Expecting 'remove_quota' to be present"));
+                return missing("remove_quota");
             };
             stored(&app, move |master, _| master.remove_quota(&remove.role)).await
         }
         call::Type::Teardown => {
             let Some(teardown) = call.teardown else {
-                return api_error(ApiError::bad_request("Expecting 'teardown' to be present"));
+                return missing("teardown");
             };
             change(&app, move |master, now| master.teardown_framework(&teardown.framework_id, now)).await
         }
@@ -176,10 +263,23 @@ fn answer(encoding: ContentType, kind: response::Type, mut message: OperatorResp
     message_response(encoding, &message)
 }
 
-/// Runs a change in the event loop: 200 when it succeeds.
-async fn change(
+/// Builds a response from the core's state, inside the event loop.
+async fn view(
     app: &AppState,
-    change: impl FnOnce(&mut mesos_master_core::Master, std::time::Duration) -> Result<(), ApiError> + Send + 'static,
+    encoding: ContentType,
+    kind: response::Type,
+    render: impl FnOnce(&Master) -> OperatorResponse + Send + 'static,
+) -> Response {
+    match app.master.inspect(move |master, _| render(master)).await {
+        Some(message) => answer(encoding, kind, message),
+        None => unavailable(),
+    }
+}
+
+/// Runs a change in the event loop: 200 when it succeeds.
+pub(crate) async fn change(
+    app: &AppState,
+    change: impl FnOnce(&mut Master, std::time::Duration) -> Result<(), ApiError> + Send + 'static,
 ) -> Response {
     match app.master.mutate(change).await {
         Some(Ok(())) => StatusCode::OK.into_response(),
@@ -202,11 +302,9 @@ async fn accepted(
 }
 
 /// Runs a change that is recorded in the registry: 200 once it is stored.
-async fn stored(
+pub(crate) async fn stored(
     app: &AppState,
-    change: impl FnOnce(&mut mesos_master_core::Master, std::time::Duration) -> Result<Option<u64>, ApiError>
-    + Send
-    + 'static,
+    change: impl FnOnce(&mut Master, std::time::Duration) -> Result<Option<u64>, ApiError> + Send + 'static,
 ) -> Response {
     match app.master.mutate_stored(change).await {
         Ok(()) => StatusCode::OK.into_response(),

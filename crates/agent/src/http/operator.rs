@@ -1,0 +1,154 @@
+//! `POST /api/v1` on the agent: the agent's v1 operator API. Synchronous
+//! calls are answered with their `Response` message; calls this agent does
+//! not implement are answered 501.
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use http::{HeaderMap, StatusCode};
+use mesos_agent_core::Agent;
+use mesos_http::server::{HttpError, decode_call, message_response};
+use mesos_proto::ContentType;
+use mesos_proto::v1::agent::{Call, Response as AgentResponse, call, response};
+use mesos_proto::v1::{Flag, Metric, VersionInfo};
+
+use super::AppState;
+use crate::api_views;
+
+pub async fn operator_api(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let (call, negotiated) = match decode_call::<Call>(&headers, &body) {
+        Ok(decoded) => decoded,
+        Err(error) => return error.into_response(),
+    };
+    let Some(kind) = call.r#type else {
+        return HttpError::bad_request("Expecting 'type' to be present").into_response();
+    };
+    let encoding = negotiated.response;
+    match call::Type::try_from(kind).unwrap_or(call::Type::Unknown) {
+        call::Type::GetHealth => answer(
+            encoding,
+            response::Type::GetHealth,
+            AgentResponse { get_health: Some(response::GetHealth { healthy: true }), ..Default::default() },
+        ),
+        call::Type::GetVersion => answer(
+            encoding,
+            response::Type::GetVersion,
+            AgentResponse {
+                get_version: Some(response::GetVersion {
+                    version_info: VersionInfo {
+                        version: env!("CARGO_PKG_VERSION").to_owned(),
+                        build_date: Some(String::new()),
+                        build_time: Some(0.0),
+                        build_user: Some(String::new()),
+                        ..Default::default()
+                    },
+                }),
+                ..Default::default()
+            },
+        ),
+        call::Type::GetFlags => {
+            let flags =
+                app.flags.to_pairs().into_iter().map(|(name, value)| Flag { name, value: Some(value) }).collect();
+            answer(
+                encoding,
+                response::Type::GetFlags,
+                AgentResponse { get_flags: Some(response::GetFlags { flags }), ..Default::default() },
+            )
+        }
+        call::Type::GetMetrics => {
+            let Some(metrics) = super::endpoints::snapshot(&app).await else {
+                return unavailable();
+            };
+            let metrics = metrics.into_iter().map(|(name, value)| Metric { name, value: Some(value) }).collect();
+            answer(
+                encoding,
+                response::Type::GetMetrics,
+                AgentResponse { get_metrics: Some(response::GetMetrics { metrics }), ..Default::default() },
+            )
+        }
+        call::Type::GetLoggingLevel => answer(
+            encoding,
+            response::Type::GetLoggingLevel,
+            AgentResponse {
+                get_logging_level: Some(response::GetLoggingLevel { level: mesos_http::daemon::logging_level() }),
+                ..Default::default()
+            },
+        ),
+        call::Type::SetLoggingLevel => {
+            let Some(set) = call.set_logging_level else {
+                return HttpError::bad_request("Expecting 'set_logging_level' to be present").into_response();
+            };
+            let Ok(nanos) = u64::try_from(set.duration.nanoseconds) else {
+                return HttpError::bad_request("'set_logging_level.duration' must not be negative").into_response();
+            };
+            mesos_http::daemon::set_logging_level(set.level, Duration::from_nanos(nanos));
+            StatusCode::OK.into_response()
+        }
+        call::Type::GetState => {
+            view(&app, encoding, response::Type::GetState, |agent| AgentResponse {
+                get_state: Some(api_views::get_state(agent)),
+                ..Default::default()
+            })
+            .await
+        }
+        call::Type::GetTasks => {
+            view(&app, encoding, response::Type::GetTasks, |agent| AgentResponse {
+                get_tasks: Some(api_views::get_tasks(agent)),
+                ..Default::default()
+            })
+            .await
+        }
+        call::Type::GetExecutors => {
+            view(&app, encoding, response::Type::GetExecutors, |agent| AgentResponse {
+                get_executors: Some(api_views::get_executors(agent)),
+                ..Default::default()
+            })
+            .await
+        }
+        call::Type::GetFrameworks => {
+            view(&app, encoding, response::Type::GetFrameworks, |agent| AgentResponse {
+                get_frameworks: Some(api_views::get_frameworks(agent)),
+                ..Default::default()
+            })
+            .await
+        }
+        call::Type::GetAgent => {
+            view(&app, encoding, response::Type::GetAgent, |agent| AgentResponse {
+                get_agent: Some(api_views::get_agent(agent)),
+                ..Default::default()
+            })
+            .await
+        }
+        call::Type::Unknown => {
+            HttpError::new(StatusCode::NOT_IMPLEMENTED, "Received an unexpected 'UNKNOWN' call").into_response()
+        }
+        other => HttpError::new(
+            StatusCode::NOT_IMPLEMENTED,
+            format!("Agent call {} is not supported by this agent", other.as_str_name()),
+        )
+        .into_response(),
+    }
+}
+
+fn answer(encoding: ContentType, kind: response::Type, mut message: AgentResponse) -> Response {
+    message.r#type = Some(kind as i32);
+    message_response(encoding, &message)
+}
+
+async fn view(
+    app: &AppState,
+    encoding: ContentType,
+    kind: response::Type,
+    render: impl FnOnce(&Agent) -> AgentResponse + Send + 'static,
+) -> Response {
+    match app.agent.inspect(move |agent, _| render(agent)).await {
+        Some(message) => answer(encoding, kind, message),
+        None => unavailable(),
+    }
+}
+
+fn unavailable() -> Response {
+    HttpError::new(StatusCode::SERVICE_UNAVAILABLE, "Agent is shutting down").into_response()
+}
