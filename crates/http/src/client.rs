@@ -138,6 +138,20 @@ impl Client {
         tokio::time::timeout(self.timeout, work).await.map_err(|_| ClientError::Timeout { url: url.to_owned() })?
     }
 
+    /// Posts a form body (`application/x-www-form-urlencoded`), as the
+    /// legacy endpoints take it.
+    pub async fn post_form(&self, url: &str, body: String) -> Result<(StatusCode, Bytes), ClientError> {
+        let request = Request::post(url)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| ClientError::Protocol { url: url.to_owned(), reason: e.to_string() })?;
+        let work = async {
+            let response = self.send(request).await?;
+            read_full(url, response).await
+        };
+        tokio::time::timeout(self.timeout, work).await.map_err(|_| ClientError::Timeout { url: url.to_owned() })?
+    }
+
     /// Opens a subscription: posts `call` and returns the event stream.
     pub async fn subscribe<M: prost::Message + prost::Name, E>(
         &self,

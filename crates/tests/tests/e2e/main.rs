@@ -3,6 +3,7 @@
 
 mod agent_recovery;
 mod bad_input;
+mod cli;
 mod example_framework;
 mod execute;
 mod failover;
