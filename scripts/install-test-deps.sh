@@ -2,7 +2,8 @@
 # Installs what the test suite needs beyond the Rust toolchain, when it is
 # missing: Python's venv module and headers (to build pymesos's http-parser)
 # the archive tools the fetcher calls, ZooKeeper (with Java) for the
-# high-availability tests and iproute2 for network namespaces.
+# high-availability tests, iproute2 for network namespaces, and Chromium
+# with its WebDriver for the web UI's browser test.
 set -euo pipefail
 
 missing=()
@@ -19,6 +20,8 @@ command -v curl >/dev/null || missing+=(curl)
 [ -f /usr/share/java/zookeeper.jar ] || missing+=(zookeeper)
 command -v java >/dev/null || missing+=(default-jre-headless)
 command -v ip >/dev/null || missing+=(iproute2)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"

@@ -138,6 +138,28 @@ impl Client {
         tokio::time::timeout(self.timeout, work).await.map_err(|_| ClientError::Timeout { url: url.to_owned() })?
     }
 
+    /// Any request with an optional body of the given content type.
+    pub async fn request(
+        &self,
+        method: http::Method,
+        url: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Result<(StatusCode, Bytes), ClientError> {
+        let mut builder = Request::builder().method(method).uri(url);
+        if let Some(content_type) = content_type {
+            builder = builder.header(header::CONTENT_TYPE, content_type);
+        }
+        let request = builder
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| ClientError::Protocol { url: url.to_owned(), reason: e.to_string() })?;
+        let work = async {
+            let response = self.send(request).await?;
+            read_full(url, response).await
+        };
+        tokio::time::timeout(self.timeout, work).await.map_err(|_| ClientError::Timeout { url: url.to_owned() })?
+    }
+
     /// Posts a form body (`application/x-www-form-urlencoded`), as the
     /// legacy endpoints take it.
     pub async fn post_form(&self, url: &str, body: String) -> Result<(StatusCode, Bytes), ClientError> {

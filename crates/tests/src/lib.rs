@@ -12,6 +12,7 @@ pub mod netns;
 pub mod raw_http;
 pub mod wait;
 pub mod zookeeper;
+pub mod webdriver;
 
 use std::path::PathBuf;
 

@@ -8,6 +8,7 @@ mod operator;
 mod scheduler;
 mod standby;
 mod state;
+mod webui;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -63,6 +64,8 @@ pub fn router(state: AppState) -> Router {
             .route(&format!("{prefix}/tasks/kill"), post(changes::kill_task));
     }
     router
+        .route("/", get(webui::index))
+        .route("/assets/{file}", get(webui::asset))
         .route("/version", get(endpoints::version))
         .route("/metrics/snapshot", get(endpoints::metrics))
         .route("/registrar(1)/registry", get(endpoints::registry))

@@ -16,3 +16,4 @@ mod registry;
 mod scheduler;
 mod shapes;
 mod volumes;
+mod webui;
