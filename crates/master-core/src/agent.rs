@@ -34,6 +34,8 @@ pub struct Agent {
     pub connection: Option<AgentConnection>,
     /// False once the operator deactivated it.
     pub active: bool,
+    /// Set while the operator drains it (and once drained).
+    pub drain_info: Option<v1::DrainInfo>,
     pub registered_time: Duration,
     pub reregistered_time: Option<Duration>,
     pub tasks: Set<(FrameworkId, TaskId)>,

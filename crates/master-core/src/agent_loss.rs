@@ -262,6 +262,7 @@ impl Master {
         self.allocator.remove_agent(agent_id);
         self.counters.agent_removals += 1;
         self.notify_agent_removed(agent_id);
+        self.inverse_offers.retain(|_, o| o.agent != *agent_id);
         let unreachable = self.registry.is_unreachable(agent_id);
         let gone = self.registry.is_gone(agent_id);
         let mut frameworks: Vec<FrameworkId> = Vec::new();

@@ -31,6 +31,16 @@ impl Master {
         call: AgentCall,
     ) -> Result<AgentId, ApiError> {
         let connection = AgentConnection { stream, stream_id };
+        let info = call
+            .register
+            .as_ref()
+            .map(|r| (&r.agent_info, &r.address))
+            .or(call.reregister.as_ref().map(|r| (&r.agent_info, &r.address)));
+        if let Some((info, address)) = info
+            && self.machine_down(&info.hostname, address.as_ref().and_then(|a| a.ip.as_deref()))
+        {
+            return Err(ApiError::forbidden("The agent's machine is down for maintenance"));
+        }
         match agent_call::Type::try_from(call.r#type.unwrap_or(0)) {
             Ok(agent_call::Type::Register) => {
                 let register =
@@ -183,6 +193,7 @@ impl Master {
         self.agents.insert(id.clone(), agent);
         self.counters.agent_registrations += 1;
         self.notify_agent_added(&id);
+        self.apply_maintenance_to_agent(&id, now);
         if connected {
             self.send_registered(&id, agent_event::Type::Registered);
         } else {
@@ -304,6 +315,7 @@ impl Master {
         if !known {
             self.notify_agent_added(&id);
         }
+        self.apply_maintenance_to_agent(&id, now);
         if connected {
             self.send_registered(&id, agent_event::Type::Reregistered);
         }
@@ -340,6 +352,7 @@ impl Master {
             offered: Resources::new(),
             connection,
             active: true,
+            drain_info: None,
             registered_time: now,
             reregistered_time: None,
             tasks: Default::default(),

@@ -15,6 +15,8 @@
 //! - `agents.rs`: the agent protocol (registration, updates, pings, loss);
 //! - `updates.rs`: applying status updates; `removal.rs`: removing frameworks;
 //! - `framework.rs`, `agent.rs`, `task.rs`, `offer.rs`: the records;
+//! - `maintenance/`: the schedule, machines down and up, inverse offers,
+//!   draining and deactivating agents;
 //! - `operator/`: the v1 operator API's views of the state and the
 //!   operator event stream;
 //! - `metrics.rs`: counters and Mesos-named metrics.
@@ -25,6 +27,7 @@ mod agents;
 pub mod error;
 mod framework;
 pub mod ids;
+mod maintenance;
 mod master;
 mod metrics;
 mod offer;

@@ -160,6 +160,11 @@ pub struct Master {
     pub(crate) scheduler_streams: Map<StreamId, FrameworkId>,
     pub(crate) agent_streams: Map<StreamId, AgentId>,
     pub(crate) operators: OperatorStreams,
+    /// Inverse offers waiting for an answer.
+    pub(crate) inverse_offers: Map<OfferId, crate::maintenance::InverseOfferRecord>,
+    /// Frameworks' answers to inverse offers, by machine key.
+    pub(crate) inverse_offer_statuses:
+        std::collections::BTreeMap<String, Vec<mesos_proto::v1::allocator::InverseOfferStatus>>,
     pub(crate) removed_frameworks: Set<FrameworkId>,
     pub(crate) actions: Vec<Action>,
     pub(crate) counters: Counters,
@@ -196,6 +201,8 @@ impl Master {
             scheduler_streams: Map::default(),
             agent_streams: Map::default(),
             operators: OperatorStreams::default(),
+            inverse_offers: Map::default(),
+            inverse_offer_statuses: Default::default(),
             removed_frameworks: Set::default(),
             actions: Vec::new(),
             counters: Counters::default(),
@@ -344,6 +351,7 @@ impl Master {
             };
             self.send_to_framework(&framework, event);
         }
+        self.send_inverse_offers(now);
     }
 
     /// Records an allocation as an outstanding offer, or gives it straight
@@ -374,7 +382,7 @@ impl Master {
             resources: resources.to_proto(format),
             attributes: agent_record.info.attributes.clone(),
             executor_ids,
-            unavailability: None,
+            unavailability: self.agent_unavailability(&agent),
             allocation_info: Some(v1::resource::AllocationInfo { role: Some(role.clone()) }),
         };
         let expires = self.config.offer_timeout.map(|t| now + t);

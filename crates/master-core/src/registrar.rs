@@ -88,7 +88,7 @@ impl Master {
             self.registry.apply(&operation).map(|_| ()).map_err(|error| error.to_string())
         });
         match (then, result) {
-            (Continuation::Record, Ok(())) => self.recorded(&operation),
+            (Continuation::Record, Ok(())) => self.recorded(&operation, now),
             (Continuation::Record, Err(_)) => {}
             (Continuation::Register(registration), Ok(())) => self.admit_agent(*registration, now),
             (Continuation::Register(registration), Err(reason)) => {
@@ -123,7 +123,7 @@ impl Master {
     }
 
     /// A stored quota or weights change reaches the allocator.
-    fn recorded(&mut self, operation: &Operation) {
+    fn recorded(&mut self, operation: &Operation, now: Duration) {
         match operation {
             Operation::UpdateQuota(configs) => {
                 for config in configs {
@@ -135,6 +135,10 @@ impl Master {
             Operation::UpdateWeights(weights) => {
                 self.allocator.update_weights(weights);
                 self.allocation_wanted = true;
+            }
+            Operation::UpdateMachines(machines) => self.machines_recorded(machines, now),
+            Operation::UpdateAgentDrain { id, drain, deactivated } => {
+                self.drain_recorded(id, *drain, *deactivated, now);
             }
             _ => {}
         }

@@ -71,6 +71,7 @@ impl Master {
             self.actions.push(Action::CloseFramework { stream: connection.stream });
         }
         self.allocator.remove_framework(id);
+        self.forget_inverse_offers_of(id);
         if let Some(mut framework) = self.frameworks.remove(id) {
             framework.connection = None;
             framework.active = false;

@@ -53,6 +53,7 @@ impl Master {
             }
             self.allocator.recover_resources(framework_id, &agent_id, &resources, None, now);
             self.allocation_wanted = true;
+            self.check_drained(&agent_id);
         }
     }
 

@@ -43,7 +43,7 @@ impl Master {
             offered_resources: agent.offered.to_proto(FORMAT),
             capabilities: agent.capabilities.clone(),
             resource_providers: Vec::new(),
-            drain_info: None,
+            drain_info: agent.drain_info,
             estimated_drain_start_time: None,
         }
     }
@@ -68,7 +68,7 @@ impl Master {
             resources: offer.resources.to_proto(FORMAT),
             attributes: agent.map(|a| a.info.attributes.clone()).unwrap_or_default(),
             executor_ids: Vec::new(),
-            unavailability: None,
+            unavailability: agent.and_then(|a| self.agent_unavailability(&a.id)),
             allocation_info: Some(v1::resource::AllocationInfo { role: Some(offer.role.clone()) }),
         }
     }
@@ -112,7 +112,7 @@ impl Master {
             reregistered_time: framework.reregistered_time.map(time_info),
             unregistered_time: framework.unregistered_time.map(time_info),
             offers: offers.iter().map(|o| self.offer_view(o)).collect(),
-            inverse_offers: Vec::new(),
+            inverse_offers: self.inverse_offers_of(&framework.id),
             allocated_resources: self.framework_allocated(framework).to_proto(FORMAT),
             offered_resources: self.framework_offered(framework).to_proto(FORMAT),
             offer_constraints: None,

@@ -3,6 +3,7 @@
 //! its handler. Validation failures carry the status Mesos returns.
 
 mod accept;
+pub(crate) use accept::refuse_duration;
 mod calls;
 mod launch;
 pub(crate) mod operations;
@@ -58,14 +59,14 @@ impl Master {
             call::Type::UpdateFramework => {
                 self.update_framework(&framework_id, call.update_framework.unwrap_or_default(), now)
             }
+            call::Type::AcceptInverseOffers | call::Type::DeclineInverseOffers => {
+                let (ids, filters, accept) =
+                    crate::maintenance::answer_of(call.accept_inverse_offers, call.decline_inverse_offers);
+                self.answer_inverse_offers(&framework_id, &ids, filters.as_ref(), accept, now)
+            }
             // Accepted and ignored, as the built-in Mesos allocator does with
-            // REQUEST; operation feedback and inverse offers have nothing to
-            // act on yet.
-            call::Type::Request
-            | call::Type::AcknowledgeOperationStatus
-            | call::Type::ReconcileOperations
-            | call::Type::AcceptInverseOffers
-            | call::Type::DeclineInverseOffers => Ok(()),
+            // REQUEST; operation feedback has nothing to act on yet.
+            call::Type::Request | call::Type::AcknowledgeOperationStatus | call::Type::ReconcileOperations => Ok(()),
             call::Type::Subscribe | call::Type::Unknown => {
                 unreachable!("filtered by validate_shape")
             }

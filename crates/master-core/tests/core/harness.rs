@@ -209,6 +209,14 @@ impl Harness {
         result
     }
 
+    /// Runs an operator call (or any change) on the core, then routes its
+    /// actions (storing registry operations unless they are held).
+    pub fn operator<T>(&mut self, change: impl FnOnce(&mut Master, Duration) -> T) -> T {
+        let result = change(&mut self.master, self.now);
+        self.route();
+        result
+    }
+
     /// The operator marks the agent gone.
     pub fn mark_gone(&mut self, agent: &TestAgent) -> Result<(), ApiError> {
         let result = self.master.mark_agent_gone(&agent.id, self.now).map(|_| ());

@@ -3,6 +3,7 @@
 
 mod agent_loss;
 mod harness;
+mod maintenance;
 mod operator;
 mod registry;
 mod resent_updates;
