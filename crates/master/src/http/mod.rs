@@ -4,6 +4,7 @@
 mod agents;
 mod changes;
 mod endpoints;
+mod maintenance;
 mod operator;
 mod scheduler;
 mod standby;
@@ -61,7 +62,14 @@ pub fn router(state: AppState) -> Router {
             .route(&format!("{prefix}/weights"), get(state::weights))
             .route(&format!("{prefix}/quota"), get(state::quota))
             .route(&format!("{prefix}/teardown"), post(changes::teardown))
-            .route(&format!("{prefix}/tasks/kill"), post(changes::kill_task));
+            .route(&format!("{prefix}/tasks/kill"), post(changes::kill_task))
+            .route(
+                &format!("{prefix}/maintenance/schedule"),
+                get(maintenance::schedule).post(maintenance::update_schedule),
+            )
+            .route(&format!("{prefix}/maintenance/status"), get(maintenance::status))
+            .route(&format!("{prefix}/machine/down"), post(maintenance::down))
+            .route(&format!("{prefix}/machine/up"), post(maintenance::up));
     }
     router
         .route("/", get(webui::index))

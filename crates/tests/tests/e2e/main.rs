@@ -9,6 +9,7 @@ mod execute;
 mod failover;
 mod health;
 mod high_availability;
+mod maintenance;
 mod operator;
 mod partition;
 mod pymesos;

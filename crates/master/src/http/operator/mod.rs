@@ -170,6 +170,66 @@ pub async fn operator_api(State(app): State<AppState>, headers: HeaderMap, body:
             )
         }
         call::Type::Subscribe => subscribe::subscribe(&app, encoding),
+        call::Type::GetMaintenanceStatus => {
+            view(&app, encoding, response::Type::GetMaintenanceStatus, |master| OperatorResponse {
+                get_maintenance_status: Some(response::GetMaintenanceStatus { status: master.maintenance_status() }),
+                ..Default::default()
+            })
+            .await
+        }
+        call::Type::GetMaintenanceSchedule => {
+            view(&app, encoding, response::Type::GetMaintenanceSchedule, |master| OperatorResponse {
+                get_maintenance_schedule: Some(response::GetMaintenanceSchedule {
+                    schedule: master.maintenance_schedule(),
+                }),
+                ..Default::default()
+            })
+            .await
+        }
+        call::Type::UpdateMaintenanceSchedule => {
+            let Some(update) = call.update_maintenance_schedule else {
+                return missing("update_maintenance_schedule");
+            };
+            stored(&app, move |master, _| master.update_maintenance_schedule(update.schedule)).await
+        }
+        call::Type::StartMaintenance => {
+            let Some(start) = call.start_maintenance else {
+                return missing("start_maintenance");
+            };
+            stored(&app, move |master, _| master.start_maintenance(start.machines)).await
+        }
+        call::Type::StopMaintenance => {
+            let Some(stop) = call.stop_maintenance else {
+                return missing("stop_maintenance");
+            };
+            stored(&app, move |master, _| master.stop_maintenance(stop.machines)).await
+        }
+        call::Type::DrainAgent => {
+            let Some(drain) = call.drain_agent else {
+                return missing("drain_agent");
+            };
+            let grace = match drain.max_grace_period {
+                None => None,
+                Some(d) if d.seconds < 0 || d.nanos < 0 => {
+                    return api_error(ApiError::bad_request("'max_grace_period' must not be negative"));
+                }
+                Some(d) => Some(Duration::new(d.seconds as u64, d.nanos as u32)),
+            };
+            let mark_gone = drain.mark_gone.unwrap_or(false);
+            stored(&app, move |master, _| master.drain_agent(&drain.agent_id, grace, mark_gone)).await
+        }
+        call::Type::DeactivateAgent => {
+            let Some(deactivate) = call.deactivate_agent else {
+                return missing("deactivate_agent");
+            };
+            stored(&app, move |master, _| master.deactivate_agent(&deactivate.agent_id)).await
+        }
+        call::Type::ReactivateAgent => {
+            let Some(reactivate) = call.reactivate_agent else {
+                return missing("reactivate_agent");
+            };
+            stored(&app, move |master, _| master.reactivate_agent(&reactivate.agent_id)).await
+        }
         call::Type::MarkAgentGone => {
             let Some(gone) = call.mark_agent_gone else {
                 return missing("mark_agent_gone");

@@ -1,0 +1,72 @@
+//! The legacy maintenance endpoints: `/master/maintenance/schedule` (GET
+//! the schedule, POST a new one), `/master/maintenance/status`, and
+//! `/master/machine/down` and `/master/machine/up` (POST a JSON array of
+//! machine ids), with Mesos's JSON.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::response::Response;
+use bytes::Bytes;
+use mesos_master_core::ApiError;
+use mesos_proto::v1::MachineId;
+use mesos_proto::v1::maintenance::Schedule;
+use serde_json::Value;
+
+use super::endpoints::legacy_json;
+use super::operator::stored;
+use super::{AppState, api_error};
+
+type Params = Query<HashMap<String, String>>;
+
+pub async fn schedule(State(app): State<AppState>, Query(query): Params) -> Response {
+    match app.master.inspect(|master, _| mesos_proto::json::to_value(&master.maintenance_schedule())).await {
+        Some(value) => legacy_json(&query, value),
+        None => super::unavailable(),
+    }
+}
+
+pub async fn update_schedule(State(app): State<AppState>, body: Bytes) -> Response {
+    let schedule: Schedule = match mesos_proto::json::from_slice(&body) {
+        Ok(schedule) => schedule,
+        Err(error) => return api_error(ApiError::bad_request(format!("Failed to parse the schedule: {error}"))),
+    };
+    stored(&app, move |master, _| master.update_maintenance_schedule(schedule)).await
+}
+
+pub async fn status(State(app): State<AppState>, Query(query): Params) -> Response {
+    match app.master.inspect(|master, _| mesos_proto::json::to_value(&master.maintenance_status())).await {
+        Some(value) => legacy_json(&query, value),
+        None => super::unavailable(),
+    }
+}
+
+/// A JSON array of `MachineID`s.
+fn machines(body: &[u8]) -> Result<Vec<MachineId>, Response> {
+    let parsed: Value = serde_json::from_slice(body)
+        .map_err(|e| api_error(ApiError::bad_request(format!("Failed to parse the machines: {e}"))))?;
+    let Value::Array(items) = parsed else {
+        return Err(api_error(ApiError::bad_request("Expecting a JSON array of machine ids")));
+    };
+    items
+        .iter()
+        .map(|item| {
+            mesos_proto::json::from_value::<MachineId>(item)
+                .map_err(|e| api_error(ApiError::bad_request(format!("Invalid machine id: {e}"))))
+        })
+        .collect()
+}
+
+pub async fn down(State(app): State<AppState>, body: Bytes) -> Response {
+    match machines(&body) {
+        Ok(list) => stored(&app, move |master, _| master.start_maintenance(list)).await,
+        Err(response) => response,
+    }
+}
+
+pub async fn up(State(app): State<AppState>, body: Bytes) -> Response {
+    match machines(&body) {
+        Ok(list) => stored(&app, move |master, _| master.stop_maintenance(list)).await,
+        Err(response) => response,
+    }
+}
