@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond the Rust toolchain, when it is
-# missing: Python's venv module and headers (to build pymesos's http-parser)
+# missing: Python's venv module and headers (to build pymesos's http-parser),
 # the archive tools the fetcher calls, ZooKeeper (with Java) for the
 # high-availability tests, iproute2 for network namespaces, and Chromium
 # with its WebDriver for the web UI's browser test.
