@@ -6,7 +6,8 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "mesos", version, about, long_about = None)]
 pub struct Cli {
-    /// The master: host:port (a non-leading master redirects to the leader).
+    /// The master: host:port (a non-leading master redirects to the leader),
+    /// or zk://host:port/path for the leader that ZooKeeper names.
     #[arg(long, env = "MESOS_MASTER", default_value = crate::master::DEFAULT, global = true)]
     pub master: String,
     /// Print JSON (the operator API's messages) instead of tables.

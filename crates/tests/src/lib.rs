@@ -11,8 +11,8 @@ pub mod ha;
 pub mod netns;
 pub mod raw_http;
 pub mod wait;
-pub mod zookeeper;
 pub mod webdriver;
+pub mod zookeeper;
 
 use std::path::PathBuf;
 

@@ -17,7 +17,7 @@ use crate::args::{AgentCommand, Cli, Command, FrameworkCommand, TaskCommand};
 use crate::error::CliError;
 
 pub async fn run(cli: Cli) -> Result<(), CliError> {
-    let mut master = Master::new(crate::master::resolve(&cli.master)?);
+    let mut master = Master::new(crate::master::locate(&cli.master).await?);
     let json = cli.json;
     match cli.command {
         Command::Agent { command: AgentCommand::List } => cluster::agents(&mut master, json).await,

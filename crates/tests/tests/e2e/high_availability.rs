@@ -218,7 +218,7 @@ async fn elected(address: &str) -> Option<bool> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_python_kazoo_client_finds_the_leader_as_mesos_tools_do() {
+async fn kazoo_and_the_mesos_command_find_the_leader_in_zookeeper() {
     // One agent, so that the leader has written its registry.
     let cluster = HaCluster::start(2, 1, &[SESSION]).await;
     let leader = cluster.leader().await;
@@ -244,6 +244,15 @@ zk.stop()
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let address = cluster.master_address(leader);
     assert_eq!(stdout.trim(), format!("{address} master@{address}\nothers: []"), "only members among the children");
+
+    // The `mesos` command finds the leader the same way.
+    let zk = format!("--master={}", cluster.zk_url());
+    let mut command = std::process::Command::new(mesos_tests::binary("mesos"));
+    command.args([zk.as_str(), "--json", "agent", "list"]).env_remove("MESOS_MASTER");
+    let output = tokio::task::spawn_blocking(move || command.output().expect("mesos runs")).await.expect("joined");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let agents: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(agents["agents"].as_array().map(Vec::len), Some(1), "{agents}");
 }
 
 /// A virtualenv with the kazoo ZooKeeper client (created once).
