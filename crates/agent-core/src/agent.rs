@@ -45,6 +45,8 @@ pub enum AgentAction {
     ToMaster(Box<AgentCall>),
     /// Start an executor in a new container.
     LaunchExecutor(Box<LaunchSpec>),
+    /// Give a running container these resources (its tasks changed).
+    UpdateContainer { container_id: String, resources: Vec<v1::Resource> },
     /// Kill everything in a container.
     DestroyContainer { container_id: String },
     /// Send an event on an executor's stream.
@@ -64,6 +66,9 @@ pub struct LaunchSpec {
     /// For a command executor: the task whose command it will run (its URIs
     /// are fetched into the sandbox).
     pub command_task: Option<TaskInfo>,
+    /// What the container is given: the executor's resources and its
+    /// tasks'.
+    pub resources: Vec<v1::Resource>,
 }
 
 /// The agent's state.
@@ -303,6 +308,7 @@ impl Agent {
                 for task in &tasks {
                     executor.tasks.insert(task.task_id.clone(), AgentTask::new(task.clone()));
                 }
+                self.resize_container(&framework_id, &executor_info.executor_id);
                 self.actions.push(AgentAction::ToExecutor { stream, event: Box::new(launch_event(&work)) });
             }
             Some((ExecutorPhase::Running | ExecutorPhase::Launching, _, container)) => {
@@ -311,6 +317,7 @@ impl Agent {
                 }
                 let executor = self.executor_mut(&framework_id, &executor_info.executor_id).expect("present above");
                 executor.queued.push(work);
+                self.resize_container(&framework_id, &executor_info.executor_id);
             }
             Some(_) => {
                 for task in tasks {
@@ -345,7 +352,10 @@ impl Agent {
                     launched_at: now,
                     recovered: false,
                     termination: None,
+                    container_size: None,
                 };
+                let resources = executor.container_resources();
+                let executor = Executor { container_size: Some(resources.clone()), ..executor };
                 self.checkpoint_executor(&framework, &executor, new_framework);
                 for task in &tasks {
                     self.checkpoint_task(&framework_id, &executor_info.executor_id, &container_id, task);
@@ -359,6 +369,7 @@ impl Agent {
                     framework,
                     executor: launched,
                     command_task,
+                    resources,
                 })));
             }
         }
@@ -391,14 +402,30 @@ impl Agent {
             argv.extend(command.arguments.iter().cloned());
             format!("[{}]", argv.join(", "))
         };
+        // Tasks in a Docker container run under the Docker executor, as
+        // with Mesos's Docker containerizer.
+        let docker = task.container.as_ref().is_some_and(|c| c.r#type == v1::container_info::Type::Docker as i32);
+        let program = if docker { "mesos-docker-executor" } else { "mesos-executor" };
+        let allocation_info = task.resources.first().and_then(|r| r.allocation_info.clone());
+        let overhead = |name: &str, value: f64| v1::Resource {
+            name: name.to_owned(),
+            r#type: v1::value::Type::Scalar as i32,
+            scalar: Some(v1::value::Scalar { value }),
+            allocation_info: allocation_info.clone(),
+            ..Default::default()
+        };
         #[allow(deprecated)]
         ExecutorInfo {
             executor_id: ExecutorId { value: task.task_id.value.clone() },
             framework_id: framework.id.clone(),
+            resources: vec![
+                overhead("cpus", crate::containers::COMMAND_EXECUTOR_CPUS),
+                overhead("mem", crate::containers::COMMAND_EXECUTOR_MEM),
+            ],
             command: Some(CommandInfo {
-                value: Some(format!("{}/mesos-executor", self.config.launcher_dir)),
+                value: Some(format!("{}/{program}", self.config.launcher_dir)),
                 shell: Some(false),
-                arguments: vec!["mesos-executor".to_owned()],
+                arguments: vec![program.to_owned()],
                 uris: command.uris.clone(),
                 environment: command.environment.clone(),
                 user: command.user.clone(),
@@ -522,6 +549,7 @@ impl Agent {
             state: TaskState::TaskKilled,
             reason: Reason::ExecutorTerminated,
             message: "Executor was shut down".into(),
+            limitation: None,
         });
         let container_id = executor.container_id.clone();
         match executor.stream {
@@ -594,12 +622,14 @@ impl Agent {
                 state: TaskState::TaskFailed,
                 reason: Reason::ExecutorReregistrationTimeout,
                 message: "Executor did not re-register within the executor re-registration timeout".into(),
+                limitation: None,
             }
         } else {
             Termination {
                 state: TaskState::TaskFailed,
                 reason: Reason::ExecutorRegistrationTimeout,
                 message: "Executor did not register within the executor registration timeout".into(),
+                limitation: None,
             }
         });
         let container_id = executor.container_id.clone();

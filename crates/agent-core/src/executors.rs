@@ -120,7 +120,15 @@ impl Agent {
         if !subscribed {
             return Err(ExecutorError::Forbidden("Executor is not subscribed".into()));
         }
+        let limited = self
+            .frameworks
+            .get(&call.framework_id)
+            .and_then(|f| f.executors.get(&call.executor_id))
+            .is_some_and(|e| e.termination.as_ref().is_some_and(|t| t.limitation.is_some()));
         match kind {
+            // The container went over a limit and is being destroyed: its
+            // tasks' fate is the agent's to report.
+            call::Type::Update if limited => {}
             call::Type::Update => {
                 let update =
                     call.update.ok_or_else(|| ExecutorError::BadRequest("Expecting 'update' to be present".into()))?;
@@ -221,6 +229,7 @@ impl Agent {
             self.actions.push(AgentAction::CloseExecutor { stream });
         }
         let termination = executor.termination.clone();
+        let limitation = termination.as_ref().and_then(|t| t.limitation.clone());
         for task_id in live {
             let (state, reason, message) = if let Some(error) = launch_error {
                 (
@@ -245,7 +254,14 @@ impl Agent {
             } else {
                 (TaskState::TaskFailed, task_status::Reason::ExecutorTerminated, "Executor terminated".to_owned())
             };
-            self.send_agent_status(&framework_id, &executor_id, &task_id, state, reason, &message, now);
+            let mut status = self.agent_status(&task_id, &executor_id, state, reason, &message, now);
+            if launch_error.is_none()
+                && let Some(resources) = &limitation
+            {
+                status.limitation = Some(mesos_proto::v1::TaskResourceLimitation { resources: resources.clone() });
+            }
+            self.record_status(&framework_id, &executor_id, &status);
+            self.queue_update(framework_id.clone(), status, now);
         }
         let max_completed = self.config.max_completed_executors_per_framework;
         if let Some(framework) = self.frameworks.get_mut(&framework_id)

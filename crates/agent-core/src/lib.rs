@@ -10,6 +10,7 @@
 
 mod agent;
 mod checkpoint;
+mod containers;
 mod executors;
 mod records;
 mod recovery;
@@ -18,6 +19,7 @@ pub mod status_updates;
 
 pub use agent::{Agent, AgentAction, AgentConfig, LaunchSpec};
 pub use checkpoint::CheckpointWrite;
+pub use containers::{COMMAND_EXECUTOR_CPUS, COMMAND_EXECUTOR_MEM, ContainerLimitation};
 pub use executors::ExecutorError;
 pub use records::{AgentTask, Executor, ExecutorPhase, ExecutorStream, FrameworkEntry, Queued, Termination};
 pub use recovery::{RecoveredExecutor, RecoveredFramework, RecoveredState, RecoveredTask};

@@ -7,7 +7,7 @@ use mesos_proto::collections::{Map, Set};
 use std::time::Duration;
 
 use mesos_proto::v1::{
-    ExecutorId, ExecutorInfo, FrameworkInfo, TaskGroupInfo, TaskId, TaskInfo, TaskState, TaskStatus, task_status,
+    ExecutorId, ExecutorInfo, FrameworkInfo, Resource, TaskGroupInfo, TaskId, TaskInfo, TaskState, TaskStatus, task_status,
 };
 
 /// Identifies an executor's subscription stream between core and daemon.
@@ -82,14 +82,19 @@ pub struct Executor {
     pub recovered: bool,
     /// Why the agent is ending it, which decides its tasks' final state.
     pub termination: Option<Termination>,
+    /// Resources its container was last given.
+    pub container_size: Option<Vec<Resource>>,
 }
 
 /// How the tasks of an executor the agent is ending will be reported.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Termination {
     pub state: TaskState,
     pub reason: task_status::Reason,
     pub message: String,
+    /// Set when a container limitation ends it: the resources whose limit
+    /// was hit.
+    pub limitation: Option<Vec<Resource>>,
 }
 
 impl Executor {

@@ -78,6 +78,7 @@ impl Agent {
                     launched_at: now,
                     recovered: true,
                     termination: None,
+                    container_size: None,
                 };
                 for task in run.tasks {
                     for update in &task.updates.pending {

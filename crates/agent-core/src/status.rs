@@ -33,7 +33,22 @@ impl Agent {
         message: &str,
         now: Duration,
     ) {
-        let status = TaskStatus {
+        let status = self.agent_status(task_id, executor_id, state, reason, message, now);
+        self.record_status(framework_id, executor_id, &status);
+        self.queue_update(framework_id.clone(), status, now);
+    }
+
+    /// A reliable update on the agent's authority, not queued yet.
+    pub(crate) fn agent_status(
+        &mut self,
+        task_id: &TaskId,
+        executor_id: &ExecutorId,
+        state: TaskState,
+        reason: task_status::Reason,
+        message: &str,
+        now: Duration,
+    ) -> TaskStatus {
+        TaskStatus {
             task_id: task_id.clone(),
             state: state as i32,
             message: Some(message.to_owned()),
@@ -44,9 +59,7 @@ impl Agent {
             timestamp: Some(now.as_secs_f64()),
             uuid: Some(self.next_uuid()),
             ..Default::default()
-        };
-        self.record_status(framework_id, executor_id, &status);
-        self.queue_update(framework_id.clone(), status, now);
+        }
     }
 
     /// Puts an update into the status update manager; sends it if it is the
@@ -111,6 +124,7 @@ impl Agent {
                 && let Some(task) = executor.tasks.remove(&status.task_id)
             {
                 executor.completed_tasks.push_back(task);
+                self.resize_container(framework_id, executor_id);
             }
         }
     }

@@ -518,6 +518,8 @@ impl World {
                     let delay = self.delay();
                     self.schedule(delay, Event::ExecutorExit { agent, container: container_id, status: Some(9) });
                 }
+                // Simulated containers have no size to change.
+                AgentAction::UpdateContainer { .. } => {}
                 AgentAction::ToExecutor { stream, event } => self.deliver_to_executor(agent, stream, *event),
                 AgentAction::CloseExecutor { stream } => {
                     if let Some(container) = self.agents[agent].container_of(stream) {
