@@ -7,7 +7,8 @@ use mesos_proto::collections::{Map, Set};
 use std::time::Duration;
 
 use mesos_proto::v1::{
-    ExecutorId, ExecutorInfo, FrameworkInfo, Resource, TaskGroupInfo, TaskId, TaskInfo, TaskState, TaskStatus, task_status,
+    ExecutorId, ExecutorInfo, FrameworkInfo, Resource, TaskGroupInfo, TaskId, TaskInfo, TaskState, TaskStatus,
+    task_status,
 };
 
 /// Identifies an executor's subscription stream between core and daemon.

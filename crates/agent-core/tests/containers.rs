@@ -34,7 +34,12 @@ fn scalar(name: &str, amount: f64) -> Resource {
 }
 
 fn framework() -> FrameworkInfo {
-    FrameworkInfo { user: "u".into(), name: "f".into(), id: Some(FrameworkId { value: "F".into() }), ..Default::default() }
+    FrameworkInfo {
+        user: "u".into(),
+        name: "f".into(),
+        id: Some(FrameworkId { value: "F".into() }),
+        ..Default::default()
+    }
 }
 
 fn task(id: &str, mem: f64) -> TaskInfo {

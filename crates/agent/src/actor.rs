@@ -15,7 +15,7 @@ use mesos_proto::v1::executor::{Call as ExecutorCall, Event as ExecutorEvent};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::checkpoint;
-use crate::containerizer::PosixContainerizer;
+use crate::containerizer::Containerizer;
 use crate::launch::Launcher;
 
 /// The time since the Unix epoch: the only clock the agent reads.
@@ -58,6 +58,11 @@ pub enum Command {
         container_id: String,
         status: Option<i32>,
     },
+    /// The container went over a limit of its isolation.
+    ContainerLimited {
+        container_id: String,
+        limitation: mesos_agent_core::ContainerLimitation,
+    },
     Inspect(Inspector),
 }
 
@@ -98,8 +103,9 @@ impl AgentHandle {
 pub fn spawn(
     core: Agent,
     launcher: Launcher,
-    containerizer: PosixContainerizer,
+    containerizer: Containerizer,
     adopted: Vec<mesos_proto::internal::ContainerProcess>,
+    mut limited: mpsc::UnboundedReceiver<(String, mesos_agent_core::ContainerLimitation)>,
     shutdown: mpsc::UnboundedSender<String>,
 ) -> AgentHandle {
     let (commands, inbox) = mpsc::unbounded_channel();
@@ -116,10 +122,35 @@ pub fn spawn(
         executors: HashMap::new(),
         shutdown,
     };
+    let agent_id = event_loop.core.agent_id().map(|a| a.value.clone()).unwrap_or_default();
     for container in adopted {
-        event_loop.containerizer.adopt(&container.container_id, container.pid);
+        let executor = event_loop
+            .core
+            .frameworks()
+            .flat_map(|f| f.executors.values().map(move |e| (f, e)))
+            .find(|(_, e)| e.container_id == container.container_id);
+        let (resources, sandbox) = match executor {
+            Some((framework, executor)) => {
+                let framework_id = framework.info.id.clone().unwrap_or_default().value;
+                let sandbox = event_loop.launcher.paths.sandbox(
+                    &agent_id,
+                    &framework_id,
+                    &executor.id().value,
+                    &executor.container_id,
+                );
+                (executor.container_resources(), Some(sandbox))
+            }
+            None => (Vec::new(), None),
+        };
+        event_loop.containerizer.adopt(&container.container_id, container.pid, &resources, sandbox);
         tokio::spawn(watch_adopted(container, handle.clone()));
     }
+    let forward = handle.clone();
+    tokio::spawn(async move {
+        while let Some((container_id, limitation)) = limited.recv().await {
+            forward.send(Command::ContainerLimited { container_id, limitation });
+        }
+    });
     tokio::spawn(event_loop.run(inbox));
     handle
 }
@@ -136,7 +167,7 @@ async fn watch_adopted(container: mesos_proto::internal::ContainerProcess, handl
 struct EventLoop {
     core: Agent,
     launcher: Launcher,
-    containerizer: PosixContainerizer,
+    containerizer: Containerizer,
     handle: AgentHandle,
     /// Url and stream id of the current master connection.
     master: Option<(String, String)>,
@@ -179,6 +210,7 @@ impl EventLoop {
                 let _ = reply.send(result);
             }
             Command::ExecutorCall { call, reply } => {
+                self.check_limits_before(&call, now);
                 let _ = reply.send(self.core.executor_call(*call, now));
             }
             Command::ExecutorClosed { stream } => {
@@ -187,6 +219,10 @@ impl EventLoop {
             }
             Command::ContainerLaunchFailed { container_id, message } => {
                 self.core.container_launch_failed(&container_id, &message, now);
+            }
+            Command::ContainerLimited { container_id, limitation } => {
+                tracing::warn!(%container_id, message = %limitation.message, "container limitation");
+                self.core.container_limited(&container_id, limitation, now);
             }
             Command::ContainerExited { container_id, status } => {
                 self.containerizer.forget(&container_id);
@@ -290,6 +326,9 @@ impl EventLoop {
                 AgentAction::ToMaster(call) => self.to_master(*call),
                 AgentAction::LaunchExecutor(spec) => self.launch(*spec),
                 AgentAction::DestroyContainer { container_id } => self.containerizer.destroy(&container_id),
+                AgentAction::UpdateContainer { container_id, resources } => {
+                    self.containerizer.update(&container_id, &resources)
+                }
                 AgentAction::ToExecutor { stream, event } => {
                     if let Some(events) = self.executors.get(&stream) {
                         let _ = events.send(*event);
@@ -305,6 +344,32 @@ impl EventLoop {
                     }
                 }
             }
+        }
+    }
+
+    /// Before an executor's report that a task ended goes in, a limit its
+    /// container hit (an OOM kill) is taken first: the task ended because
+    /// of it, whichever news reached the agent first.
+    fn check_limits_before(&mut self, call: &ExecutorCall, now: Duration) {
+        use mesos_proto::v1::executor::call;
+        let terminal = call.r#type == Some(call::Type::Update as i32)
+            && call
+                .update
+                .as_ref()
+                .is_some_and(|u| mesos_proto::v1::TaskState::try_from(u.status.state).is_ok_and(|s| s.is_terminal()));
+        if !terminal {
+            return;
+        }
+        let container = self
+            .core
+            .frameworks()
+            .filter(|f| f.info.id.as_ref() == Some(&call.framework_id))
+            .find_map(|f| f.executors.get(&call.executor_id))
+            .map(|e| e.container_id.clone());
+        if let Some(container_id) = container
+            && let Some(limitation) = self.containerizer.limitation(&container_id)
+        {
+            self.core.container_limited(&container_id, limitation, now);
         }
     }
 

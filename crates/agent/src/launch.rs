@@ -8,7 +8,7 @@ use mesos_agent_core::LaunchSpec;
 use mesos_flags::MesosDuration;
 use mesos_proto::v1::{AgentId, CommandInfo, environment};
 
-use crate::containerizer::{ExecutorCommand, PosixContainerizer};
+use crate::containerizer::{Containerizer, ExecutorCommand, LaunchRequest};
 use crate::paths::Paths;
 
 /// What every executor launch shares.
@@ -26,7 +26,7 @@ impl Launcher {
         &self,
         agent_id: &AgentId,
         spec: &LaunchSpec,
-        containerizer: &PosixContainerizer,
+        containerizer: &Containerizer,
     ) -> Result<tokio::process::Child, String> {
         let framework_id = spec.framework.id.clone().unwrap_or_default().value;
         let executor_id = &spec.executor.executor_id.value;
@@ -76,9 +76,15 @@ impl Launcher {
             env.extend(variables(&command));
         }
         let executor = executor_command(&command, env)?;
-        containerizer
-            .launch(&spec.container_id, &sandbox, &executor)
-            .map_err(|e| format!("cannot start '{}': {e}", executor.program))
+        let program = executor.program.clone();
+        let request = LaunchRequest {
+            container_id: spec.container_id.clone(),
+            sandbox,
+            command: executor,
+            resources: spec.resources.clone(),
+            rootfs: None,
+        };
+        containerizer.launch(request).map_err(|e| format!("cannot start '{program}': {e}"))
     }
 }
 

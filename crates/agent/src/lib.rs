@@ -8,7 +8,7 @@
 pub mod actor;
 pub mod api_views;
 pub mod checkpoint;
-mod containerizer;
+pub mod containerizer;
 pub mod detect;
 mod fetcher;
 pub mod flags;
@@ -88,9 +88,11 @@ pub async fn run(
         shutdown_grace_period: flags.executor_shutdown_grace_period.into(),
     };
     let paths = paths::Paths::new(flags.work_dir.clone());
+    let (limited_tx, limited_rx) = tokio::sync::mpsc::unbounded_channel();
+    let containerizer = containerizer::Containerizer::new(mesos_config(&flags, &launcher_dir)?, limited_tx);
     let recovered = checkpoint::recover(&paths, flags.strict)?;
     if flags.recover == "cleanup" {
-        cleanup(&paths, &recovered);
+        cleanup(&paths, &recovered, &containerizer);
         return Ok(());
     }
     let mut core = Agent::new(config);
@@ -109,13 +111,12 @@ pub async fn run(
         // Executors of frameworks that do not checkpoint, or that outlived
         // their agent's knowledge of them, do not survive a restart. After a
         // reboot the recorded pids mean nothing.
-        if !recovered.rebooted {
-            process::kill_session(container.pid as i32);
-        }
+        let pid = (!recovered.rebooted).then_some(container.pid as i32);
+        containerizer.destroy_orphan(&container.container_id, pid);
         checkpoint::forget_container(&paths, &container.container_id);
     }
     let (goodbye, mut goodbye_rx) = tokio::sync::mpsc::unbounded_channel();
-    let handle = actor::spawn(core, launcher, containerizer::PosixContainerizer::new(), adopted, goodbye);
+    let handle = actor::spawn(core, launcher, containerizer.clone(), adopted, limited_rx, goodbye);
     let address = Address { hostname: Some(hostname.clone()), ip: Some(ip.to_string()), port: i32::from(port) };
     tracing::info!(%endpoint, %hostname, resources = %total, "agent started");
     let link = tokio::spawn(master_link::run(
@@ -127,6 +128,7 @@ pub async fn run(
     ));
     let state = http::AppState {
         agent: handle,
+        containerizer,
         pid: format!("slave(1)@{endpoint}"),
         flags: Arc::new(flags),
         start_time: actor::now(),
@@ -149,15 +151,53 @@ pub async fn run(
 
 /// `--recover=cleanup`: kills the executors of the previous run and forgets
 /// the agent's state, so that the next start registers a new agent.
-fn cleanup(paths: &paths::Paths, recovered: &checkpoint::Recovered) {
-    if !recovered.rebooted {
-        for container in &recovered.containers {
-            process::kill_session(container.pid as i32);
-        }
+fn cleanup(paths: &paths::Paths, recovered: &checkpoint::Recovered, containerizer: &containerizer::Containerizer) {
+    for container in &recovered.containers {
+        let pid = (!recovered.rebooted).then_some(container.pid as i32);
+        containerizer.destroy_orphan(&container.container_id, pid);
     }
     let _ = std::fs::remove_dir_all(paths.meta());
     let _ = std::fs::remove_dir_all(paths.runtime_containers());
     tracing::info!("cleaned up the previous run's executors and state; exiting");
+}
+
+/// The Mesos containerizer's setup from the flags: the launcher and
+/// isolators asked for, or the best the machine allows (the Linux launcher
+/// with `cgroups/cpu,cgroups/mem` as root with cgroups, else POSIX).
+fn mesos_config(flags: &AgentFlags, launcher_dir: &std::path::Path) -> anyhow::Result<containerizer::MesosConfig> {
+    use containerizer::{Cgroups, Isolation, Launcher};
+    let root = nix::unistd::geteuid().is_root();
+    let cgroups = if root { Cgroups::detect(&flags.cgroups_hierarchy, &flags.cgroups_root) } else { None };
+    let launcher = match &flags.launcher {
+        Some(name) => Launcher::parse(name)?,
+        None if root && cgroups.is_some() => Launcher::Linux,
+        None => Launcher::Posix,
+    };
+    let isolation = match &flags.isolation {
+        Some(text) => Isolation::parse(text)?,
+        None if launcher == Launcher::Linux && cgroups.is_some() => Isolation::parse("cgroups/cpu,cgroups/mem")?,
+        None => Isolation::default(),
+    };
+    isolation.check(launcher, cgroups.is_some())?;
+    if launcher == Launcher::Linux && !root {
+        anyhow::bail!("--launcher=linux needs root");
+    }
+    tracing::info!(
+        ?launcher,
+        cgroups = cgroups.as_ref().map(|c| c.version_name()).unwrap_or("none"),
+        isolation = ?isolation,
+        "Mesos containerizer"
+    );
+    Ok(containerizer::MesosConfig {
+        isolation,
+        launcher,
+        cgroups,
+        cfs: flags.cgroups_enable_cfs,
+        helper: containerizer::helper_path(launcher_dir),
+        destroy_timeout: flags.cgroups_destroy_timeout.into(),
+        disk_watch_interval: flags.container_disk_watch_interval.into(),
+        enforce_disk_quota: flags.enforce_container_disk_quota,
+    })
 }
 
 /// The agent may only take its old id back with the same resources,

@@ -207,6 +207,7 @@ impl Cluster {
             format!("--hostname={ip}"),
             format!("--work_dir={}", work_dir.display()),
             "--registration_backoff_factor=10ms".to_owned(),
+            format!("--cgroups_root={}", cgroups_root(self.dir.path())),
         ];
         if !flags.iter().any(|f| f.starts_with("--resources")) {
             args.push(format!("--resources={AGENT_RESOURCES}"));
@@ -290,6 +291,32 @@ impl Drop for Cluster {
         }
         self.master.kill();
         kill_processes_under(self.dir.path());
+        remove_cgroups(&cgroups_root(self.dir.path()));
+    }
+}
+
+/// The cgroup under which a test's agents put their containers' cgroups,
+/// so that the test can remove what its killed agents left.
+pub fn cgroups_root(dir: &Path) -> String {
+    format!("mesos-e2e/{}", dir.file_name().and_then(|n| n.to_str()).unwrap_or("cluster"))
+}
+
+/// Removes the (empty) cgroups under `root` in every cgroup hierarchy.
+pub fn remove_cgroups(root: &str) {
+    let Ok(hierarchies) = std::fs::read_dir("/sys/fs/cgroup") else { return };
+    for hierarchy in hierarchies.flatten() {
+        let dir = hierarchy.path().join(root);
+        if let Ok(children) = std::fs::read_dir(&dir) {
+            for child in children.flatten().filter(|c| c.path().is_dir()) {
+                for _ in 0..100 {
+                    if std::fs::remove_dir(child.path()).is_ok() || !child.path().exists() {
+                        break;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+            }
+        }
+        let _ = std::fs::remove_dir(&dir);
     }
 }
 

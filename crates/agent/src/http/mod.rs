@@ -5,6 +5,7 @@
 mod endpoints;
 mod executor_api;
 mod operator;
+mod monitor;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,12 +16,14 @@ use axum::routing::{get, post};
 use http::StatusCode;
 
 use crate::actor::AgentHandle;
+use crate::containerizer::Containerizer;
 use crate::flags::AgentFlags;
 
 /// What every handler needs.
 #[derive(Clone)]
 pub struct AppState {
     pub agent: AgentHandle,
+    pub containerizer: Containerizer,
     pub flags: Arc<AgentFlags>,
     pub start_time: Duration,
     /// `slave(1)@ip:port`.
@@ -36,7 +39,9 @@ pub fn router(state: AppState) -> Router {
             .route(&format!("{prefix}/api/v1/"), post(operator::operator_api))
             .route(&format!("{prefix}/health"), get(endpoints::health))
             .route(&format!("{prefix}/flags"), get(endpoints::flags))
-            .route(&format!("{prefix}/state"), get(endpoints::state));
+            .route(&format!("{prefix}/state"), get(endpoints::state))
+            .route(&format!("{prefix}/monitor/statistics"), get(monitor::statistics))
+            .route(&format!("{prefix}/containers"), get(monitor::containers));
     }
     router
         .route("/version", get(endpoints::version))

@@ -4,6 +4,7 @@
 mod agent_recovery;
 mod bad_input;
 mod cli;
+mod containers;
 mod example_framework;
 mod execute;
 mod failover;

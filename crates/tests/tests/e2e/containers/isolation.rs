@@ -1,0 +1,100 @@
+//! The Mesos containerizer's isolation on real cgroups and namespaces
+//! (these tests need root).
+
+use mesos_proto::v1::{TaskState, task_status};
+use mesos_tests::cluster::{Cluster, is_running, processes_with_env};
+use mesos_tests::wait::{DEADLINE, until};
+
+use super::{agent_json, command_task, launch, sandbox};
+use crate::scheduler::{TestScheduler, framework};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_memory_hog_is_oom_killed_and_failed_as_a_memory_limitation_needs_root() {
+    let cluster = Cluster::start_with(&[], 1, &["--isolation=cgroups/cpu,cgroups/mem"]).await;
+    let mut scheduler = TestScheduler::subscribe(&cluster.master_address(), framework("hog")).await;
+    let offer = scheduler.offer().await;
+    // `tail` keeps every byte looking for a newline that never comes.
+    let task = command_task("hog", &offer, "tail /dev/zero", 0.5, 64.0);
+    scheduler.call(launch(&offer, vec![task])).await.expect("launch");
+    let statuses = scheduler.updates_until_terminal("hog").await;
+    let last = statuses.last().expect("a terminal update");
+    assert_eq!(last.state, TaskState::TaskFailed as i32, "{statuses:?}");
+    assert_eq!(last.reason, Some(task_status::Reason::ContainerLimitationMemory as i32), "{statuses:?}");
+    assert_eq!(last.source, Some(task_status::Source::Agent as i32), "{statuses:?}");
+    assert!(last.message().starts_with("Memory limit exceeded"), "{statuses:?}");
+    let limited: Vec<String> = last.limitation.iter().flat_map(|l| &l.resources).map(|r| r.name.clone()).collect();
+    assert_eq!(limited, ["mem"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn killing_a_task_kills_its_double_forked_daemons_in_its_pid_namespace_needs_root() {
+    let cluster =
+        Cluster::start_with(&[], 1, &["--launcher=linux", "--isolation=cgroups/cpu,cgroups/mem,namespaces/pid"]).await;
+    let mut scheduler = TestScheduler::subscribe(&cluster.master_address(), framework("forker")).await;
+    let offer = scheduler.offer().await;
+    // The subshell exits at once, leaving a daemon in a session of its own.
+    let command = "echo $PPID > ppid; (setsid sleep 600 &); sleep 601";
+    scheduler.call(launch(&offer, vec![command_task("forker", &offer, command, 0.5, 64.0)])).await.expect("launch");
+    scheduler.update("forker", TaskState::TaskRunning).await;
+    let processes = until("the task and its daemon to run", DEADLINE, || async {
+        let pids = processes_with_env(cluster.dir.path(), "MESOS_EXECUTOR_ID", "forker");
+        let names: Vec<String> = pids.iter().map(|p| mesos_tests::cluster::command_name(*p)).collect();
+        (names.iter().filter(|n| *n == "sleep").count() == 2).then_some(pids)
+    })
+    .await;
+    let ppid = until("the task to write its parent's pid", DEADLINE, || async {
+        let file = sandbox(&cluster, 0, "forker")?.join("ppid");
+        std::fs::read_to_string(file).ok().filter(|s| !s.is_empty())
+    })
+    .await;
+    assert_eq!(ppid.trim(), "1", "the task's parent is its namespace's init: the executor");
+
+    let kill = mesos_proto::v1::scheduler::Call {
+        r#type: Some(mesos_proto::v1::scheduler::call::Type::Kill as i32),
+        kill: Some(mesos_proto::v1::scheduler::call::Kill {
+            task_id: mesos_proto::v1::TaskId { value: "forker".into() },
+            agent_id: Some(offer.agent_id.clone()),
+            kill_policy: None,
+        }),
+        ..Default::default()
+    };
+    scheduler.call(kill).await.expect("kill");
+    let statuses = scheduler.updates_until_terminal("forker").await;
+    assert_eq!(statuses.last().map(|s| s.state), Some(TaskState::TaskKilled as i32), "{statuses:?}");
+    until("every process of the container to be gone", DEADLINE, || async {
+        processes.iter().all(|pid| !is_running(*pid)).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn monitor_statistics_report_a_busy_tasks_cpu_time_growing_needs_root() {
+    let cluster = Cluster::start_with(&[], 1, &["--isolation=cgroups/cpu,cgroups/mem"]).await;
+    let mut scheduler = TestScheduler::subscribe(&cluster.master_address(), framework("busy")).await;
+    let offer = scheduler.offer().await;
+    let task = command_task("busy", &offer, "while true; do :; done", 0.5, 64.0);
+    scheduler.call(launch(&offer, vec![task])).await.expect("launch");
+    scheduler.update("busy", TaskState::TaskRunning).await;
+    let cpu_time = |statistics: &serde_json::Value| -> Option<f64> {
+        let entry = statistics.as_array()?.iter().find(|e| e["executor_id"] == "busy")?.clone();
+        assert_eq!(entry["framework_id"], offer.framework_id.value.as_str());
+        assert_eq!(entry["statistics"]["cpus_limit"], 0.6, "the task's cpus and the executor's 0.1");
+        assert!(entry["statistics"]["mem_limit_bytes"].as_u64()? >= 96 << 20);
+        Some(
+            entry["statistics"]["cpus_user_time_secs"].as_f64()?
+                + entry["statistics"]["cpus_system_time_secs"].as_f64()?,
+        )
+    };
+    let first = until("a first cpu time", DEADLINE, || async {
+        cpu_time(&agent_json(&cluster, 0, "/monitor/statistics").await).filter(|t| *t > 0.0)
+    })
+    .await;
+    until("the cpu time to grow", DEADLINE, || async {
+        cpu_time(&agent_json(&cluster, 0, "/monitor/statistics").await).filter(|t| *t > first)
+    })
+    .await;
+    let containers = agent_json(&cluster, 0, "/containers").await;
+    let container = containers.as_array().and_then(|c| c.iter().find(|c| c["executor_id"] == "busy")).cloned();
+    let container = container.expect("the container in /containers");
+    assert!(container["container_id"].is_string() && container["statistics"]["cpus_limit"].is_number(), "{container}");
+}
