@@ -11,6 +11,7 @@ pub mod checkpoint;
 pub mod containerizer;
 pub mod detect;
 mod fetcher;
+pub mod files;
 pub mod flags;
 mod http;
 mod launch;

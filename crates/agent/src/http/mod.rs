@@ -5,6 +5,7 @@
 mod endpoints;
 mod executor_api;
 mod operator;
+mod files;
 mod monitor;
 
 use std::sync::Arc;
@@ -48,6 +49,10 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics/snapshot", get(endpoints::metrics))
         .route("/metrics", get(endpoints::prometheus))
         .route("/logging/toggle", get(endpoints::logging_toggle).post(endpoints::logging_toggle))
+        .route("/files/browse", get(files::browse))
+        .route("/files/read", get(files::read))
+        .route("/files/download", get(files::download))
+        .route("/files/debug", get(files::debug))
         .fallback(|| async { (StatusCode::NOT_FOUND, "No such endpoint").into_response() })
         .layer(axum::middleware::from_fn(mesos_http::gzip::compress))
         .with_state(state)
