@@ -129,8 +129,13 @@ pub fn spawn(
             .frameworks()
             .flat_map(|f| f.executors.values().map(move |e| (f, e)))
             .find(|(_, e)| e.container_id == container.container_id);
-        let (resources, sandbox) = match executor {
+        let (resources, sandbox, docker) = match executor {
             Some((framework, executor)) => {
+                let docker = executor
+                    .info
+                    .container
+                    .as_ref()
+                    .is_some_and(|c| c.r#type == mesos_proto::v1::container_info::Type::Docker as i32);
                 let framework_id = framework.info.id.clone().unwrap_or_default().value;
                 let sandbox = event_loop.launcher.paths.sandbox(
                     &agent_id,
@@ -138,11 +143,11 @@ pub fn spawn(
                     &executor.id().value,
                     &executor.container_id,
                 );
-                (executor.container_resources(), Some(sandbox))
+                (executor.container_resources(), Some(sandbox), docker)
             }
-            None => (Vec::new(), None),
+            None => (Vec::new(), None, false),
         };
-        event_loop.containerizer.adopt(&container.container_id, container.pid, &resources, sandbox);
+        event_loop.containerizer.adopt(&container.container_id, container.pid, &resources, sandbox, docker);
         tokio::spawn(watch_adopted(container, handle.clone()));
     }
     let forward = handle.clone();

@@ -75,6 +75,20 @@ impl Launcher {
         if spec.command_task.is_none() {
             env.extend(variables(&command));
         }
+        let docker = spec
+            .executor
+            .container
+            .as_ref()
+            .is_some_and(|c| c.r#type == mesos_proto::v1::container_info::Type::Docker as i32);
+        if docker {
+            let support = containerizer.config().docker.as_ref().ok_or(
+                "the task has a Docker container but the Docker containerizer is not enabled (--containerizers)",
+            )?;
+            if spec.command_task.is_none() {
+                return Err("custom executors in Docker containers are not supported".into());
+            }
+            env.extend(support.executor_env());
+        }
         let executor = executor_command(&command, env)?;
         let program = executor.program.clone();
         let request = LaunchRequest {
@@ -83,6 +97,7 @@ impl Launcher {
             command: executor,
             resources: spec.resources.clone(),
             rootfs: None,
+            docker,
         };
         containerizer.launch(request).map_err(|e| format!("cannot start '{program}': {e}"))
     }

@@ -116,6 +116,11 @@ pub async fn run(
         containerizer.destroy_orphan(&container.container_id, pid);
         checkpoint::forget_container(&paths, &container.container_id);
     }
+    if flags.docker_kill_orphans
+        && let Some(docker) = &containerizer.config().docker
+    {
+        docker.remove_orphans(&live).await;
+    }
     let (goodbye, mut goodbye_rx) = tokio::sync::mpsc::unbounded_channel();
     let handle = actor::spawn(core, launcher, containerizer.clone(), adopted, limited_rx, goodbye);
     let address = Address { hostname: Some(hostname.clone()), ip: Some(ip.to_string()), port: i32::from(port) };
@@ -198,7 +203,23 @@ fn mesos_config(flags: &AgentFlags, launcher_dir: &std::path::Path) -> anyhow::R
         destroy_timeout: flags.cgroups_destroy_timeout.into(),
         disk_watch_interval: flags.container_disk_watch_interval.into(),
         enforce_disk_quota: flags.enforce_container_disk_quota,
+        docker: docker_support(flags)?,
     })
+}
+
+/// The Docker containerizer, when `--containerizers` lists `docker`.
+fn docker_support(flags: &AgentFlags) -> anyhow::Result<Option<containerizer::docker::DockerSupport>> {
+    let names: Vec<&str> = flags.containerizers.split(',').map(str::trim).collect();
+    if let Some(unknown) = names.iter().find(|n| !["mesos", "docker"].contains(n)) {
+        anyhow::bail!("unknown containerizer '{unknown}' in --containerizers (expected mesos or docker)");
+    }
+    if !names.contains(&"docker") {
+        return Ok(None);
+    }
+    let socket = flags.docker_socket.display().to_string();
+    let engine = mesos_docker::engine::Engine::connect(&socket, std::time::Duration::from_secs(60))?;
+    let work_dir = std::fs::canonicalize(&flags.work_dir).unwrap_or_else(|_| flags.work_dir.clone());
+    Ok(Some(containerizer::docker::DockerSupport { engine, socket, work_dir: work_dir.display().to_string() }))
 }
 
 /// The agent may only take its old id back with the same resources,

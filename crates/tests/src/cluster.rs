@@ -72,7 +72,7 @@ impl Daemon {
         let child = command
             .args(&self.args)
             .args(extra)
-            .env("MESOS_LOGGING_LEVEL", "debug,hyper=info,h2=info,zookeeper_client::session=info")
+            .env("MESOS_LOGGING_LEVEL", "debug,hyper=info,h2=info,bollard=info,zookeeper_client::session=info")
             .stdout(file.try_clone().expect("log file"))
             .stderr(file)
             .stdin(Stdio::null())
@@ -292,6 +292,21 @@ impl Drop for Cluster {
         self.master.kill();
         kill_processes_under(self.dir.path());
         remove_cgroups(&cgroups_root(self.dir.path()));
+        for agent in &self.agents {
+            remove_docker_containers(&agent.work_dir);
+        }
+    }
+}
+
+/// Removes the Docker containers an agent with this work directory
+/// started (none when Docker is not installed).
+pub fn remove_docker_containers(work_dir: &Path) {
+    let Ok(work_dir) = std::fs::canonicalize(work_dir) else { return };
+    let label = format!("label=mesos.agent.work_dir={}", work_dir.display());
+    let Ok(listed) = Command::new("docker").args(["ps", "-aq", "--filter", &label]).output() else { return };
+    let ids: Vec<String> = String::from_utf8_lossy(&listed.stdout).split_whitespace().map(str::to_owned).collect();
+    if !ids.is_empty() {
+        let _ = Command::new("docker").args(["rm", "-f"]).args(&ids).output();
     }
 }
 

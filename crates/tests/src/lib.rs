@@ -8,6 +8,7 @@
 
 pub mod cluster;
 pub mod ha;
+pub mod images;
 pub mod netns;
 pub mod raw_http;
 pub mod wait;

@@ -12,6 +12,7 @@
 //! `--containerizers` lists it.
 
 pub mod cgroups;
+pub mod docker;
 pub mod helper;
 pub mod isolation;
 mod limits;
@@ -69,6 +70,8 @@ pub struct MesosConfig {
     pub disk_watch_interval: Duration,
     /// `--enforce_container_disk_quota`.
     pub enforce_disk_quota: bool,
+    /// The Docker containerizer, when `--containerizers` lists it.
+    pub docker: Option<docker::DockerSupport>,
 }
 
 /// What a launch needs beyond the executor's command.
@@ -80,6 +83,8 @@ pub struct LaunchRequest {
     pub resources: Vec<Resource>,
     /// The image's root file system, with `filesystem/linux`.
     pub rootfs: Option<helper::Rootfs>,
+    /// Its task runs in a Docker container.
+    pub docker: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -91,6 +96,8 @@ struct Tracked {
     sandbox: Option<PathBuf>,
     /// Sandbox usage measured by `disk/du`.
     disk_used: Option<u64>,
+    /// Its task runs in a Docker container.
+    docker: bool,
 }
 
 struct Inner {
@@ -136,8 +143,14 @@ impl Containerizer {
         let child =
             if linux { self.launch_linux(&request, size)? } else { posix::spawn(&request.sandbox, &request.command)? };
         if let Some(pid) = child.id() {
-            let tracked =
-                Tracked { pid: pid as i32, linux, size, sandbox: Some(request.sandbox.clone()), disk_used: None };
+            let tracked = Tracked {
+                pid: pid as i32,
+                linux,
+                size,
+                sandbox: Some(request.sandbox.clone()),
+                disk_used: None,
+                docker: request.docker,
+            };
             self.containers().insert(request.container_id.clone(), tracked);
             self.watch(&request.container_id);
         }
@@ -210,10 +223,10 @@ impl Containerizer {
     }
 
     /// Takes charge of a container found running after an agent restart.
-    pub fn adopt(&self, container_id: &str, pid: u32, resources: &[Resource], sandbox: Option<PathBuf>) {
+    pub fn adopt(&self, container_id: &str, pid: u32, resources: &[Resource], sandbox: Option<PathBuf>, docker: bool) {
         let linux = self.linux_cgroups().is_some_and(|c| c.exists(container_id))
             || (self.inner.config.launcher == Launcher::Linux && self.inner.config.cgroups.is_none());
-        let tracked = Tracked { pid: pid as i32, linux, size: Size::of(resources), sandbox, disk_used: None };
+        let tracked = Tracked { pid: pid as i32, linux, size: Size::of(resources), sandbox, disk_used: None, docker };
         self.containers().insert(container_id.to_owned(), tracked);
         self.watch(container_id);
     }
@@ -222,6 +235,7 @@ impl Containerizer {
     pub fn destroy(&self, container_id: &str) {
         let Some(tracked) = self.containers().get(container_id).cloned() else { return };
         kill_session(tracked.pid);
+        self.remove_docker(container_id, &tracked);
         if tracked.linux
             && let Some(cgroups) = self.linux_cgroups().cloned()
         {
@@ -235,11 +249,20 @@ impl Containerizer {
     pub fn forget(&self, container_id: &str) {
         let Some(tracked) = self.containers().remove(container_id) else { return };
         kill_session(tracked.pid);
+        self.remove_docker(container_id, &tracked);
         if tracked.linux
             && let Some(cgroups) = self.linux_cgroups().cloned()
         {
             let (id, timeout) = (container_id.to_owned(), self.inner.config.destroy_timeout);
             tokio::task::spawn_blocking(move || cgroups.destroy(&id, timeout));
+        }
+    }
+
+    fn remove_docker(&self, container_id: &str, tracked: &Tracked) {
+        if tracked.docker
+            && let Some(docker) = &self.inner.config.docker
+        {
+            docker.remove_soon(container_id);
         }
     }
 

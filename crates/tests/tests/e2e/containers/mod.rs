@@ -2,6 +2,7 @@
 //! Docker, as root (the tests that need it say so in their names), plus
 //! the agent's sandbox and usage endpoints.
 
+mod docker;
 mod files;
 mod isolation;
 
