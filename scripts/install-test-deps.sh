@@ -2,8 +2,10 @@
 # Installs what the test suite needs beyond the Rust toolchain, when it is
 # missing: Python's venv module and headers (to build pymesos's http-parser),
 # the archive tools the fetcher calls, ZooKeeper (with Java) for the
-# high-availability tests, iproute2 for network namespaces, and Chromium
-# with its WebDriver for the web UI's browser test.
+# high-availability tests, iproute2 for network namespaces, Chromium with
+# its WebDriver for the web UI's browser test, the Docker Engine (Debian's
+# docker.io) for the Docker containerizer's tests, and busybox-static to
+# build test images locally.
 set -euo pipefail
 
 missing=()
@@ -22,6 +24,9 @@ command -v java >/dev/null || missing+=(default-jre-headless)
 command -v ip >/dev/null || missing+=(iproute2)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+command -v dockerd >/dev/null || missing+=(docker.io)
+dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
+command -v setsid >/dev/null || missing+=(util-linux)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"

@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-test-deps.sh
+scripts/start-docker.sh
 cargo build --workspace --bins
 cargo test --workspace
 # Crash-consistency tests need the fault-injection points compiled in.
