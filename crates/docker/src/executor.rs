@@ -175,10 +175,10 @@ impl State {
             Ok(spec) => spec,
             Err(error) => return self.fail(&format!("Failed to launch container: {error}")).await,
         };
-        if spec.force_pull || !self.engine.has_image(&spec.image).await {
-            if let Err(error) = self.engine.pull(&spec.image).await {
-                return self.fail(&format!("Failed to launch container: {error}")).await;
-            }
+        if (spec.force_pull || !self.engine.has_image(&spec.image).await)
+            && let Err(error) = self.engine.pull(&spec.image).await
+        {
+            return self.fail(&format!("Failed to launch container: {error}")).await;
         }
         let work_dir = std::env::var("MESOS_AGENT_WORK_DIR").unwrap_or_default();
         let labels = [(crate::WORK_DIR_LABEL.to_owned(), work_dir)];

@@ -47,17 +47,14 @@ fn error(error: FilesError) -> Response {
     }
 }
 
-fn path_param(query: &HashMap<String, String>) -> Result<&str, Response> {
-    query
-        .get("path")
-        .map(String::as_str)
-        .ok_or_else(|| HttpError::new(StatusCode::BAD_REQUEST, "Expecting 'path=value' in query.").into_response())
+fn path_param(query: &HashMap<String, String>) -> Result<String, FilesError> {
+    query.get("path").cloned().ok_or_else(|| FilesError::BadRequest("Expecting 'path=value' in query.".into()))
 }
 
 pub async fn browse(State(app): State<AppState>, Query(query): Query<HashMap<String, String>>) -> Response {
     let path = match path_param(&query) {
-        Ok(path) => path.to_owned(),
-        Err(response) => return response,
+        Ok(path) => path,
+        Err(e) => return error(e),
     };
     let attached = attached_now(&app).await;
     let listed = attached.resolve(&path).and_then(|real| files::browse(&path, &real));
@@ -81,8 +78,8 @@ pub fn entry_json(entry: &files::FileEntry) -> Value {
 
 pub async fn read(State(app): State<AppState>, Query(query): Query<HashMap<String, String>>) -> Response {
     let path = match path_param(&query) {
-        Ok(path) => path.to_owned(),
-        Err(response) => return response,
+        Ok(path) => path,
+        Err(e) => return error(e),
     };
     let window = files::parse_window(query.get("offset").map(String::as_str), query.get("length").map(String::as_str));
     let (offset, length) = match window {
@@ -98,8 +95,8 @@ pub async fn read(State(app): State<AppState>, Query(query): Query<HashMap<Strin
 
 pub async fn download(State(app): State<AppState>, Query(query): Query<HashMap<String, String>>) -> Response {
     let path = match path_param(&query) {
-        Ok(path) => path.to_owned(),
-        Err(response) => return response,
+        Ok(path) => path,
+        Err(e) => return error(e),
     };
     let attached = attached_now(&app).await;
     let real = match attached.resolve(&path) {
