@@ -108,7 +108,7 @@ pub struct AgentFlags {
 
     /// Isolators of the Mesos containerizer: `posix/cpu,posix/mem`,
     /// `cgroups/cpu`, `cgroups/mem`, `cgroups/devices`, `namespaces/pid`,
-    /// `filesystem/linux`, `docker/runtime`, `disk/du`, `gpu/nvidia`.
+    /// `disk/du`.
     /// Default: `cgroups/cpu,cgroups/mem` when cgroups can be used (root),
     /// else `posix/cpu,posix/mem`.
     #[arg(long, env = "MESOS_ISOLATION")]
@@ -143,27 +143,6 @@ pub struct AgentFlags {
     #[arg(long, env = "MESOS_ENFORCE_CONTAINER_DISK_QUOTA", default_value_t = false, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
     pub enforce_container_disk_quota: bool,
 
-    /// Where the sandbox appears inside a container with an image.
-    #[arg(long, env = "MESOS_SANDBOX_DIRECTORY", default_value = "/mnt/mesos/sandbox")]
-    pub sandbox_directory: PathBuf,
-
-    /// Image providers for MESOS containers: `docker`.
-    #[arg(long, env = "MESOS_IMAGE_PROVIDERS")]
-    pub image_providers: Option<String>,
-
-    /// How image layers are stacked: only `overlay` is supported.
-    #[arg(long, env = "MESOS_IMAGE_PROVISIONER_BACKEND", default_value = "overlay")]
-    pub image_provisioner_backend: String,
-
-    /// Where Docker images come from: a directory of `docker save` tarballs
-    /// named `<repository>:<tag>.tar` (remote registries are not reached).
-    #[arg(long, env = "MESOS_DOCKER_REGISTRY", default_value = "https://registry-1.docker.io")]
-    pub docker_registry: String,
-
-    /// Where unpacked image layers are kept.
-    #[arg(long, env = "MESOS_DOCKER_STORE_DIR", default_value = "/tmp/mesos/store/docker")]
-    pub docker_store_dir: PathBuf,
-
     /// The Docker Engine's socket, for the Docker containerizer.
     #[arg(long, env = "MESOS_DOCKER_SOCKET", default_value = "/var/run/docker.sock")]
     pub docker_socket: PathBuf,
@@ -172,26 +151,6 @@ pub struct AgentFlags {
     /// directory left behind and no longer knows.
     #[arg(long, env = "MESOS_DOCKER_KILL_ORPHANS", default_value_t = true, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
     pub docker_kill_orphans: bool,
-
-    /// How long a finished executor's sandbox is kept before it is removed
-    /// (sooner when the disk fills).
-    #[arg(long, env = "MESOS_GC_DELAY", default_value = "1weeks")]
-    pub gc_delay: MesosDuration,
-
-    /// Fraction of the disk kept free when deciding how soon to remove
-    /// sandboxes.
-    #[arg(long, env = "MESOS_GC_DISK_HEADROOM", default_value_t = 0.1)]
-    pub gc_disk_headroom: f64,
-
-    /// How often the work directory's disk is checked for garbage
-    /// collection.
-    #[arg(long, env = "MESOS_DISK_WATCH_INTERVAL", default_value = "1mins")]
-    pub disk_watch_interval: MesosDuration,
-
-    /// GPUs to offer and isolate with `gpu/nvidia`, by index (`0,1`).
-    /// Without it, the GPUs found under /dev/nvidia* are used.
-    #[arg(long, env = "MESOS_NVIDIA_GPU_DEVICES")]
-    pub nvidia_gpu_devices: Option<String>,
 
     /// Logging level: ERROR, WARNING, INFO (default) or a tracing filter.
     #[arg(long, env = "MESOS_LOGGING_LEVEL", default_value = "INFO")]
@@ -230,15 +189,8 @@ impl AgentFlags {
             ("cgroups_destroy_timeout".to_owned(), self.cgroups_destroy_timeout.to_string()),
             ("container_disk_watch_interval".to_owned(), self.container_disk_watch_interval.to_string()),
             ("enforce_container_disk_quota".to_owned(), self.enforce_container_disk_quota.to_string()),
-            ("sandbox_directory".to_owned(), self.sandbox_directory.display().to_string()),
-            ("image_provisioner_backend".to_owned(), self.image_provisioner_backend.clone()),
-            ("docker_registry".to_owned(), self.docker_registry.clone()),
-            ("docker_store_dir".to_owned(), self.docker_store_dir.display().to_string()),
             ("docker_socket".to_owned(), self.docker_socket.display().to_string()),
             ("docker_kill_orphans".to_owned(), self.docker_kill_orphans.to_string()),
-            ("gc_delay".to_owned(), self.gc_delay.to_string()),
-            ("gc_disk_headroom".to_owned(), self.gc_disk_headroom.to_string()),
-            ("disk_watch_interval".to_owned(), self.disk_watch_interval.to_string()),
             ("executor_reregistration_timeout".to_owned(), self.executor_reregistration_timeout.to_string()),
             ("recover".to_owned(), self.recover.clone()),
             ("strict".to_owned(), self.strict.to_string()),
@@ -255,8 +207,6 @@ impl AgentFlags {
             ("launcher_dir", self.launcher_dir.as_ref().map(|p| p.display().to_string())),
             ("isolation", self.isolation.clone()),
             ("launcher", self.launcher.clone()),
-            ("image_providers", self.image_providers.clone()),
-            ("nvidia_gpu_devices", self.nvidia_gpu_devices.clone()),
         ];
         pairs.extend(optional.into_iter().filter_map(|(name, value)| Some((name.to_owned(), value?))));
         pairs.sort();
