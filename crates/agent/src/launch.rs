@@ -80,11 +80,8 @@ impl Launcher {
             .container
             .as_ref()
             .is_some_and(|c| c.r#type == mesos_proto::v1::container_info::Type::Docker as i32);
-        let image = spec
-            .executor
-            .container
-            .as_ref()
-            .is_some_and(|c| c.mesos.as_ref().is_some_and(|m| m.image.is_some()));
+        let image =
+            spec.executor.container.as_ref().is_some_and(|c| c.mesos.as_ref().is_some_and(|m| m.image.is_some()));
         if image {
             return Err("container images for MESOS containers are not supported yet".into());
         }

@@ -4,9 +4,9 @@
 
 mod endpoints;
 mod executor_api;
-mod operator;
 mod files;
 mod monitor;
+mod operator;
 
 use std::sync::Arc;
 use std::time::Duration;

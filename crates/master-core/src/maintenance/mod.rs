@@ -76,7 +76,7 @@ impl Master {
     pub fn agent_unavailability(&self, agent: &AgentId) -> Option<v1::Unavailability> {
         let agent = self.agents.get(agent)?;
         let machine = self.machine_of(agent)?;
-        (machine.mode == Some(machine_info::Mode::Draining as i32)).then(|| machine.unavailability)?
+        (machine.mode == Some(machine_info::Mode::Draining as i32)).then_some(machine.unavailability)?
     }
 
     /// Whether an agent at `hostname`/`ip` is on a machine that is down (it

@@ -51,10 +51,12 @@ fn decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn required(fields: &HashMap<String, String>, name: &str) -> Result<String, Response> {
-    fields.get(name).filter(|v| !v.is_empty()).cloned().ok_or_else(|| {
-        api_error(ApiError::bad_request(format!("Missing '{name}' query parameter in the request body")))
-    })
+fn required(fields: &HashMap<String, String>, name: &str) -> Result<String, ApiError> {
+    fields
+        .get(name)
+        .filter(|v| !v.is_empty())
+        .cloned()
+        .ok_or_else(|| ApiError::bad_request(format!("Missing '{name}' query parameter in the request body")))
 }
 
 /// `POST /master/teardown`: removes a framework, killing its tasks.
@@ -66,7 +68,7 @@ pub async fn teardown(
     let fields = form(query, &body);
     let id = match required(&fields, "frameworkId") {
         Ok(id) => FrameworkId { value: id },
-        Err(response) => return response,
+        Err(error) => return api_error(error),
     };
     change(&app, move |master, now| master.teardown_framework(&id, now)).await
 }
@@ -80,7 +82,7 @@ pub async fn kill_task(
     let fields = form(query, &body);
     let (framework, task) = match (required(&fields, "frameworkId"), required(&fields, "taskId")) {
         (Ok(f), Ok(t)) => (FrameworkId { value: f }, TaskId { value: t }),
-        (Err(response), _) | (_, Err(response)) => return response,
+        (Err(error), _) | (_, Err(error)) => return api_error(error),
     };
     change(&app, move |master, now| master.kill_task_for_operator(&framework, &task, now)).await
 }

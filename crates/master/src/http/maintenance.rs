@@ -42,17 +42,17 @@ pub async fn status(State(app): State<AppState>, Query(query): Params) -> Respon
 }
 
 /// A JSON array of `MachineID`s.
-fn machines(body: &[u8]) -> Result<Vec<MachineId>, Response> {
+fn machines(body: &[u8]) -> Result<Vec<MachineId>, ApiError> {
     let parsed: Value = serde_json::from_slice(body)
-        .map_err(|e| api_error(ApiError::bad_request(format!("Failed to parse the machines: {e}"))))?;
+        .map_err(|e| ApiError::bad_request(format!("Failed to parse the machines: {e}")))?;
     let Value::Array(items) = parsed else {
-        return Err(api_error(ApiError::bad_request("Expecting a JSON array of machine ids")));
+        return Err(ApiError::bad_request("Expecting a JSON array of machine ids"));
     };
     items
         .iter()
         .map(|item| {
             mesos_proto::json::from_value::<MachineId>(item)
-                .map_err(|e| api_error(ApiError::bad_request(format!("Invalid machine id: {e}"))))
+                .map_err(|e| ApiError::bad_request(format!("Invalid machine id: {e}")))
         })
         .collect()
 }
@@ -60,13 +60,13 @@ fn machines(body: &[u8]) -> Result<Vec<MachineId>, Response> {
 pub async fn down(State(app): State<AppState>, body: Bytes) -> Response {
     match machines(&body) {
         Ok(list) => stored(&app, move |master, _| master.start_maintenance(list)).await,
-        Err(response) => response,
+        Err(error) => api_error(error),
     }
 }
 
 pub async fn up(State(app): State<AppState>, body: Bytes) -> Response {
     match machines(&body) {
         Ok(list) => stored(&app, move |master, _| master.stop_maintenance(list)).await,
-        Err(response) => response,
+        Err(error) => api_error(error),
     }
 }
