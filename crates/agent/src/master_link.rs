@@ -123,8 +123,16 @@ pub async fn run(
             }
         }
         let wait = rand::rng().random_range(Duration::ZERO..=backoff.max(Duration::from_millis(10)));
-        tokio::time::sleep(wait).await;
-        backoff = (backoff * 2).min(MAX_BACKOFF);
+        tokio::select! {
+            () = tokio::time::sleep(wait) => backoff = (backoff * 2).min(MAX_BACKOFF),
+            // A new leader is tried at once, with the backoff started over.
+            changed = leader.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                backoff = backoff_factor;
+            }
+        }
     }
 }
 

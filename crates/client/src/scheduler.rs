@@ -207,8 +207,16 @@ async fn subscription_loop(
             }
         }
         let wait = backoff.mul_f64(rand::random::<f64>() + 0.5);
-        tokio::time::sleep(wait).await;
-        backoff = (backoff * 2).min(config.max_backoff);
+        tokio::select! {
+            () = tokio::time::sleep(wait) => backoff = (backoff * 2).min(config.max_backoff),
+            // A new leader is tried at once, with the backoff started over.
+            changed = leader.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                backoff = Duration::from_millis(500);
+            }
+        }
     }
 }
 
