@@ -465,7 +465,7 @@ impl Master {
                 let resources = Resources::from_proto(&reported_task.resources).unwrap_or_default();
                 let role =
                     resources.allocation_roles().first().map(|r| r.to_string()).unwrap_or_else(|| "*".to_owned());
-                Task { record: reported_task.clone(), resources, role }
+                Task { record: Box::new(reported_task.clone()), resources, role }
             });
             // The agent knows the latest state; the updates that tell the
             // framework follow, and must not give the resources back twice.

@@ -153,7 +153,7 @@ impl Framework {
 
     /// The `Task` records of every active task (for the operator API).
     pub fn task_records(&self) -> impl Iterator<Item = &v1::Task> {
-        self.tasks.values().map(|t| &t.record)
+        self.tasks.values().map(|t| &*t.record)
     }
 
     /// What the allocator needs to know of this framework.

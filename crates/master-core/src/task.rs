@@ -9,7 +9,9 @@ use mesos_resources::{ResourceFormat, Resources};
 /// A launched task.
 #[derive(Debug, Clone)]
 pub struct Task {
-    pub record: v1::Task,
+    /// Boxed: maps of tasks move their values when they grow, and the
+    /// record is large.
+    pub record: Box<v1::Task>,
     /// The resources it holds, allocated to `role`.
     pub resources: Resources,
     pub role: String,
@@ -41,7 +43,7 @@ impl Task {
                 .or_else(|| Some(framework.user.clone()).filter(|u| !u.is_empty())),
             limits: info.limits.clone(),
         };
-        Task { record, resources, role: role.to_owned() }
+        Task { record: Box::new(record), resources, role: role.to_owned() }
     }
 
     pub fn state(&self) -> TaskState {

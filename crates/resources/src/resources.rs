@@ -24,7 +24,7 @@ impl Resources {
 
     /// Reads and validates wire resources (either reservation format).
     pub fn from_proto(resources: &[v1::Resource]) -> Result<Resources, ResourceError> {
-        let mut bag = Resources::new();
+        let mut bag = Resources { entries: Vec::with_capacity(resources.len()) };
         for resource in resources {
             bag.add_resource(Resource::from_proto(resource)?);
         }

@@ -74,7 +74,7 @@ impl Master {
         self.notify_operators(|master| {
             let task = master.frameworks.get(framework)?.tasks.get(task)?;
             let mut added = event(event::Type::TaskAdded);
-            added.task_added = Some(event::TaskAdded { task: task.record.clone() });
+            added.task_added = Some(event::TaskAdded { task: (*task.record).clone() });
             Some(added)
         });
     }

@@ -159,8 +159,8 @@ impl Master {
             let mut active: Vec<&v1::Task> = framework.task_records().collect();
             active.sort_by(|a, b| a.task_id.value.cmp(&b.task_id.value));
             tasks.tasks.extend(active.into_iter().cloned());
-            tasks.unreachable_tasks.extend(framework.unreachable_tasks.iter().map(|t| t.record.clone()));
-            tasks.completed_tasks.extend(framework.completed_tasks.iter().map(|t| t.record.clone()));
+            tasks.unreachable_tasks.extend(framework.unreachable_tasks.iter().map(|t| (*t.record).clone()));
+            tasks.completed_tasks.extend(framework.completed_tasks.iter().map(|t| (*t.record).clone()));
         }
         tasks
     }

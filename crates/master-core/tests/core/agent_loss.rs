@@ -42,7 +42,7 @@ fn an_unreachable_agent_that_comes_back_brings_its_tasks_back() {
     h.disconnect_agent(&agent);
     h.advance(Duration::from_secs(80));
     assert_eq!(h.updates(&fw)[0].state, TaskState::TaskUnreachable as i32);
-    let mut task = h.master.framework(&fw.id).unwrap().unreachable_tasks[0].record.clone();
+    let mut task = h.master.framework(&fw.id).unwrap().unreachable_tasks[0].record.as_ref().clone();
     task.state = TaskState::TaskRunning as i32;
     let framework_info = h.master.framework(&fw.id).unwrap().info.clone();
     h.reregister_agent(&mut agent, vec![task], vec![framework_info]).expect("re-registration");

@@ -58,7 +58,7 @@ fn same(a: &Resources, b: &Resources) -> bool {
 fn a_task_that_ended_while_its_agent_was_away_frees_its_resources_once() {
     let mut h = Harness::new();
     let (mut agent, fw) = lost_while_running(&mut h, &[]);
-    let task = finished(h.master.framework(&fw.id).unwrap().tasks.values().next().unwrap().record.clone());
+    let task = finished(h.master.framework(&fw.id).unwrap().tasks.values().next().unwrap().record.as_ref().clone());
     let info = h.master.framework(&fw.id).unwrap().info.clone();
     h.reregister_agent(&mut agent, vec![task], vec![info]).expect("re-registration");
     assert_eq!(h.master.agent(&agent.id).unwrap().used_total(), Resources::new());
@@ -79,7 +79,7 @@ fn the_final_update_of_a_task_back_from_an_unreachable_agent_can_be_acknowledged
     let (mut agent, fw) = lost_while_running(&mut h, &[capability::Type::PartitionAware]);
     h.advance(Duration::from_secs(80));
     assert_eq!(h.updates(&fw)[0].state, TaskState::TaskUnreachable as i32);
-    let task = finished(h.master.framework(&fw.id).unwrap().unreachable_tasks[0].record.clone());
+    let task = finished(h.master.framework(&fw.id).unwrap().unreachable_tasks[0].record.as_ref().clone());
     let info = h.master.framework(&fw.id).unwrap().info.clone();
     h.reregister_agent(&mut agent, vec![task], vec![info]).expect("re-registration");
 
