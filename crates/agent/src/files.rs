@@ -107,6 +107,8 @@ pub struct FileEntry {
     pub size: u64,
     pub mtime: i64,
     pub mode: String,
+    /// The `st_mode` bits (`FileInfo.mode` in the operator API).
+    pub mode_bits: u32,
     pub uid: String,
     pub gid: String,
 }
@@ -121,6 +123,7 @@ pub fn browse(virtual_path: &str, real: &Path) -> Result<Vec<FileEntry>, FilesEr
         size: m.size(),
         mtime: m.mtime(),
         mode: mode_string(m.mode(), m.is_dir(), m.file_type().is_symlink()),
+        mode_bits: m.mode(),
         uid: nix::unistd::User::from_uid(m.uid().into()).ok().flatten().map_or(m.uid().to_string(), |u| u.name),
         gid: nix::unistd::Group::from_gid(m.gid().into()).ok().flatten().map_or(m.gid().to_string(), |g| g.name),
     };

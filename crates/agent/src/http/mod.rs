@@ -7,6 +7,7 @@ mod executor_api;
 mod files;
 mod monitor;
 mod operator;
+mod operator_sandbox;
 
 use std::sync::Arc;
 use std::time::Duration;

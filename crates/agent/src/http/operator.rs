@@ -121,6 +121,9 @@ pub async fn operator_api(State(app): State<AppState>, headers: HeaderMap, body:
             })
             .await
         }
+        call::Type::GetContainers => super::operator_sandbox::get_containers(&app, encoding).await,
+        call::Type::ListFiles => super::operator_sandbox::list_files(&app, encoding, call.list_files).await,
+        call::Type::ReadFile => super::operator_sandbox::read_file(&app, encoding, call.read_file).await,
         call::Type::Unknown => {
             HttpError::new(StatusCode::NOT_IMPLEMENTED, "Received an unexpected 'UNKNOWN' call").into_response()
         }
@@ -132,7 +135,7 @@ pub async fn operator_api(State(app): State<AppState>, headers: HeaderMap, body:
     }
 }
 
-fn answer(encoding: ContentType, kind: response::Type, mut message: AgentResponse) -> Response {
+pub(super) fn answer(encoding: ContentType, kind: response::Type, mut message: AgentResponse) -> Response {
     message.r#type = Some(kind as i32);
     message_response(encoding, &message)
 }

@@ -378,7 +378,7 @@ async fn operator_calls_answer_in_mesos_shapes_and_the_event_stream_follows_a_ta
     assert_eq!(added.framework_added.unwrap().framework.framework_info.name, "watched");
 
     let offer = scheduler.offer().await;
-    scheduler.call(launch(&offer, "watched-task", "sleep 600")).await.expect("launch");
+    scheduler.call(launch(&offer, "watched-task", "echo watched-output; sleep 600")).await.expect("launch");
     let mut states = Vec::new();
     while !states.iter().any(|s: &String| s.ends_with("TASK_RUNNING")) {
         let e = events.next().await;
@@ -502,6 +502,33 @@ async fn operator_calls_answer_in_mesos_shapes_and_the_event_stream_follows_a_ta
         &[("executor_info", Obj)],
     );
     assert_eq!(operator(&agent_address, call("GET_HEALTH")).await["get_health"]["healthy"], true);
+    let containers = operator(&agent_address, call("GET_CONTAINERS")).await;
+    let container = first("agent containers", &containers["get_containers"], "containers");
+    assert_eq!(container["executor_id"]["value"], "watched-task", "{containers}");
+    check("agent container", container, &[("container_id", Obj), ("container_status", Obj), ("framework_id", Obj)]);
+    let sandbox = format!("/frameworks/{}/executors/watched-task/runs/latest", scheduler.framework_id.value);
+    let listed = operator(&agent_address, json!({"type": "LIST_FILES", "list_files": {"path": sandbox}})).await;
+    let names: Vec<&str> = listed["list_files"]["file_infos"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["path"].as_str())
+        .collect();
+    assert!(names.contains(&format!("{sandbox}/stdout").as_str()), "{listed}");
+    let stdout = format!("{sandbox}/stdout");
+    let output = mesos_tests::wait::until("the task's output in READ_FILE", mesos_tests::wait::DEADLINE, || {
+        let (address, stdout) = (agent_address.clone(), stdout.clone());
+        async move {
+            let read =
+                operator(&address, json!({"type": "READ_FILE", "read_file": {"path": stdout, "offset": 0}})).await;
+            let data = read["read_file"]["data"].as_str().unwrap_or_default().to_owned();
+            let decoded = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, data).ok()?;
+            let text = String::from_utf8(decoded).ok()?;
+            text.contains("watched-output").then_some(read)
+        }
+    })
+    .await;
+    assert!(output["read_file"]["size"].as_u64().is_some_and(|size| size > 0), "{output}");
 
     // The operator kills the task from outside; the stream reports it.
     let killed = raw_http::request(
