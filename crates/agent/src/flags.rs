@@ -108,7 +108,9 @@ pub struct AgentFlags {
 
     /// Isolators of the Mesos containerizer: `posix/cpu,posix/mem`,
     /// `cgroups/cpu`, `cgroups/mem`, `cgroups/devices`, `namespaces/pid`,
-    /// `disk/du`.
+    /// `disk/du`, `filesystem/linux` (container images; needs the Linux
+    /// launcher), `docker/runtime` (accepted; the image's config is always
+    /// applied with `filesystem/linux`).
     /// Default: `cgroups/cpu,cgroups/mem` when cgroups can be used (root),
     /// else `posix/cpu,posix/mem`.
     #[arg(long, env = "MESOS_ISOLATION")]
@@ -152,6 +154,31 @@ pub struct AgentFlags {
     #[arg(long, env = "MESOS_DOCKER_KILL_ORPHANS", default_value_t = true, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
     pub docker_kill_orphans: bool,
 
+    /// Image providers for MESOS containers with an image: `docker`.
+    #[arg(long, env = "MESOS_IMAGE_PROVIDERS", default_value = "docker")]
+    pub image_providers: String,
+
+    /// Where Docker images come from: a local directory holding `docker
+    /// save` tarballs named `<repository>:<tag>.tar` (a '/' in the
+    /// repository is a subdirectory, or written as '_'), as a path or a
+    /// `file://` URL. Remote registries cannot be reached: images named
+    /// there fail their tasks.
+    #[arg(long, env = "MESOS_DOCKER_REGISTRY", default_value = "https://registry-1.docker.io")]
+    pub docker_registry: String,
+
+    /// Where image layers are unpacked, once each, and kept for reuse.
+    #[arg(long, env = "MESOS_DOCKER_STORE_DIR", default_value = "/tmp/mesos/store/docker")]
+    pub docker_store_dir: PathBuf,
+
+    /// How image layers are stacked into a root file system: `overlay`.
+    #[arg(long, env = "MESOS_IMAGE_PROVISIONER_BACKEND", default_value = "overlay")]
+    pub image_provisioner_backend: String,
+
+    /// Where a container with an image sees its sandbox (also its
+    /// `MESOS_SANDBOX`).
+    #[arg(long, env = "MESOS_SANDBOX_DIRECTORY", default_value = "/mnt/mesos/sandbox")]
+    pub sandbox_directory: PathBuf,
+
     /// Logging level: ERROR, WARNING, INFO (default) or a tracing filter.
     #[arg(long, env = "MESOS_LOGGING_LEVEL", default_value = "INFO")]
     pub logging_level: String,
@@ -191,6 +218,11 @@ impl AgentFlags {
             ("enforce_container_disk_quota".to_owned(), self.enforce_container_disk_quota.to_string()),
             ("docker_socket".to_owned(), self.docker_socket.display().to_string()),
             ("docker_kill_orphans".to_owned(), self.docker_kill_orphans.to_string()),
+            ("image_providers".to_owned(), self.image_providers.clone()),
+            ("docker_registry".to_owned(), self.docker_registry.clone()),
+            ("docker_store_dir".to_owned(), self.docker_store_dir.display().to_string()),
+            ("image_provisioner_backend".to_owned(), self.image_provisioner_backend.clone()),
+            ("sandbox_directory".to_owned(), self.sandbox_directory.display().to_string()),
             ("executor_reregistration_timeout".to_owned(), self.executor_reregistration_timeout.to_string()),
             ("recover".to_owned(), self.recover.clone()),
             ("strict".to_owned(), self.strict.to_string()),

@@ -8,6 +8,7 @@ use mesos_agent_core::LaunchSpec;
 use mesos_flags::MesosDuration;
 use mesos_proto::v1::{AgentId, CommandInfo, environment};
 
+use crate::containerizer::provisioner::Provisioned;
 use crate::containerizer::{Containerizer, ExecutorCommand, LaunchRequest};
 use crate::paths::Paths;
 
@@ -49,14 +50,33 @@ impl Launcher {
             resources.extend(task.resources.iter().cloned());
         }
         crate::volumes::link_into_sandbox(&self.paths, &sandbox, &resources)?;
-        let mut env: Vec<(String, String)> = std::env::vars().filter(|(k, _)| !k.starts_with("MESOS_")).collect();
+        let container = spec.executor.container.as_ref();
+        let docker = container.is_some_and(|c| c.r#type == mesos_proto::v1::container_info::Type::Docker as i32);
+        let image = container.filter(|_| !docker).and_then(|c| c.mesos.as_ref()).and_then(|m| m.image.clone());
+        let provisioned = match &image {
+            Some(image) => {
+                let volumes = container.map(|c| c.volumes.clone()).unwrap_or_default();
+                Some(self.provision(containerizer, &spec.container_id, image, &sandbox, volumes).await?)
+            }
+            None => None,
+        };
+        // A container with an image gets the image's environment, not the
+        // agent's.
+        let mut env: Vec<(String, String)> = match &provisioned {
+            Some(provisioned) => provisioned.config.environment(),
+            None => std::env::vars().filter(|(k, _)| !k.starts_with("MESOS_")).collect(),
+        };
         let checkpoint = spec.framework.checkpoint();
         let directory = sandbox.display().to_string();
+        let sandbox_directory = match &provisioned {
+            Some(_) => containerizer.config().provisioner.sandbox_directory.display().to_string(),
+            None => directory.clone(),
+        };
         env.extend([
             ("MESOS_FRAMEWORK_ID".to_owned(), framework_id.clone()),
             ("MESOS_EXECUTOR_ID".to_owned(), executor_id.clone()),
             ("MESOS_DIRECTORY".to_owned(), directory.clone()),
-            ("MESOS_SANDBOX".to_owned(), directory),
+            ("MESOS_SANDBOX".to_owned(), sandbox_directory.clone()),
             ("MESOS_AGENT_ENDPOINT".to_owned(), self.endpoint.clone()),
             ("MESOS_SLAVE_ID".to_owned(), agent_id.value.clone()),
             ("MESOS_SLAVE_PID".to_owned(), format!("slave(1)@{}", self.endpoint)),
@@ -75,16 +95,6 @@ impl Launcher {
         if spec.command_task.is_none() {
             env.extend(variables(&command));
         }
-        let docker = spec
-            .executor
-            .container
-            .as_ref()
-            .is_some_and(|c| c.r#type == mesos_proto::v1::container_info::Type::Docker as i32);
-        let image =
-            spec.executor.container.as_ref().is_some_and(|c| c.mesos.as_ref().is_some_and(|m| m.image.is_some()));
-        if image {
-            return Err("container images for MESOS containers are not supported yet".into());
-        }
         if docker {
             let support = containerizer.config().docker.as_ref().ok_or(
                 "the task has a Docker container but the Docker containerizer is not enabled (--containerizers)",
@@ -94,6 +104,43 @@ impl Launcher {
             }
             env.extend(support.executor_env());
         }
+        let mut command = command;
+        let mut rootfs = None;
+        if let Some(Provisioned { rootfs: mut image_rootfs, config }) = provisioned {
+            match &spec.command_task {
+                // The command executor runs outside the image, its task
+                // inside (see `mesos-executor --rootfs`).
+                Some(task) => {
+                    let working_directory = config.working_dir.clone().unwrap_or_else(|| sandbox_directory.clone());
+                    command.arguments.extend([
+                        format!("--rootfs={}", image_rootfs.target.display()),
+                        format!("--sandbox_directory={sandbox_directory}"),
+                        format!("--working_directory={working_directory}"),
+                    ]);
+                    let task_command = task.command.clone().unwrap_or_default();
+                    if let Some((value, argv)) = config.task_command(
+                        task_command.shell(),
+                        task_command.value.as_deref(),
+                        &task_command.arguments,
+                    ) {
+                        let resolved =
+                            CommandInfo { value: Some(value), arguments: argv, shell: Some(false), ..task_command };
+                        command.arguments.push(format!("--task_command={}", mesos_proto::json::to_string(&resolved)));
+                    }
+                }
+                // A custom executor runs in the image itself.
+                None => {
+                    image_rootfs.chroot_executor = true;
+                    if let Some((value, argv)) =
+                        config.task_command(command.shell(), command.value.as_deref(), &command.arguments)
+                    {
+                        command.value = Some(value);
+                        command.arguments = argv;
+                    }
+                }
+            }
+            rootfs = Some(image_rootfs);
+        }
         let executor = executor_command(&command, env)?;
         let program = executor.program.clone();
         let request = LaunchRequest {
@@ -101,10 +148,39 @@ impl Launcher {
             sandbox,
             command: executor,
             resources: spec.resources.clone(),
-            rootfs: None,
+            rootfs,
             docker,
         };
-        containerizer.launch(request).map_err(|e| format!("cannot start '{program}': {e}"))
+        let launched = containerizer.launch(request).map_err(|e| format!("cannot start '{program}': {e}"));
+        if launched.is_err() {
+            containerizer.config().provisioner.destroy(&spec.container_id);
+        }
+        launched
+    }
+
+    /// Provisions the container's image root file system, off the event
+    /// loop's threads.
+    async fn provision(
+        &self,
+        containerizer: &Containerizer,
+        container_id: &str,
+        image: &mesos_proto::v1::Image,
+        sandbox: &std::path::Path,
+        volumes: Vec<mesos_proto::v1::Volume>,
+    ) -> Result<Provisioned, String> {
+        let config = containerizer.config();
+        if !config.isolation.filesystem_linux || config.launcher != crate::containerizer::Launcher::Linux {
+            return Err("container images need --isolation to include filesystem/linux, with --launcher=linux".into());
+        }
+        let provisioner = config.provisioner.clone();
+        let (id, image, sandbox) = (container_id.to_owned(), image.clone(), sandbox.to_owned());
+        let provisioned = tokio::task::spawn_blocking(move || provisioner.provision(&id, &image, &sandbox, &volumes))
+            .await
+            .map_err(|e| format!("provisioning failed: {e}"))?;
+        if provisioned.is_err() {
+            config.provisioner.destroy(container_id);
+        }
+        provisioned
     }
 }
 

@@ -204,6 +204,29 @@ fn mesos_config(flags: &AgentFlags, launcher_dir: &std::path::Path) -> anyhow::R
         disk_watch_interval: flags.container_disk_watch_interval.into(),
         enforce_disk_quota: flags.enforce_container_disk_quota,
         docker: docker_support(flags)?,
+        provisioner: provisioner(flags)?,
+    })
+}
+
+/// Container images from the flags: `--image_providers` may name only
+/// `docker`, `--image_provisioner_backend` only `overlay`.
+fn provisioner(flags: &AgentFlags) -> anyhow::Result<containerizer::provisioner::Provisioner> {
+    let providers: Vec<&str> = flags.image_providers.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
+    if let Some(unknown) = providers.iter().find(|p| !p.eq_ignore_ascii_case("docker")) {
+        anyhow::bail!("unsupported image provider '{unknown}' in --image_providers (only docker is)");
+    }
+    if flags.image_provisioner_backend != "overlay" {
+        anyhow::bail!("unsupported --image_provisioner_backend={} (only overlay is)", flags.image_provisioner_backend);
+    }
+    if !flags.sandbox_directory.is_absolute() {
+        anyhow::bail!("--sandbox_directory must be an absolute path");
+    }
+    Ok(containerizer::provisioner::Provisioner {
+        docker: !providers.is_empty(),
+        registry: flags.docker_registry.clone(),
+        store_dir: flags.docker_store_dir.clone(),
+        sandbox_directory: flags.sandbox_directory.clone(),
+        paths: paths::Paths::new(flags.work_dir.clone()),
     })
 }
 

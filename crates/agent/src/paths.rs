@@ -45,6 +45,16 @@
 //! ```text
 //! <work_dir>/volumes/roles/<role>/<persistence id>
 //! ```
+//!
+//! A container with an image has its overlay directories here until it is
+//! destroyed (its layers are shared, in `--docker_store_dir`):
+//!
+//! ```text
+//! <work_dir>/provisioner/containers/<container id>
+//! ├── rootfs      where the image is mounted (in the container's namespace)
+//! ├── upper       what the container wrote
+//! └── work        overlayfs's own
+//! ```
 
 use std::path::{Path, PathBuf};
 
@@ -156,6 +166,12 @@ impl Paths {
 
     pub fn container_process(&self, container: &str) -> PathBuf {
         self.runtime_containers().join(format!("{container}.pid"))
+    }
+
+    /// `<work_dir>/provisioner/containers/<container>`: a container's
+    /// image root file system.
+    pub fn provisioner_container(&self, container: &str) -> PathBuf {
+        self.work_dir.join("provisioner").join("containers").join(container)
     }
 }
 

@@ -36,5 +36,47 @@ pub fn main(flavour: Flavour) -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    runtime.block_on(run::Runner::new(flavour, env).run())
+    let container = match Container::from_args(std::env::args().skip(1)) {
+        Ok(container) => container,
+        Err(error) => {
+            eprintln!("{error}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run::Runner::new(flavour, env, container).run())
+}
+
+/// What the agent tells the command executor about a container with an
+/// image, as Mesos's flags: `--rootfs` (the image, mounted), `--sandbox_directory`
+/// (the sandbox inside it), `--working_directory` and `--task_command` (the
+/// task's command as the image decides it, Mesos JSON).
+#[derive(Debug, Clone, Default)]
+pub struct Container {
+    pub rootfs: Option<process::Rootfs>,
+    pub task_command: Option<mesos_proto::v1::CommandInfo>,
+}
+
+impl Container {
+    pub fn from_args(args: impl Iterator<Item = String>) -> Result<Container, String> {
+        let (mut root, mut sandbox, mut working, mut command) = (None, None, None, None);
+        for arg in args {
+            let Some((name, value)) = arg.strip_prefix("--").and_then(|a| a.split_once('=')) else { continue };
+            match name {
+                "rootfs" => root = Some(std::path::PathBuf::from(value)),
+                "sandbox_directory" => sandbox = Some(std::path::PathBuf::from(value)),
+                "working_directory" => working = Some(std::path::PathBuf::from(value)),
+                "task_command" => {
+                    let parsed = mesos_proto::json::from_slice(value.as_bytes())
+                        .map_err(|e| format!("invalid --task_command: {e}"))?;
+                    command = Some(parsed);
+                }
+                _ => {}
+            }
+        }
+        let rootfs = root.map(|root| process::Rootfs {
+            root,
+            working_dir: working.or(sandbox).unwrap_or_else(|| std::path::PathBuf::from("/")),
+        });
+        Ok(Container { rootfs, task_command: command })
+    }
 }

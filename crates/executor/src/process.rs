@@ -13,6 +13,20 @@ use nix::unistd::Pid;
 /// with `arguments` as argv (the first being argv[0]). The task inherits the
 /// executor's environment and output files, plus its own variables.
 pub fn spawn(command: &CommandInfo) -> std::io::Result<tokio::process::Child> {
+    spawn_in(command, None)
+}
+
+/// An image's root file system the task runs in (`--rootfs`), already
+/// mounted by the agent's helper in this executor's mount namespace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rootfs {
+    pub root: std::path::PathBuf,
+    /// The task's working directory inside it.
+    pub working_dir: std::path::PathBuf,
+}
+
+/// [`spawn`], changing the task's root to `rootfs` first when given.
+pub fn spawn_in(command: &CommandInfo, rootfs: Option<&Rootfs>) -> std::io::Result<tokio::process::Child> {
     let mut process = if command.shell() {
         let mut process = tokio::process::Command::new("/bin/sh");
         process.arg("-c").arg(command.value.clone().unwrap_or_default());
@@ -32,6 +46,25 @@ pub fn spawn(command: &CommandInfo) -> std::io::Result<tokio::process::Child> {
         }
     }
     process.process_group(0).kill_on_drop(true).stdin(std::process::Stdio::null());
+    if let Some(rootfs) = rootfs {
+        use std::os::unix::ffi::OsStrExt;
+        let root = std::ffi::CString::new(rootfs.root.as_os_str().as_bytes())?;
+        let working_dir = std::ffi::CString::new(rootfs.working_dir.as_os_str().as_bytes())?;
+        let fallback = c"/";
+        // SAFETY: the closure runs in the child between fork and exec; it
+        // only makes the chroot and chdir system calls on strings made
+        // beforehand, allocating nothing.
+        #[allow(unsafe_code)]
+        unsafe {
+            process.pre_exec(move || {
+                nix::unistd::chroot(root.as_c_str())?;
+                if nix::unistd::chdir(working_dir.as_c_str()).is_err() {
+                    nix::unistd::chdir(fallback)?;
+                }
+                Ok(())
+            });
+        }
+    }
     process.spawn()
 }
 

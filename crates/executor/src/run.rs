@@ -75,11 +75,13 @@ pub struct Runner {
     shutting_down: bool,
     leave_deadline: Option<Instant>,
     probe_results: Option<mpsc::UnboundedSender<ProbeResult>>,
+    container: crate::Container,
 }
 
 impl Runner {
-    pub fn new(flavour: Flavour, env: ExecutorEnv) -> Runner {
+    pub fn new(flavour: Flavour, env: ExecutorEnv, container: crate::Container) -> Runner {
         Runner {
+            container,
             flavour,
             env,
             framework: None,
@@ -218,7 +220,7 @@ impl Runner {
             return;
         }
         let _ = handle.update(status(&task_id, TaskState::TaskStarting, "")).await;
-        let command = task.command.clone().unwrap_or_default();
+        let command = self.container.task_command.clone().or_else(|| task.command.clone()).unwrap_or_default();
         self.tasks.insert(
             task_id.clone(),
             RunningTask {
@@ -237,7 +239,7 @@ impl Runner {
                 probes: Vec::new(),
             },
         );
-        match process::spawn(&command) {
+        match process::spawn_in(&command, self.container.rootfs.as_ref()) {
             Ok(mut child) => {
                 if let Some(task) = self.tasks.get_mut(&task_id) {
                     task.pid = child.id();

@@ -87,6 +87,57 @@ pub fn registry() -> PathBuf {
         .clone()
 }
 
+/// The name of the two-layer image that [`saved_registry`] holds.
+pub const LAYERED: &str = "mesos-test/layered-busybox:latest";
+
+/// A local registry directory holding [`LAYERED`], a `docker save`
+/// tarball made without Docker (`manifest.json`, an image config and
+/// `<layer id>/layer.tar` per layer), named with '/' written as '_':
+/// `mesos-test_layered-busybox:latest.tar`. Its base layer is the busybox
+/// root file system plus `/etc/removed`; the layer above adds
+/// `/etc/image-marker` and whites `/etc/removed` out. Its config sets
+/// `PATH` and `IMAGE_GREETING=hello-from-the-image`.
+pub fn saved_registry() -> PathBuf {
+    static SAVED: OnceLock<PathBuf> = OnceLock::new();
+    SAVED
+        .get_or_init(|| {
+            let registry = images_dir().join("saved-registry");
+            let tarball = registry.join("mesos-test_layered-busybox:latest.tar");
+            if tarball.exists() {
+                return registry;
+            }
+            let staging = images_dir().join(format!("saved.{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&staging);
+            std::fs::create_dir_all(&staging).expect("staging directory");
+            let (base, top, out) = (staging.join("base"), staging.join("top"), staging.join("out"));
+            run(Command::new("cp").arg("-a").arg(busybox_rootfs()).arg(&base));
+            std::fs::create_dir_all(base.join("etc")).expect("base /etc");
+            std::fs::write(base.join("etc/removed"), "only in the base layer\n").expect("removed file");
+            std::fs::create_dir_all(top.join("etc")).expect("top /etc");
+            std::fs::write(top.join("etc/image-marker"), "mesos-test-layered-busybox\n").expect("marker");
+            std::fs::write(top.join("etc/.wh.removed"), "").expect("whiteout");
+            std::fs::create_dir_all(&out).expect("out");
+            let mut layers = Vec::new();
+            for (id, dir) in [("base0000layer", &base), ("top00000layer", &top)] {
+                std::fs::create_dir_all(out.join(id)).expect("layer directory");
+                run(Command::new("tar").arg("-C").arg(dir).arg("-cf").arg(out.join(id).join("layer.tar")).arg("."));
+                layers.push(format!("\"{id}/layer.tar\""));
+            }
+            let config = r#"{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/bin","IMAGE_GREETING=hello-from-the-image"],"Cmd":["sh"]}}"#;
+            std::fs::write(out.join("config0000.json"), config).expect("config");
+            let manifest =
+                format!("[{{\"Config\":\"config0000.json\",\"RepoTags\":[\"{LAYERED}\"],\"Layers\":[{}]}}]", layers.join(","));
+            std::fs::write(out.join("manifest.json"), manifest).expect("manifest");
+            std::fs::create_dir_all(&registry).expect("registry directory");
+            let partial = registry.join(format!(".partial.{}.tar", std::process::id()));
+            run(Command::new("tar").arg("-C").arg(&out).arg("-cf").arg(&partial).arg("."));
+            std::fs::rename(&partial, &tarball).expect("saved image");
+            let _ = std::fs::remove_dir_all(&staging);
+            registry
+        })
+        .clone()
+}
+
 /// Whether a Docker container exists and runs.
 pub fn docker_running(name: &str) -> bool {
     Command::new("docker")

@@ -27,6 +27,8 @@ const KNOWN: &[&str] = &[
     "cgroups/all",
     "namespaces/pid",
     "filesystem/posix",
+    "filesystem/linux",
+    "docker/runtime",
 ];
 
 /// The isolators enabled by `--isolation`.
@@ -151,6 +153,10 @@ mod tests {
         assert_eq!(Isolation::parse("posix/cpu,posix/mem").unwrap(), Isolation::default());
         assert_eq!(Isolation::parse("cgroups/cpu,bogus"), Err(IsolationError::Unknown("bogus".into())));
         assert!(Isolation::parse("gpu/nvidia").is_err(), "not supported yet");
+        let images = Isolation::parse("filesystem/linux,docker/runtime").unwrap();
+        assert!(images.filesystem_linux && images.docker_runtime);
+        assert!(images.check(Launcher::Posix, false).is_err());
+        assert!(images.check(Launcher::Linux, false).is_ok());
     }
 
     #[test]

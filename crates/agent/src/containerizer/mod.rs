@@ -9,14 +9,18 @@
 //! without cgroups), watch it for OOM kills and, with `disk/du`, for its
 //! sandbox outgrowing its disk (`limits.rs`). Containers with a Docker
 //! `ContainerInfo` go to the Docker containerizer (`docker.rs`) when
-//! `--containerizers` lists it.
+//! `--containerizers` lists it. With `filesystem/linux`, a container may
+//! have a Docker image: `image.rs` reads its metadata and `provisioner.rs`
+//! stores its layers and lays out the container's overlay.
 
 pub mod cgroups;
 pub mod docker;
 pub mod helper;
+pub mod image;
 pub mod isolation;
 mod limits;
 mod posix;
+pub mod provisioner;
 mod usage;
 
 use std::collections::HashMap;
@@ -72,6 +76,8 @@ pub struct MesosConfig {
     pub enforce_disk_quota: bool,
     /// The Docker containerizer, when `--containerizers` lists it.
     pub docker: Option<docker::DockerSupport>,
+    /// Container images (`filesystem/linux`).
+    pub provisioner: provisioner::Provisioner,
 }
 
 /// What a launch needs beyond the executor's command.
@@ -256,6 +262,8 @@ impl Containerizer {
             let (id, timeout) = (container_id.to_owned(), self.inner.config.destroy_timeout);
             tokio::task::spawn_blocking(move || cgroups.destroy(&id, timeout));
         }
+        let (provisioner, id) = (self.inner.config.provisioner.clone(), container_id.to_owned());
+        tokio::task::spawn_blocking(move || provisioner.destroy(&id));
     }
 
     fn remove_docker(&self, container_id: &str, tracked: &Tracked) {
@@ -275,6 +283,7 @@ impl Containerizer {
         if let Some(cgroups) = self.linux_cgroups() {
             cgroups.destroy(container_id, self.inner.config.destroy_timeout);
         }
+        self.inner.config.provisioner.destroy(container_id);
     }
 
     /// A limitation the container has hit already (checked when its

@@ -4,6 +4,7 @@
 
 mod docker;
 mod files;
+mod images;
 mod isolation;
 
 use std::path::PathBuf;
