@@ -16,6 +16,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::checkpoint;
 use crate::containerizer::Containerizer;
+use crate::gc::collector::Collector;
 use crate::launch::Launcher;
 
 /// The time since the Unix epoch: the only clock the agent reads.
@@ -104,6 +105,7 @@ pub fn spawn(
     core: Agent,
     launcher: Launcher,
     containerizer: Containerizer,
+    gc: Collector,
     adopted: Vec<mesos_proto::internal::ContainerProcess>,
     mut limited: mpsc::UnboundedReceiver<(String, mesos_agent_core::ContainerLimitation)>,
     shutdown: mpsc::UnboundedSender<String>,
@@ -116,6 +118,7 @@ pub fn spawn(
         core,
         launcher,
         containerizer,
+        gc,
         handle: handle.clone(),
         master: None,
         outbox,
@@ -173,6 +176,8 @@ struct EventLoop {
     core: Agent,
     launcher: Launcher,
     containerizer: Containerizer,
+    /// Removes finished executors' sandboxes.
+    gc: Collector,
     handle: AgentHandle,
     /// Url and stream id of the current master connection.
     master: Option<(String, String)>,
@@ -223,6 +228,7 @@ impl EventLoop {
                 self.core.executor_disconnected(stream);
             }
             Command::ContainerLaunchFailed { container_id, message } => {
+                self.collect_sandbox(&container_id, now);
                 self.core.container_launch_failed(&container_id, &message, now);
             }
             Command::ContainerLimited { container_id, limitation } => {
@@ -230,6 +236,7 @@ impl EventLoop {
                 self.core.container_limited(&container_id, limitation, now);
             }
             Command::ContainerExited { container_id, status } => {
+                self.collect_sandbox(&container_id, now);
                 self.containerizer.forget(&container_id);
                 checkpoint::forget_container(&self.launcher.paths, &container_id);
                 self.core.container_exited(&container_id, status, now);
@@ -384,12 +391,32 @@ impl EventLoop {
         }
     }
 
+    /// The sandbox of a container whose executor the core knows.
+    fn sandbox_of(&self, container_id: &str) -> Option<PathBuf> {
+        let agent_id = self.core.agent_id()?.value.clone();
+        self.core.frameworks().find_map(|framework| {
+            let executor = framework.executors.values().find(|e| e.container_id == container_id)?;
+            let framework_id = framework.info.id.clone().unwrap_or_default().value;
+            Some(self.launcher.paths.sandbox(&agent_id, &framework_id, &executor.id().value, container_id))
+        })
+    }
+
+    /// Schedules a finished container's sandbox for garbage collection.
+    fn collect_sandbox(&self, container_id: &str, now: Duration) {
+        if let Some(sandbox) = self.sandbox_of(container_id) {
+            self.gc.schedule(sandbox, now);
+        }
+    }
+
     /// Prepares the sandbox, fetches URIs and starts the executor, off the
     /// loop; its fate comes back as a command.
     fn launch(&self, spec: LaunchSpec) {
         let Some(agent_id) = self.core.agent_id().cloned() else {
             return;
         };
+        if let Some(sandbox) = self.sandbox_of(&spec.container_id) {
+            self.gc.unschedule(sandbox);
+        }
         let launcher = self.launcher.clone();
         let containerizer = self.containerizer.clone();
         let handle = self.handle.clone();

@@ -179,6 +179,21 @@ pub struct AgentFlags {
     #[arg(long, env = "MESOS_SANDBOX_DIRECTORY", default_value = "/mnt/mesos/sandbox")]
     pub sandbox_directory: PathBuf,
 
+    /// How long after an executor ends its sandbox is removed (sooner as
+    /// the work directory's disk fills; see --gc_disk_headroom).
+    #[arg(long, env = "MESOS_GC_DELAY", default_value = "1weeks")]
+    pub gc_delay: MesosDuration,
+
+    /// The fraction of the work directory's disk to keep free: sandboxes
+    /// are kept for `gc_delay * max(0, 1 - gc_disk_headroom - disk usage)`.
+    #[arg(long, env = "MESOS_GC_DISK_HEADROOM", default_value_t = 0.1)]
+    pub gc_disk_headroom: f64,
+
+    /// How often the work directory's disk usage is checked to prune
+    /// sandboxes sooner.
+    #[arg(long, env = "MESOS_DISK_WATCH_INTERVAL", default_value = "1mins")]
+    pub disk_watch_interval: MesosDuration,
+
     /// Logging level: ERROR, WARNING, INFO (default) or a tracing filter.
     #[arg(long, env = "MESOS_LOGGING_LEVEL", default_value = "INFO")]
     pub logging_level: String,
@@ -223,6 +238,9 @@ impl AgentFlags {
             ("docker_store_dir".to_owned(), self.docker_store_dir.display().to_string()),
             ("image_provisioner_backend".to_owned(), self.image_provisioner_backend.clone()),
             ("sandbox_directory".to_owned(), self.sandbox_directory.display().to_string()),
+            ("gc_delay".to_owned(), self.gc_delay.to_string()),
+            ("gc_disk_headroom".to_owned(), self.gc_disk_headroom.to_string()),
+            ("disk_watch_interval".to_owned(), self.disk_watch_interval.to_string()),
             ("executor_reregistration_timeout".to_owned(), self.executor_reregistration_timeout.to_string()),
             ("recover".to_owned(), self.recover.clone()),
             ("strict".to_owned(), self.strict.to_string()),

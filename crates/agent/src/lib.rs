@@ -13,6 +13,7 @@ pub mod detect;
 mod fetcher;
 pub mod files;
 pub mod flags;
+pub mod gc;
 mod http;
 mod launch;
 pub mod master_link;
@@ -121,8 +122,16 @@ pub async fn run(
     {
         docker.remove_orphans(&live).await;
     }
+    if !(0.0..=1.0).contains(&flags.gc_disk_headroom) {
+        anyhow::bail!("--gc_disk_headroom must be between 0.0 and 1.0");
+    }
+    let policy = gc::GcPolicy { delay: flags.gc_delay.into(), disk_headroom: flags.gc_disk_headroom };
+    let collector = gc::collector::Collector::start(policy, flags.disk_watch_interval.into(), paths.clone());
+    for (sandbox, modified) in gc::collector::finished_sandboxes(&paths, &live) {
+        collector.schedule(sandbox, modified);
+    }
     let (goodbye, mut goodbye_rx) = tokio::sync::mpsc::unbounded_channel();
-    let handle = actor::spawn(core, launcher, containerizer.clone(), adopted, limited_rx, goodbye);
+    let handle = actor::spawn(core, launcher, containerizer.clone(), collector, adopted, limited_rx, goodbye);
     let address = Address { hostname: Some(hostname.clone()), ip: Some(ip.to_string()), port: i32::from(port) };
     tracing::info!(%endpoint, %hostname, resources = %total, "agent started");
     let link = tokio::spawn(master_link::run(

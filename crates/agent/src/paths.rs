@@ -75,22 +75,54 @@ impl Paths {
 
     /// `<work_dir>/slaves/<agent>`.
     pub fn agent_dir(&self, agent: &str) -> PathBuf {
-        self.work_dir.join("slaves").join(agent)
+        self.agents_dir().join(agent)
+    }
+
+    /// `<work_dir>/slaves`: one directory per agent id this work directory
+    /// has had.
+    pub fn agents_dir(&self) -> PathBuf {
+        self.work_dir.join("slaves")
+    }
+
+    /// `.../slaves/<agent>/frameworks`.
+    pub fn frameworks_dir(&self, agent: &str) -> PathBuf {
+        self.agent_dir(agent).join("frameworks")
+    }
+
+    /// `.../frameworks/<framework>/executors`.
+    pub fn executors_dir(&self, agent: &str, framework: &str) -> PathBuf {
+        self.frameworks_dir(agent).join(framework).join("executors")
     }
 
     /// `.../frameworks/<framework>/executors/<executor>`.
     pub fn executor_dir(&self, agent: &str, framework: &str, executor: &str) -> PathBuf {
-        self.agent_dir(agent).join("frameworks").join(framework).join("executors").join(executor)
+        self.executors_dir(agent, framework).join(executor)
+    }
+
+    /// `.../executors/<executor>/runs`: the executor's sandboxes.
+    pub fn runs_dir(&self, agent: &str, framework: &str, executor: &str) -> PathBuf {
+        self.executor_dir(agent, framework, executor).join("runs")
     }
 
     /// The sandbox: `.../executors/<executor>/runs/<container>`.
     pub fn sandbox(&self, agent: &str, framework: &str, executor: &str, container: &str) -> PathBuf {
-        self.executor_dir(agent, framework, executor).join("runs").join(container)
+        self.runs_dir(agent, framework, executor).join(container)
+    }
+
+    /// The `latest` link beside a sandbox.
+    pub fn latest_beside(sandbox: &Path) -> PathBuf {
+        sandbox.parent().unwrap_or(sandbox).join("latest")
+    }
+
+    /// The directories above a sandbox that go once empty, nearest first:
+    /// `runs`, the executor's, `executors` and the framework's.
+    pub fn sandbox_parents(sandbox: &Path) -> Vec<PathBuf> {
+        sandbox.ancestors().skip(1).take(4).map(Path::to_owned).collect()
     }
 
     /// `.../executors/<executor>/runs/latest`, pointing at the newest run.
     pub fn latest_run(&self, agent: &str, framework: &str, executor: &str) -> PathBuf {
-        self.executor_dir(agent, framework, executor).join("runs").join("latest")
+        self.runs_dir(agent, framework, executor).join("latest")
     }
 }
 
@@ -189,6 +221,16 @@ mod tests {
         assert_eq!(
             paths.latest_run("A-S0", "A-0000", "e1"),
             PathBuf::from("/w/slaves/A-S0/frameworks/A-0000/executors/e1/runs/latest")
+        );
+        let parents = Paths::sandbox_parents(&paths.sandbox("A-S0", "A-0000", "e1", "c1"));
+        assert_eq!(
+            parents,
+            [
+                paths.runs_dir("A-S0", "A-0000", "e1"),
+                paths.executor_dir("A-S0", "A-0000", "e1"),
+                paths.executors_dir("A-S0", "A-0000"),
+                paths.frameworks_dir("A-S0").join("A-0000"),
+            ]
         );
     }
 }
