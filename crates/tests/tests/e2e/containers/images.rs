@@ -2,7 +2,10 @@
 //! registry directory of `docker save` tarballs made by the harness (these
 //! tests need root: overlayfs and mount namespaces).
 
-use mesos_proto::v1::{ContainerInfo, Image, Offer, TaskInfo, TaskState, Volume, container_info, image, volume};
+use mesos_proto::v1::{
+    CommandInfo, ContainerInfo, ExecutorId, ExecutorInfo, Image, Offer, TaskInfo, TaskState, Volume, container_info,
+    image, volume,
+};
 use mesos_tests::cluster::Cluster;
 use mesos_tests::images::{LAYERED, saved_registry};
 use mesos_tests::wait::{DEADLINE, until};
@@ -102,4 +105,52 @@ async fn an_image_without_filesystem_linux_fails_its_task_clearly() {
     let last = statuses.last().expect("a terminal update");
     assert_eq!(last.state, TaskState::TaskFailed as i32, "{statuses:?}");
     assert!(last.message().contains("filesystem/linux"), "{statuses:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_custom_executor_with_an_image_runs_inside_it_needs_root() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let registry = format!("--docker_registry={}", saved_registry().display());
+    let store_flag = format!("--docker_store_dir={}", dir.path().join("store").display());
+    let cluster = Cluster::start_with(
+        &[],
+        1,
+        &[
+            "--launcher=linux",
+            "--isolation=filesystem/linux",
+            &registry,
+            &store_flag,
+            "--executor_registration_timeout=2secs",
+        ],
+    )
+    .await;
+    let mut scheduler = TestScheduler::subscribe(&cluster.master_address(), framework("custom-image")).await;
+    let offer = scheduler.offer().await;
+    // The "executor" never subscribes: it only shows what it sees, then
+    // the agent gives up on it.
+    let command = "cat /etc/image-marker > $MESOS_SANDBOX/executor-saw; pwd >> executor-saw; sleep 600";
+    let executor = ExecutorInfo {
+        executor_id: ExecutorId { value: "in-image".into() },
+        command: Some(CommandInfo { value: Some(command.into()), ..Default::default() }),
+        resources: vec![super::scalar("cpus", 0.1), super::scalar("mem", 32.0)],
+        container: image_task("unused", &offer, "", LAYERED, Vec::new()).container,
+        ..Default::default()
+    };
+    let mut task = command_task("on-image-executor", &offer, "unused", 0.1, 32.0);
+    task.command = None;
+    task.executor = Some(executor);
+    scheduler.call(launch(&offer, vec![task])).await.expect("launch");
+    let saw = until("the executor to write in its sandbox", DEADLINE, || async {
+        let file = sandbox(&cluster, 0, "in-image")?.join("executor-saw");
+        std::fs::read_to_string(file).ok().filter(|s| s.lines().count() == 2)
+    })
+    .await;
+    assert_eq!(saw, "mesos-test-layered-busybox\n/mnt/mesos/sandbox\n");
+    let statuses = scheduler.updates_until_terminal("on-image-executor").await;
+    assert!(statuses.last().is_some_and(|s| s.state != TaskState::TaskFinished as i32), "{statuses:?}");
+    let containers = cluster.agents[0].work_dir.join("provisioner/containers");
+    until("the container's overlay directories to be removed", DEADLINE, || async {
+        std::fs::read_dir(&containers).map_or(true, |mut d| d.next().is_none()).then_some(())
+    })
+    .await;
 }
