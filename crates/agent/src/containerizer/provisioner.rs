@@ -295,6 +295,29 @@ mod tests {
     }
 
     #[test]
+    fn whiteouts_become_overlayfs_whiteouts_as_root() {
+        if !nix::unistd::geteuid().is_root() {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let layer = tarball(&[("etc/.wh.gone", b""), ("var/lib/.wh..wh..opq", b""), ("var/lib/kept", b"k")]);
+        unpack_layer(&layer[..], dir.path()).unwrap();
+        let gone = std::fs::symlink_metadata(dir.path().join("etc/gone")).unwrap();
+        use std::os::unix::fs::{FileTypeExt, MetadataExt};
+        assert!(gone.file_type().is_char_device() && gone.rdev() == 0);
+        assert!(!dir.path().join("etc/.wh.gone").exists() && !dir.path().join("var/lib/.wh..wh..opq").exists());
+        let mut value = [0u8; 4];
+        let path = CString::new(dir.path().join("var/lib").as_os_str().as_bytes()).unwrap();
+        #[allow(unsafe_code)]
+        // SAFETY: NUL-terminated strings and a buffer of the length given.
+        let len = unsafe {
+            libc::getxattr(path.as_ptr(), c"trusted.overlay.opaque".as_ptr(), value.as_mut_ptr().cast(), value.len())
+        };
+        assert_eq!(&value[..len.max(0) as usize], b"y");
+        assert_eq!(std::fs::read_to_string(dir.path().join("var/lib/kept")).unwrap(), "k");
+    }
+
+    #[test]
     fn stores_layers_once_and_finds_images_in_the_registry() {
         let dir = tempfile::tempdir().unwrap();
         let layer = tarball(&[("etc/marker", b"base\n")]);
