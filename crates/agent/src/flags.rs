@@ -110,11 +110,19 @@ pub struct AgentFlags {
     /// `cgroups/cpu`, `cgroups/mem`, `cgroups/devices`, `namespaces/pid`,
     /// `disk/du`, `filesystem/linux` (container images; needs the Linux
     /// launcher), `docker/runtime` (accepted; the image's config is always
-    /// applied with `filesystem/linux`).
+    /// applied with `filesystem/linux`), `gpu/nvidia` (NVIDIA GPUs as the
+    /// `gpus` resource, each container allowed only its own through the
+    /// devices cgroup; needs the Linux launcher).
     /// Default: `cgroups/cpu,cgroups/mem` when cgroups can be used (root),
     /// else `posix/cpu,posix/mem`.
     #[arg(long, env = "MESOS_ISOLATION")]
     pub isolation: Option<String>,
+
+    /// GPUs to offer with `gpu/nvidia`, by index (`0,1`); all GPUs found
+    /// (`/dev/nvidia<N>`) when left out. Given with `gpus` in --resources,
+    /// the two must agree.
+    #[arg(long, env = "MESOS_NVIDIA_GPU_DEVICES")]
+    pub nvidia_gpu_devices: Option<String>,
 
     /// `linux` (cgroups and namespaces; the default as root with cgroups)
     /// or `posix` (a session per container).
@@ -257,6 +265,7 @@ impl AgentFlags {
             ("launcher_dir", self.launcher_dir.as_ref().map(|p| p.display().to_string())),
             ("isolation", self.isolation.clone()),
             ("launcher", self.launcher.clone()),
+            ("nvidia_gpu_devices", self.nvidia_gpu_devices.clone()),
         ];
         pairs.extend(optional.into_iter().filter_map(|(name, value)| Some((name.to_owned(), value?))));
         pairs.sort();

@@ -59,7 +59,11 @@ pub async fn run(
         Some(text) => mesos_resources::parse::resources(&mesos_flags::read_value(text)?, &flags.default_role)?,
         None => mesos_resources::Resources::new(),
     };
-    let total = mesos_resources::detect::with_defaults(given, detect::machine_capacity(&flags.work_dir));
+    let gpus = gpu_devices(&flags)?;
+    let mut total = mesos_resources::detect::with_defaults(given, detect::machine_capacity(&flags.work_dir));
+    if gpus.offered.is_some() && !total.names().contains(&"gpus") {
+        total.add_resource(mesos_resources::Resource::scalar("gpus", gpus.devices.len() as f64));
+    }
     let attributes = match &flags.attributes {
         Some(text) => mesos_resources::parse::attributes(&mesos_flags::read_value(text)?)?,
         None => Vec::new(),
@@ -91,7 +95,8 @@ pub async fn run(
     };
     let paths = paths::Paths::new(flags.work_dir.clone());
     let (limited_tx, limited_rx) = tokio::sync::mpsc::unbounded_channel();
-    let containerizer = containerizer::Containerizer::new(mesos_config(&flags, &launcher_dir)?, limited_tx);
+    let containerizer =
+        containerizer::Containerizer::new(mesos_config(&flags, &launcher_dir, gpus.devices)?, limited_tx);
     let recovered = checkpoint::recover(&paths, flags.strict)?;
     if flags.recover == "cleanup" {
         cleanup(&paths, &recovered, &containerizer);
@@ -179,7 +184,11 @@ fn cleanup(paths: &paths::Paths, recovered: &checkpoint::Recovered, containerize
 /// The Mesos containerizer's setup from the flags: the launcher and
 /// isolators asked for, or the best the machine allows (the Linux launcher
 /// with `cgroups/cpu,cgroups/mem` as root with cgroups, else POSIX).
-fn mesos_config(flags: &AgentFlags, launcher_dir: &std::path::Path) -> anyhow::Result<containerizer::MesosConfig> {
+fn mesos_config(
+    flags: &AgentFlags,
+    launcher_dir: &std::path::Path,
+    gpus: Vec<containerizer::gpu::GpuDevice>,
+) -> anyhow::Result<containerizer::MesosConfig> {
     use containerizer::{Cgroups, Isolation, Launcher};
     let root = nix::unistd::geteuid().is_root();
     let cgroups = if root { Cgroups::detect(&flags.cgroups_hierarchy, &flags.cgroups_root) } else { None };
@@ -214,7 +223,33 @@ fn mesos_config(flags: &AgentFlags, launcher_dir: &std::path::Path) -> anyhow::R
         enforce_disk_quota: flags.enforce_container_disk_quota,
         docker: docker_support(flags)?,
         provisioner: provisioner(flags)?,
+        gpus,
     })
+}
+
+/// The GPUs the agent manages and the `gpus` it offers.
+struct Gpus {
+    devices: Vec<containerizer::gpu::GpuDevice>,
+    offered: Option<u64>,
+}
+
+/// Finds the machine's GPUs when `gpu/nvidia` is asked for, and checks
+/// `--nvidia_gpu_devices` and a `gpus` amount in `--resources` against
+/// them, as Mesos does.
+fn gpu_devices(flags: &AgentFlags) -> anyhow::Result<Gpus> {
+    use containerizer::gpu;
+    let isolator = flags.isolation.as_deref().is_some_and(|i| i.split(',').any(|n| n.trim() == "gpu/nvidia"));
+    let given = match &flags.resources {
+        Some(text) => {
+            let resources = mesos_resources::parse::resources(&mesos_flags::read_value(text)?, &flags.default_role)?;
+            resources.names().contains(&"gpus").then(|| resources.gpus().as_f64())
+        }
+        None => None,
+    };
+    let wanted = flags.nvidia_gpu_devices.as_deref().map(gpu::parse_indices).transpose()?;
+    let devices = if isolator { gpu::select(&gpu::detect(), wanted.as_deref())? } else { Vec::new() };
+    let offered = gpu::offered(given, isolator, wanted.is_some(), devices.len())?;
+    Ok(Gpus { devices, offered })
 }
 
 /// Container images from the flags: `--image_providers` may name only

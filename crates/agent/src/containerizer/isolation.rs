@@ -29,6 +29,7 @@ const KNOWN: &[&str] = &[
     "filesystem/posix",
     "filesystem/linux",
     "docker/runtime",
+    "gpu/nvidia",
 ];
 
 /// The isolators enabled by `--isolation`.
@@ -152,7 +153,8 @@ mod tests {
         assert!(isolation.disk_du && !isolation.filesystem_linux && !isolation.gpu_nvidia);
         assert_eq!(Isolation::parse("posix/cpu,posix/mem").unwrap(), Isolation::default());
         assert_eq!(Isolation::parse("cgroups/cpu,bogus"), Err(IsolationError::Unknown("bogus".into())));
-        assert!(Isolation::parse("gpu/nvidia").is_err(), "not supported yet");
+        let gpu = Isolation::parse("gpu/nvidia").unwrap();
+        assert!(gpu.gpu_nvidia && gpu.cgroups_devices, "GPUs are isolated through the devices cgroup");
         let images = Isolation::parse("filesystem/linux,docker/runtime").unwrap();
         assert!(images.filesystem_linux && images.docker_runtime);
         assert!(images.check(Launcher::Posix, false).is_err());

@@ -11,10 +11,13 @@
 //! `ContainerInfo` go to the Docker containerizer (`docker.rs`) when
 //! `--containerizers` lists it. With `filesystem/linux`, a container may
 //! have a Docker image: `image.rs` reads its metadata and `provisioner.rs`
-//! stores its layers and lays out the container's overlay.
+//! stores its layers and lays out the container's overlay. With
+//! `gpu/nvidia`, `gpu.rs` hands out whole GPUs and the devices cgroup lets
+//! each container open only its own.
 
 pub mod cgroups;
 pub mod docker;
+pub mod gpu;
 pub mod helper;
 pub mod image;
 pub mod isolation;
@@ -45,6 +48,7 @@ pub struct Size {
     pub cpus: f64,
     pub mem_mb: f64,
     pub disk_mb: f64,
+    pub gpus: f64,
 }
 
 impl Size {
@@ -54,6 +58,7 @@ impl Size {
             cpus: resources.scalar("cpus").as_f64(),
             mem_mb: resources.scalar("mem").as_f64(),
             disk_mb: resources.scalar("disk").as_f64(),
+            gpus: resources.scalar("gpus").as_f64(),
         }
     }
 }
@@ -78,6 +83,8 @@ pub struct MesosConfig {
     pub docker: Option<docker::DockerSupport>,
     /// Container images (`filesystem/linux`).
     pub provisioner: provisioner::Provisioner,
+    /// The GPUs the agent manages (`gpu/nvidia`).
+    pub gpus: Vec<gpu::GpuDevice>,
 }
 
 /// What a launch needs beyond the executor's command.
@@ -109,6 +116,7 @@ struct Tracked {
 struct Inner {
     config: MesosConfig,
     containers: Mutex<HashMap<String, Tracked>>,
+    gpus: Mutex<gpu::GpuAllocator>,
     limited: mpsc::UnboundedSender<(String, ContainerLimitation)>,
 }
 
@@ -121,7 +129,8 @@ pub struct Containerizer {
 impl Containerizer {
     /// Limitations found by watchers are sent on `limited`.
     pub fn new(config: MesosConfig, limited: mpsc::UnboundedSender<(String, ContainerLimitation)>) -> Containerizer {
-        Containerizer { inner: Arc::new(Inner { config, containers: Mutex::new(HashMap::new()), limited }) }
+        let gpus = Mutex::new(gpu::GpuAllocator::new(&config.gpus));
+        Containerizer { inner: Arc::new(Inner { config, containers: Mutex::new(HashMap::new()), gpus, limited }) }
     }
 
     pub fn config(&self) -> &MesosConfig {
@@ -146,8 +155,11 @@ impl Containerizer {
     pub fn launch(&self, request: LaunchRequest) -> std::io::Result<tokio::process::Child> {
         let size = Size::of(&request.resources);
         let linux = self.inner.config.launcher == Launcher::Linux;
-        let child =
-            if linux { self.launch_linux(&request, size)? } else { posix::spawn(&request.sandbox, &request.command)? };
+        let child = if linux {
+            self.launch_linux(&request, size).inspect_err(|_| self.release_gpus(&request.container_id))?
+        } else {
+            posix::spawn(&request.sandbox, &request.command)?
+        };
         if let Some(pid) = child.id() {
             let tracked = Tracked {
                 pid: pid as i32,
@@ -169,6 +181,10 @@ impl Containerizer {
         if let Some(groups) = &config.cgroups {
             cgroups = groups.create(&request.container_id, self.controllers())?;
             self.apply_size(&request.container_id, size);
+            if let Err(error) = self.grant_gpus(&request.container_id, size) {
+                groups.destroy(&request.container_id, config.destroy_timeout);
+                return Err(error);
+            }
         }
         let working_dir = match &request.rootfs {
             Some(rootfs) if rootfs.chroot_executor => {
@@ -213,6 +229,31 @@ impl Containerizer {
         }
     }
 
+    /// With `gpu/nvidia`, gives the container `size.gpus` whole GPUs and
+    /// lets it open those only.
+    fn grant_gpus(&self, container_id: &str, size: Size) -> std::io::Result<()> {
+        let config = &self.inner.config;
+        if !config.isolation.gpu_nvidia {
+            return Ok(());
+        }
+        let Some(cgroups) = self.linux_cgroups() else { return Ok(()) };
+        let granted = self
+            .inner
+            .gpus
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .resize(container_id, gpu::count(size.gpus))
+            .map_err(std::io::Error::other)?;
+        for (major, minor, allow) in gpu::device_rules(&config.gpus, &granted) {
+            cgroups.allow_device(container_id, major, minor, allow)?;
+        }
+        Ok(())
+    }
+
+    fn release_gpus(&self, container_id: &str) {
+        self.inner.gpus.lock().unwrap_or_else(|e| e.into_inner()).release(container_id);
+    }
+
     /// Gives a running container new resources.
     pub fn update(&self, container_id: &str, resources: &[Resource]) {
         let size = Size::of(resources);
@@ -225,6 +266,9 @@ impl Containerizer {
         };
         if known {
             self.apply_size(container_id, size);
+            if let Err(error) = self.grant_gpus(container_id, size) {
+                tracing::warn!(%container_id, %error, "cannot resize the container's GPUs");
+            }
         }
     }
 
@@ -232,8 +276,12 @@ impl Containerizer {
     pub fn adopt(&self, container_id: &str, pid: u32, resources: &[Resource], sandbox: Option<PathBuf>, docker: bool) {
         let linux = self.linux_cgroups().is_some_and(|c| c.exists(container_id))
             || (self.inner.config.launcher == Launcher::Linux && self.inner.config.cgroups.is_none());
-        let tracked = Tracked { pid: pid as i32, linux, size: Size::of(resources), sandbox, disk_used: None, docker };
+        let size = Size::of(resources);
+        let tracked = Tracked { pid: pid as i32, linux, size, sandbox, disk_used: None, docker };
         self.containers().insert(container_id.to_owned(), tracked);
+        if linux && let Err(error) = self.grant_gpus(container_id, size) {
+            tracing::warn!(%container_id, %error, "cannot give the recovered container its GPUs");
+        }
         self.watch(container_id);
     }
 
@@ -254,6 +302,7 @@ impl Containerizer {
     /// it left behind and removing its cgroups.
     pub fn forget(&self, container_id: &str) {
         let Some(tracked) = self.containers().remove(container_id) else { return };
+        self.release_gpus(container_id);
         kill_session(tracked.pid);
         self.remove_docker(container_id, &tracked);
         if tracked.linux

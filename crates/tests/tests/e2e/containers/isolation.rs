@@ -98,3 +98,54 @@ async fn monitor_statistics_report_a_busy_tasks_cpu_time_growing_needs_root() {
     let container = container.expect("the container in /containers");
     assert!(container["container_id"].is_string() && container["statistics"]["cpus_limit"].is_number(), "{container}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn gpu_nvidia_on_a_machine_without_gpus_offers_none_and_still_runs_tasks_needs_root() {
+    let gpus = std::fs::read_dir("/dev")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| {
+            e.file_name().to_str().and_then(|n| n.strip_prefix("nvidia")).is_some_and(|i| i.parse::<u32>().is_ok())
+        })
+        .count();
+    assert_eq!(gpus, 0, "this test expects a machine without GPUs");
+    let flags = ["--launcher=linux", "--isolation=cgroups/cpu,cgroups/mem,gpu/nvidia"];
+    let cluster = Cluster::start_with(&[], 1, &flags).await;
+    let state = agent_json(&cluster, 0, "/state").await;
+    assert!(state["resources"]["gpus"].as_f64().unwrap_or(0.0) == 0.0, "no GPUs offered: {}", state["resources"]);
+    let mut scheduler = TestScheduler::subscribe(&cluster.master_address(), framework("no-gpu")).await;
+    let offer = scheduler.offer().await;
+    assert!(offer.resources.iter().all(|r| r.name != "gpus"), "{:?}", offer.resources);
+    let task = command_task("plain", &offer, "echo fine", 0.5, 64.0);
+    scheduler.call(launch(&offer, vec![task])).await.expect("launch");
+    let statuses = scheduler.updates_until_terminal("plain").await;
+    assert_eq!(statuses.last().map(|s| s.state), Some(TaskState::TaskFinished as i32), "{statuses:?}");
+}
+
+/// Starts an agent that is expected to refuse its flags; returns its
+/// standard error.
+async fn refused_agent(cluster: &Cluster, name: &str, flags: &[&str]) -> String {
+    let output = tokio::process::Command::new(mesos_tests::binary("mesos-agent"))
+        .arg(format!("--master={}", cluster.master_address()))
+        .arg(format!("--work_dir={}", cluster.dir.path().join(name).display()))
+        .arg("--port=0")
+        .args(flags)
+        .output()
+        .await
+        .expect("mesos-agent runs");
+    assert!(!output.status.success(), "{name} should refuse to start");
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn gpus_need_the_gpu_isolator_and_gpus_that_exist_needs_root() {
+    let cluster = Cluster::start(0).await;
+    let stderr = refused_agent(&cluster, "no-isolator", &["--resources=cpus:1;mem:128;gpus:1"]).await;
+    assert!(stderr.contains("gpu/nvidia"), "{stderr}");
+    let gpu = ["--launcher=linux", "--isolation=cgroups/cpu,cgroups/mem,gpu/nvidia"];
+    let stderr = refused_agent(&cluster, "no-gpus", &[gpu[0], gpu[1], "--resources=cpus:1;mem:128;gpus:1"]).await;
+    assert!(stderr.contains("gpus:1 but 0 GPU(s)"), "{stderr}");
+    let stderr = refused_agent(&cluster, "no-device", &[gpu[0], gpu[1], "--nvidia_gpu_devices=0"]).await;
+    assert!(stderr.contains("/dev/nvidia0"), "{stderr}");
+}
