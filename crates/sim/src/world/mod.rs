@@ -7,14 +7,11 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::time::Duration;
 
-use mesos_agent_core::{Agent, AgentAction, AgentConfig, ExecutorStream};
+use mesos_agent_core::{Agent, AgentAction, AgentConfig};
 use mesos_master_core::{Action, Master, MasterConfig, StreamId};
 use mesos_proto::internal::{AgentCall, AgentEvent, agent_call, agent_event};
-use mesos_proto::v1::executor::{
-    Call as ExecutorCall, Event as ExecutorEvent, call as executor_call, event as executor_event,
-};
 use mesos_proto::v1::scheduler::{Call, Event as SchedulerEvent, event};
-use mesos_proto::v1::{AgentInfo, MasterInfo, TaskId, TaskState, TaskStatus, task_status};
+use mesos_proto::v1::{AgentInfo, MasterInfo, TaskState};
 use mesos_resources::{ResourceFormat, Resources};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -22,6 +19,9 @@ use rand::{Rng, SeedableRng};
 use crate::agent::{SimAgent, SimExecutor};
 use crate::framework::SimFramework;
 use crate::{SimConfig, SimFailure};
+
+mod executors;
+mod faults;
 
 /// Something that happens at a point in virtual time.
 #[derive(Debug)]
@@ -561,134 +561,6 @@ impl World {
     }
 
     // -----------------------------------------------------------------------
-    // Executors.
-
-    fn executor_subscribe(&mut self, agent: usize, container: &str) {
-        let stream = self.agents[agent].new_executor_stream();
-        let sim = &mut self.agents[agent];
-        let (Some(core), Some(executor)) = (sim.core.as_mut(), sim.executors.get_mut(container)) else { return };
-        let call = ExecutorCall {
-            executor_id: executor.executor_id.clone(),
-            framework_id: executor.framework_id.clone(),
-            r#type: Some(executor_call::Type::Subscribe as i32),
-            subscribe: Some(executor_call::Subscribe {
-                unacknowledged_tasks: Vec::new(),
-                unacknowledged_updates: executor
-                    .unacked
-                    .iter()
-                    .map(|s| executor_call::Update { status: s.clone() })
-                    .collect(),
-            }),
-            ..Default::default()
-        };
-        if core.executor_subscribe(stream, call, self.now).is_ok() {
-            executor.stream = Some(stream);
-            // What the agent accepted again counts as generated.
-            let unacked = executor.unacked.clone();
-            for status in unacked {
-                self.record_generated(agent, container, &status);
-            }
-        } else {
-            self.agents[agent].executors.remove(container);
-        }
-        self.dispatch_agent(agent);
-    }
-
-    fn deliver_to_executor(&mut self, agent: usize, stream: ExecutorStream, event: ExecutorEvent) {
-        let Some(container) = self.agents[agent].container_of(stream) else { return };
-        let kind = event.r#type.and_then(|t| executor_event::Type::try_from(t).ok());
-        let mut later = Vec::new();
-        let executor = self.agents[agent].executors.get_mut(&container).expect("found");
-        match kind {
-            Some(executor_event::Type::Launch) => {
-                if let Some(launch) = event.launch {
-                    let task = launch.task.task_id.value;
-                    executor.tasks.insert(task.clone(), TaskState::TaskStaging);
-                    later.push((Duration::from_millis(5), task.clone(), TaskState::TaskRunning));
-                    let runtime = Duration::from_millis(self.rng.random_range(500..30_000));
-                    later.push((runtime, task, TaskState::TaskFinished));
-                }
-            }
-            Some(executor_event::Type::Kill) => {
-                if let Some(kill) = event.kill {
-                    later.push((Duration::from_millis(20), kill.task_id.value, TaskState::TaskKilled));
-                }
-            }
-            Some(executor_event::Type::Shutdown) => {
-                executor.exiting = true;
-                for task in executor.tasks.clone().into_keys() {
-                    later.push((Duration::from_millis(10), task, TaskState::TaskKilled));
-                }
-                let delay = Duration::from_millis(100);
-                self.schedule(delay, Event::ExecutorExit { agent, container: container.clone(), status: Some(0) });
-            }
-            Some(executor_event::Type::Acknowledged) => {
-                if let Some(ack) = event.acknowledged {
-                    executor.unacked.retain(|s| s.uuid.as_deref() != Some(ack.uuid.as_slice()));
-                    let done = !executor.tasks.is_empty()
-                        && executor.tasks.values().all(|s| s.is_terminal())
-                        && executor.unacked.is_empty();
-                    if done && !executor.exiting {
-                        executor.exiting = true;
-                        self.schedule(
-                            Duration::from_millis(10),
-                            Event::ExecutorExit { agent, container: container.clone(), status: Some(0) },
-                        );
-                    }
-                }
-            }
-            _ => {}
-        }
-        for (after, task, state) in later {
-            self.schedule(after, Event::ExecutorUpdate { agent, container: container.clone(), task, state });
-        }
-    }
-
-    fn executor_update(&mut self, agent: usize, container: &str, task: &str, state: TaskState) {
-        self.next_generation += 1;
-        let generation = self.next_generation;
-        let sim = &mut self.agents[agent];
-        let Some(executor) = sim.executors.get_mut(container) else { return };
-        let current = executor.tasks.get(task).copied();
-        if current.is_none_or(|s| s.is_terminal()) {
-            return;
-        }
-        let uuid = crate::framework::uuid_of(generation);
-        let status = TaskStatus {
-            task_id: TaskId { value: task.to_owned() },
-            state: state as i32,
-            source: Some(task_status::Source::Executor as i32),
-            uuid: Some(uuid),
-            ..Default::default()
-        };
-        executor.tasks.insert(task.to_owned(), state);
-        executor.unacked.push(status.clone());
-        let (Some(core), Some(_)) = (sim.core.as_mut(), executor.stream) else { return };
-        let call = ExecutorCall {
-            executor_id: executor.executor_id.clone(),
-            framework_id: executor.framework_id.clone(),
-            r#type: Some(executor_call::Type::Update as i32),
-            update: Some(executor_call::Update { status: status.clone() }),
-            ..Default::default()
-        };
-        if core.executor_call(call, self.now).is_ok() {
-            self.record_generated(agent, container, &status);
-        }
-        self.dispatch_agent(agent);
-    }
-
-    fn record_generated(&mut self, agent: usize, container: &str, status: &TaskStatus) {
-        let Some(executor) = self.agents[agent].executors.get(container) else { return };
-        let key = (executor.framework_id.value.clone(), status.task_id.value.clone());
-        let generation = crate::framework::generation(status).unwrap_or_default();
-        let state = TaskState::try_from(status.state).unwrap_or(TaskState::TaskUnknown);
-        let list = self.generated.entry(key).or_default();
-        if !list.iter().any(|(g, _)| *g == generation) {
-            list.push((generation, state));
-        }
-    }
-
-    // -----------------------------------------------------------------------
     // Frameworks.
 
     fn subscribe_framework(&mut self, framework: usize) {
@@ -731,121 +603,6 @@ impl World {
         for call in calls {
             let delay = self.link_delay(Link::FrameworkToMaster(framework));
             self.schedule(delay, Event::FromFramework { framework, call: Box::new(call) });
-        }
-    }
-
-    // -----------------------------------------------------------------------
-    // Faults.
-
-    fn inject_fault(&mut self) {
-        let choice = self.rng.random_range(0..6);
-        let agents = self.agents.len();
-        match choice {
-            0 if agents > 0 => {
-                let agent = self.rng.random_range(0..agents);
-                if self.agents[agent].core.is_none() {
-                    return;
-                }
-                self.faults.push(format!("{:?}: agent {agent} crashed", self.elapsed()));
-                self.crash_agent(agent);
-                let down = Duration::from_millis(self.rng.random_range(500..15_000));
-                self.schedule(down, Event::AgentRestart(agent));
-            }
-            1 if agents > 0 => {
-                let agent = self.rng.random_range(0..agents);
-                if self.agents[agent].partitioned {
-                    return;
-                }
-                let length = Duration::from_millis(self.rng.random_range(1_000..20_000));
-                self.faults.push(format!("{:?}: agent {agent} partitioned for {length:?}", self.elapsed()));
-                self.agents[agent].partitioned = true;
-                self.schedule(length, Event::Heal(agent));
-            }
-            2 => {
-                let framework = self.rng.random_range(0..self.frameworks.len());
-                let Some((stream, _)) = self.frameworks[framework].stream.take() else { return };
-                self.faults.push(format!("{:?}: framework {framework} disconnected", self.elapsed()));
-                self.streams.remove(&stream);
-                self.master.scheduler_disconnected(self.now, stream);
-                self.dispatch_master();
-                let back = Duration::from_millis(self.rng.random_range(200..10_000));
-                self.schedule(back, Event::FrameworkSubscribe(framework));
-            }
-            4 => self.fail_over_master(),
-            3 if agents > 0 => {
-                let agent = self.rng.random_range(0..agents);
-                let containers: Vec<String> = self.agents[agent].executors.keys().cloned().collect();
-                if containers.is_empty() || self.agents[agent].core.is_none() {
-                    return;
-                }
-                let container = containers[self.rng.random_range(0..containers.len())].clone();
-                self.faults.push(format!("{:?}: an executor on agent {agent} died", self.elapsed()));
-                self.schedule(Duration::ZERO, Event::ExecutorExit { agent, container, status: Some(137) });
-            }
-            _ => {}
-        }
-    }
-
-    /// The leading master dies and another takes over from the registry.
-    /// Registry writes in flight either completed or did not (the store
-    /// fences a deposed leader); every stream breaks, and agents and
-    /// frameworks come back to the new leader.
-    fn fail_over_master(&mut self) {
-        let in_flight: Vec<u64> = self
-            .events
-            .iter()
-            .filter(|(_, event)| matches!(event, Event::RegistryStored { .. }))
-            .map(|(id, _)| *id)
-            .collect();
-        for id in in_flight {
-            if let Some(Event::RegistryStored { operation, .. }) = self.events.remove(&id)
-                && self.rng.random_bool(0.5)
-            {
-                let _ = self.registry.apply(&operation);
-            }
-        }
-        self.links.remove(&Link::Registry);
-        self.streams.clear();
-        for agent in 0..self.agents.len() {
-            let sim = &mut self.agents[agent];
-            if sim.stream.take().is_some()
-                && let Some(core) = sim.core.as_mut()
-            {
-                core.disconnected();
-                if !sim.partitioned {
-                    let backoff = Duration::from_millis(self.rng.random_range(200..2000));
-                    self.schedule(backoff, Event::AgentConnect(agent));
-                }
-            }
-        }
-        for framework in 0..self.frameworks.len() {
-            if self.frameworks[framework].stream.take().is_some() {
-                let backoff = Duration::from_millis(self.rng.random_range(200..3000));
-                self.schedule(backoff, Event::FrameworkSubscribe(framework));
-            }
-        }
-        self.failovers += 1;
-        let mut config = self.master_config.clone();
-        config.info.id = format!("{}-{}", config.info.id, self.failovers);
-        let mut master = Master::new(config, self.now);
-        master.recover(self.registry.clone(), self.now);
-        self.master = master;
-        self.faults.push(format!("{:?}: the master failed over", self.elapsed()));
-        self.dispatch_master();
-    }
-
-    /// The agent process dies: the master sees its stream close; executors
-    /// of checkpointing frameworks (all, here) live on without a connection.
-    fn crash_agent(&mut self, agent: usize) {
-        let sim = &mut self.agents[agent];
-        sim.core = None;
-        for executor in sim.executors.values_mut() {
-            executor.stream = None;
-        }
-        if let Some((stream, _)) = sim.stream.take() {
-            self.streams.remove(&stream);
-            self.master.agent_disconnected(self.now, stream);
-            self.dispatch_master();
         }
     }
 
