@@ -5,16 +5,11 @@ use std::time::Duration;
 use mesos_proto::internal::agent_event;
 use mesos_proto::v1::{TaskState, framework_info::capability, task_status::Reason};
 
-use crate::harness::{Harness, TestAgent, TestFramework, launch_call};
+use crate::harness::{Harness, TestAgent, TestFramework};
 
 /// An agent running one task of one framework.
 fn running(h: &mut Harness, capabilities: &[capability::Type], checkpoint: bool) -> (TestAgent, TestFramework) {
-    let agent = h.add_agent("cpus:2;mem:1024");
-    let fw = h.subscribe_with("fw", capabilities, |info| info.checkpoint = Some(checkpoint));
-    h.allocate();
-    let offer = h.offers(&fw).remove(0);
-    h.call(&fw, launch_call(&offer, &[("t", 1.0, 128.0)])).expect("launch");
-    h.agent_update(&agent, &fw, "t", TaskState::TaskRunning, 1);
+    let (agent, fw) = h.running_task("t", capabilities, |info| info.checkpoint = Some(checkpoint));
     h.updates(&fw);
     (agent, fw)
 }

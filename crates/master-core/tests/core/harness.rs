@@ -233,6 +233,24 @@ impl Harness {
         self.subscribe_with(name, capabilities, |_| {})
     }
 
+    /// An agent (`cpus:2;mem:1024`) running one task of 1 cpu and 128 MB
+    /// of framework "fw", reported TASK_RUNNING (the update is left for
+    /// the test to read).
+    pub fn running_task(
+        &mut self,
+        task: &str,
+        capabilities: &[framework_info::capability::Type],
+        change: impl FnOnce(&mut FrameworkInfo),
+    ) -> (TestAgent, TestFramework) {
+        let agent = self.add_agent("cpus:2;mem:1024");
+        let fw = self.subscribe_with("fw", capabilities, change);
+        self.allocate();
+        let offer = self.offers(&fw).remove(0);
+        self.call(&fw, launch_call(&offer, &[(task, 1.0, 128.0)])).expect("launch");
+        self.agent_update(&agent, &fw, task, TaskState::TaskRunning, 1);
+        (agent, fw)
+    }
+
     pub fn subscribe_with(
         &mut self,
         name: &str,

@@ -231,12 +231,7 @@ fn accept_with_unknown_offers_reports_the_tasks_lost() {
 #[test]
 fn an_update_resent_by_its_agent_is_recorded_once_but_forwarded_again() {
     let mut h = Harness::new();
-    let agent = h.add_agent("cpus:2;mem:1024");
-    let fw = h.subscribe("fw", &[]);
-    h.allocate();
-    let offer = h.offers(&fw).remove(0);
-    h.call(&fw, launch_call(&offer, &[("t1", 1.0, 128.0)])).expect("launch");
-    h.agent_update(&agent, &fw, "t1", TaskState::TaskRunning, 1);
+    let (agent, fw) = h.running_task("t1", &[], |_| {});
     h.agent_update(&agent, &fw, "t1", TaskState::TaskRunning, 1);
     assert_eq!(h.updates(&fw).len(), 2, "delivery is at least once");
     assert_eq!(

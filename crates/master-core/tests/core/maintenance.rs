@@ -12,7 +12,7 @@ use mesos_proto::v1::master::event as operator_event;
 use mesos_proto::v1::scheduler::{Call, call};
 use mesos_proto::v1::{DrainState, Filters, MachineId, TaskState, TimeInfo, Unavailability};
 
-use crate::harness::{Harness, TestAgent, launch_call};
+use crate::harness::{Harness, TestAgent};
 
 fn machine(agent: &TestAgent) -> MachineId {
     MachineId { hostname: Some(format!("host-{}", agent.stream.0)), ip: None }
@@ -33,12 +33,7 @@ fn schedule(machines: Vec<MachineId>, start: Duration) -> Schedule {
 #[test]
 fn a_draining_machine_brings_inverse_offers_and_the_answers_are_reported() {
     let mut h = Harness::new();
-    let agent = h.add_agent("cpus:2;mem:1024");
-    let fw = h.subscribe("fw", &[]);
-    h.allocate();
-    let offer = h.offers(&fw).remove(0);
-    h.call(&fw, launch_call(&offer, &[("t1", 1.0, 128.0)])).expect("launch");
-    h.agent_update(&agent, &fw, "t1", TaskState::TaskRunning, 1);
+    let (agent, fw) = h.running_task("t1", &[], |_| {});
     h.framework_events(&fw);
 
     let start = h.now + Duration::from_secs(3600);
@@ -148,12 +143,7 @@ fn schedules_are_validated() {
 #[test]
 fn a_drained_agent_has_its_tasks_killed_and_can_be_marked_gone() {
     let mut h = Harness::new();
-    let agent = h.add_agent("cpus:2;mem:1024");
-    let fw = h.subscribe("fw", &[]);
-    h.allocate();
-    let offer = h.offers(&fw).remove(0);
-    h.call(&fw, launch_call(&offer, &[("t1", 1.0, 128.0)])).expect("launch");
-    h.agent_update(&agent, &fw, "t1", TaskState::TaskRunning, 1);
+    let (agent, fw) = h.running_task("t1", &[], |_| {});
     h.agent_events(&agent);
 
     h.operator(|m, _| m.drain_agent(&agent.id, Some(Duration::from_secs(2)), true)).expect("drain");

@@ -14,12 +14,7 @@ fn kinds(events: &[mesos_proto::v1::master::Event]) -> Vec<event::Type> {
 #[test]
 fn nothing_is_built_for_operators_until_one_subscribes() {
     let mut h = Harness::new();
-    let agent = h.add_agent("cpus:2;mem:1024");
-    let fw = h.subscribe("fw", &[]);
-    h.allocate();
-    let offer = h.offers(&fw).remove(0);
-    h.call(&fw, launch_call(&offer, &[("t1", 1.0, 128.0)])).expect("launch");
-    h.agent_update(&agent, &fw, "t1", TaskState::TaskRunning, 1);
+    h.running_task("t1", &[], |_| {});
     assert!(h.operator_events().is_empty());
 }
 

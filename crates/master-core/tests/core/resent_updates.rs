@@ -9,16 +9,11 @@ use mesos_proto::v1::scheduler::{Call, call};
 use mesos_proto::v1::{Task, TaskState, TaskStatus};
 use mesos_resources::Resources;
 
-use crate::harness::{Harness, TestAgent, TestFramework, launch_call};
+use crate::harness::{Harness, TestAgent, TestFramework};
 
 /// A checkpointing framework's task running on an agent that then goes away.
 fn lost_while_running(h: &mut Harness, capabilities: &[capability::Type]) -> (TestAgent, TestFramework) {
-    let agent = h.add_agent("cpus:2;mem:1024");
-    let fw = h.subscribe_with("fw", capabilities, |info| info.checkpoint = Some(true));
-    h.allocate();
-    let offer = h.offers(&fw).remove(0);
-    h.call(&fw, launch_call(&offer, &[("t", 1.0, 128.0)])).expect("launch");
-    h.agent_update(&agent, &fw, "t", TaskState::TaskRunning, 1);
+    let (agent, fw) = h.running_task("t", capabilities, |info| info.checkpoint = Some(true));
     h.updates(&fw);
     h.disconnect_agent(&agent);
     (agent, fw)
