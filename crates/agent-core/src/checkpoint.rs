@@ -1,12 +1,13 @@
 //! What the agent core asks to be written to disk so that a restarted agent
 //! can recover the executors and tasks of checkpointing frameworks. The
-//! daemon writes each record atomically before carrying out the actions that
-//! follow it (an executor is acknowledged only after its update is on disk).
+//! daemon writes each record atomically; the outbox releases the actions
+//! that follow a record only once the daemon reports it durable (an
+//! executor is acknowledged only after its update is on disk).
 
 use mesos_proto::internal::{ExecutorRun, TaskUpdates};
 use mesos_proto::v1::{self, AgentInfo, ExecutorId, FrameworkId, FrameworkInfo, TaskId, TaskInfo};
 
-use crate::agent::{Agent, AgentAction};
+use crate::agent::Agent;
 use crate::records::Executor;
 
 /// One record to write.
@@ -35,7 +36,7 @@ pub enum CheckpointWrite {
 
 impl Agent {
     pub(crate) fn checkpoint(&mut self, write: CheckpointWrite) {
-        self.actions.push(AgentAction::Checkpoint(Box::new(write)));
+        self.actions.push_checkpoint(write);
     }
 
     /// Whether `framework` asked for checkpointing.

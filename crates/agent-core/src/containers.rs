@@ -43,7 +43,7 @@ impl Agent {
     /// ends the container, and its unfinished tasks fail with the
     /// limitation's reason. Updates its executor sends from now on are
     /// refused, so that the agent's verdict is the one reported.
-    pub fn container_limited(&mut self, container_id: &str, limitation: ContainerLimitation, _now: Duration) {
+    pub(crate) fn container_limited(&mut self, container_id: &str, limitation: ContainerLimitation, _now: Duration) {
         let Some(executor) = self
             .frameworks
             .values_mut()

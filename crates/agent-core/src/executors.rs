@@ -5,10 +5,11 @@
 use std::time::Duration;
 
 use mesos_proto::internal::{AgentCall, agent_call};
-use mesos_proto::v1::executor::{Call, Event as ExecutorEvent, call, event as executor_event};
+use mesos_proto::v1::executor::{Event as ExecutorEvent, event as executor_event};
 use mesos_proto::v1::{ContainerId, ExecutorId, FrameworkId, TaskId, TaskState, task_status};
 
 use crate::agent::{Agent, AgentAction, launch_event};
+use crate::input::{ExecutorCall, ExecutorCallKind, ExecutorSubscribe};
 use crate::records::{AgentTask, ExecutorPhase, ExecutorStream};
 
 /// A refused executor call, with the status Mesos gives it.
@@ -34,25 +35,23 @@ impl ExecutorError {
 impl Agent {
     /// SUBSCRIBE on `stream`: the executor gets SUBSCRIBED, then the work
     /// queued for it.
-    pub fn executor_subscribe(
+    pub(crate) fn executor_subscribe(
         &mut self,
         stream: ExecutorStream,
-        call: Call,
+        subscribe: ExecutorSubscribe,
         now: Duration,
     ) -> Result<(), ExecutorError> {
-        if call.r#type != Some(call::Type::Subscribe as i32) {
-            return Err(ExecutorError::BadRequest("Expecting a SUBSCRIBE call".into()));
-        }
+        let ExecutorSubscribe { framework_id, executor_id, unacknowledged_updates } = subscribe;
         let agent_info = self.info();
         let framework = self
             .frameworks
-            .get_mut(&call.framework_id)
-            .ok_or_else(|| ExecutorError::BadRequest(format!("Framework {} not found", call.framework_id.value)))?;
+            .get_mut(&framework_id)
+            .ok_or_else(|| ExecutorError::BadRequest(format!("Framework {} not found", framework_id.value)))?;
         let framework_info = framework.info.clone();
         let executor = framework
             .executors
-            .get_mut(&call.executor_id)
-            .ok_or_else(|| ExecutorError::BadRequest(format!("Executor {} not found", call.executor_id.value)))?;
+            .get_mut(&executor_id)
+            .ok_or_else(|| ExecutorError::BadRequest(format!("Executor {} not found", executor_id.value)))?;
         if executor.phase == ExecutorPhase::Terminated {
             return Err(ExecutorError::Forbidden("Executor is terminated".into()));
         }
@@ -60,7 +59,7 @@ impl Agent {
             self.streams.remove(&old);
             self.actions.push(AgentAction::CloseExecutor { stream: old });
         }
-        self.streams.insert(stream, (call.framework_id.clone(), call.executor_id.clone()));
+        self.streams.insert(stream, (framework_id.clone(), executor_id.clone()));
         executor.registration_deadline = None;
         let terminating = executor.phase == ExecutorPhase::Terminating;
         if !terminating {
@@ -92,84 +91,49 @@ impl Agent {
         // the status update manager, unless the agent had them already
         // (it restarted before acknowledging them); either way the
         // executor now gets its acknowledgement.
-        if let Some(subscribe) = call.subscribe {
-            for update in subscribe.unacknowledged_updates {
-                if validate_update(&update.status).is_ok() {
-                    self.receive_update(&call.framework_id, &call.executor_id, update.status, now);
-                }
-            }
+        for status in unacknowledged_updates {
+            self.receive_update(&framework_id, &executor_id, status, now);
         }
         Ok(())
     }
 
     /// UPDATE, MESSAGE or HEARTBEAT from a subscribed executor.
-    pub fn executor_call(&mut self, call: Call, now: Duration) -> Result<(), ExecutorError> {
-        let kind = call.r#type.and_then(|t| call::Type::try_from(t).ok()).unwrap_or(call::Type::Unknown);
-        let subscribed = self
-            .frameworks
-            .get(&call.framework_id)
-            .and_then(|f| f.executors.get(&call.executor_id))
-            .ok_or_else(|| {
+    pub(crate) fn executor_call(&mut self, call: ExecutorCall, now: Duration) -> Result<(), ExecutorError> {
+        let ExecutorCall { framework_id, executor_id, kind } = call;
+        let executor =
+            self.frameworks.get(&framework_id).and_then(|f| f.executors.get(&executor_id)).ok_or_else(|| {
                 ExecutorError::BadRequest(format!(
                     "Executor {} of framework {} not found",
-                    call.executor_id.value, call.framework_id.value
+                    executor_id.value, framework_id.value
                 ))
-            })?
-            .stream
-            .is_some();
-        if !subscribed {
+            })?;
+        if executor.stream.is_none() {
             return Err(ExecutorError::Forbidden("Executor is not subscribed".into()));
         }
-        let limited = self
-            .frameworks
-            .get(&call.framework_id)
-            .and_then(|f| f.executors.get(&call.executor_id))
-            .is_some_and(|e| e.termination.as_ref().is_some_and(|t| t.limitation.is_some()));
+        let limited = executor.termination.as_ref().is_some_and(|t| t.limitation.is_some());
         match kind {
             // The container went over a limit and is being destroyed: its
             // tasks' fate is the agent's to report.
-            call::Type::Update if limited => {}
-            call::Type::Update => {
-                let update =
-                    call.update.ok_or_else(|| ExecutorError::BadRequest("Expecting 'update' to be present".into()))?;
-                let status = update.status;
-                validate_update(&status)?;
-                if status.executor_id.as_ref().is_some_and(|e| *e != call.executor_id) {
-                    return Err(ExecutorError::BadRequest("'status.executor_id' does not match the executor".into()));
-                }
-                self.receive_update(&call.framework_id, &call.executor_id, status, now);
-            }
-            call::Type::Message => {
-                let message = call
-                    .message
-                    .ok_or_else(|| ExecutorError::BadRequest("Expecting 'message' to be present".into()))?;
+            ExecutorCallKind::Update(_) if limited => {}
+            ExecutorCallKind::Update(status) => self.receive_update(&framework_id, &executor_id, *status, now),
+            ExecutorCallKind::Message(data) => {
                 let forward = AgentCall {
                     agent_id: self.agent_id.clone(),
                     r#type: Some(agent_call::Type::ExecutorToFramework as i32),
-                    executor_to_framework: Some(agent_call::ExecutorToFramework {
-                        framework_id: call.framework_id,
-                        executor_id: call.executor_id,
-                        data: message.data,
-                    }),
+                    executor_to_framework: Some(agent_call::ExecutorToFramework { framework_id, executor_id, data }),
                     ..Default::default()
                 };
                 if self.registered {
                     self.actions.push(AgentAction::ToMaster(Box::new(forward)));
                 }
             }
-            call::Type::Heartbeat => {}
-            call::Type::Subscribe => {
-                return Err(ExecutorError::BadRequest("SUBSCRIBE must open its own connection".into()));
-            }
-            call::Type::Unknown => {
-                return Err(ExecutorError::BadRequest("Expecting 'type' to be present".into()));
-            }
+            ExecutorCallKind::Heartbeat => {}
         }
         Ok(())
     }
 
     /// The executor's subscription stream closed.
-    pub fn executor_disconnected(&mut self, stream: ExecutorStream) {
+    pub(crate) fn executor_disconnected(&mut self, stream: ExecutorStream) {
         let Some((framework_id, executor_id)) = self.streams.remove(&stream) else {
             return;
         };
@@ -181,12 +145,12 @@ impl Agent {
     }
 
     /// The container of an executor could not be started.
-    pub fn container_launch_failed(&mut self, container_id: &str, message: &str, now: Duration) {
+    pub(crate) fn container_launch_failed(&mut self, container_id: &str, message: &str, now: Duration) {
         self.container_gone(container_id, None, Some(message), now);
     }
 
     /// The executor's container ended (its process exited or was killed).
-    pub fn container_exited(&mut self, container_id: &str, status: Option<i32>, now: Duration) {
+    pub(crate) fn container_exited(&mut self, container_id: &str, status: Option<i32>, now: Duration) {
         self.container_gone(container_id, status, None, now);
     }
 
@@ -337,26 +301,4 @@ impl Agent {
             self.actions.push(AgentAction::ToExecutor { stream, event: Box::new(event) });
         }
     }
-}
-
-/// Mesos's checks of an executor's status update.
-fn validate_update(status: &mesos_proto::v1::TaskStatus) -> Result<(), ExecutorError> {
-    match &status.uuid {
-        None => {
-            return Err(ExecutorError::BadRequest("Expecting 'uuid' to be present".into()));
-        }
-        Some(uuid) if uuid.len() != 16 => {
-            return Err(ExecutorError::BadRequest("'uuid' must be a 16-byte UUID".into()));
-        }
-        _ => {}
-    }
-    if status.state == TaskState::TaskStaging as i32 {
-        return Err(ExecutorError::BadRequest("Received TASK_STAGING from an executor, which is not allowed".into()));
-    }
-    if let Some(source) = status.source
-        && source != task_status::Source::Executor as i32
-    {
-        return Err(ExecutorError::BadRequest("Received an update with a source other than SOURCE_EXECUTOR".into()));
-    }
-    Ok(())
 }

@@ -21,6 +21,14 @@ impl Agent {
         bytes.to_vec()
     }
 
+    /// A fresh container id, unique to this agent process (the uuid seed
+    /// is drawn anew at every start) and reproducible from the seed.
+    pub(crate) fn new_container_id(&mut self) -> String {
+        let bytes = self.next_uuid();
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+    }
+
     /// Creates a reliable update on the agent's authority and queues it.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn send_agent_status(

@@ -1,28 +1,13 @@
 //! Container sizes and limitations through the agent core's public interface.
 
-use std::time::Duration;
+mod common;
 
-use mesos_agent_core::{Agent, AgentAction, AgentConfig, ContainerLimitation, ExecutorStream};
-use mesos_proto::v1::executor::{Call, call};
+use common::{config, executor_request, launched, registered, run_task, step, subscribe, update_call};
+use mesos_agent_core::{Agent, AgentAction, AgentInput, ContainerLimitation};
 use mesos_proto::v1::{
-    AgentId, AgentInfo, CommandInfo, ExecutorId, FrameworkId, FrameworkInfo, Resource, TaskId, TaskInfo, TaskState,
-    TaskStatus, task_status, value,
+    CommandInfo, ExecutorId, FrameworkId, FrameworkInfo, Resource, TaskId, TaskInfo, TaskState, task_status, value,
 };
 use mesos_resources::Resources;
-
-const NOW: Duration = Duration::from_secs(1000);
-
-fn config() -> AgentConfig {
-    AgentConfig {
-        info: AgentInfo { hostname: "h".into(), ..Default::default() },
-        executor_registration_timeout: Duration::from_secs(60),
-        executor_shutdown_grace_period: Duration::from_secs(5),
-        executor_reregistration_timeout: Duration::from_secs(2),
-        launcher_dir: "/bin".into(),
-        max_completed_executors_per_framework: 10,
-        uuid_seed: 7,
-    }
-}
 
 fn scalar(name: &str, amount: f64) -> Resource {
     Resource {
@@ -52,24 +37,11 @@ fn task(id: &str, mem: f64) -> TaskInfo {
     }
 }
 
-fn subscribe(agent: &mut Agent, executor: &str) {
-    let call = Call {
-        executor_id: ExecutorId { value: executor.into() },
-        framework_id: FrameworkId { value: "F".into() },
-        r#type: Some(call::Type::Subscribe as i32),
-        subscribe: Some(Default::default()),
-        ..Default::default()
-    };
-    agent.executor_subscribe(ExecutorStream(1), call, NOW).expect("subscribe");
-}
-
 #[test]
 fn a_command_task_container_holds_the_task_and_the_executor_overhead() {
     let mut agent = Agent::new(config());
-    agent.registered(AgentId { value: "A".into() }, NOW);
-    agent.run_task(framework(), task("t", 64.0), "c1".into(), NOW);
-    let spec = agent
-        .take_actions()
+    registered(&mut agent);
+    let spec = run_task(&mut agent, framework(), task("t", 64.0))
         .into_iter()
         .find_map(|a| match a {
             AgentAction::LaunchExecutor(spec) => Some(spec),
@@ -85,38 +57,20 @@ fn a_command_task_container_holds_the_task_and_the_executor_overhead() {
 #[test]
 fn a_memory_limitation_fails_the_task_on_the_agents_authority() {
     let mut agent = Agent::new(config());
-    agent.registered(AgentId { value: "A".into() }, NOW);
-    agent.run_task(framework(), task("t", 64.0), "c1".into(), NOW);
+    registered(&mut agent);
+    let container = launched(&run_task(&mut agent, framework(), task("t", 64.0)));
     subscribe(&mut agent, "t");
-    agent.take_actions();
     let limitation = ContainerLimitation {
         reason: task_status::Reason::ContainerLimitationMemory,
         message: "Memory limit exceeded".into(),
         resources: vec![scalar("mem", 96.0)],
     };
-    agent.container_limited("c1", limitation, NOW);
-    let actions = agent.take_actions();
-    assert!(actions.contains(&AgentAction::DestroyContainer { container_id: "c1".into() }), "{actions:?}");
+    let actions = step(&mut agent, AgentInput::ContainerLimited { container_id: container.clone(), limitation });
+    assert!(actions.contains(&AgentAction::DestroyContainer { container_id: container.clone() }), "{actions:?}");
     // The executor's own verdict, racing the agent's, is not taken.
-    let update = Call {
-        executor_id: ExecutorId { value: "t".into() },
-        framework_id: FrameworkId { value: "F".into() },
-        r#type: Some(call::Type::Update as i32),
-        update: Some(call::Update {
-            status: TaskStatus {
-                task_id: TaskId { value: "t".into() },
-                state: TaskState::TaskFailed as i32,
-                uuid: Some(vec![1; 16]),
-                ..Default::default()
-            },
-        }),
-        ..Default::default()
-    };
-    agent.executor_call(update, NOW).expect("accepted and ignored");
-    assert!(agent.take_actions().iter().all(|a| !matches!(a, AgentAction::ToMaster(_))));
-    agent.container_exited("c1", Some(9), NOW);
-    let status = agent
-        .take_actions()
+    let actions = step(&mut agent, executor_request(update_call("t", "t", TaskState::TaskFailed, 1)));
+    assert!(actions.iter().all(|a| !matches!(a, AgentAction::ToMaster(_))));
+    let status = step(&mut agent, AgentInput::ContainerExited { container_id: container, status: Some(9) })
         .into_iter()
         .find_map(|a| match a {
             AgentAction::ToMaster(call) => call.status_update.map(|u| u.status),
@@ -132,7 +86,7 @@ fn a_memory_limitation_fails_the_task_on_the_agents_authority() {
 #[test]
 fn a_container_is_resized_as_its_tasks_come_and_go() {
     let mut agent = Agent::new(config());
-    agent.registered(AgentId { value: "A".into() }, NOW);
+    registered(&mut agent);
     let executor = mesos_proto::v1::ExecutorInfo {
         executor_id: ExecutorId { value: "e".into() },
         resources: vec![scalar("mem", 32.0)],
@@ -142,19 +96,16 @@ fn a_container_is_resized_as_its_tasks_come_and_go() {
     let mut first = task("a", 100.0);
     first.command = None;
     first.executor = Some(executor.clone());
-    agent.run_task(framework(), first, "c1".into(), NOW);
+    let container = launched(&run_task(&mut agent, framework(), first));
     subscribe(&mut agent, "e");
-    agent.take_actions();
     let mut second = task("b", 50.0);
     second.command = None;
     second.executor = Some(executor);
-    agent.run_task(framework(), second, "c2".into(), NOW);
-    let sizes: Vec<f64> = agent
-        .take_actions()
+    let sizes: Vec<f64> = run_task(&mut agent, framework(), second)
         .into_iter()
         .filter_map(|a| match a {
             AgentAction::UpdateContainer { container_id, resources } => {
-                assert_eq!(container_id, "c1");
+                assert_eq!(container_id, container);
                 Some(Resources::from_proto(&resources).expect("valid").scalar("mem").as_f64())
             }
             _ => None,

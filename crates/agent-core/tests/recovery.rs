@@ -2,9 +2,12 @@
 
 use std::time::Duration;
 
+mod common;
+
+use common::{NOW, acknowledge, config, executor_request, registered, run_task, step, subscribe, update_call};
 use mesos_agent_core::{
-    Agent, AgentAction, AgentConfig, CheckpointWrite, ExecutorStream, RecoveredExecutor, RecoveredFramework,
-    RecoveredState, RecoveredTask,
+    Agent, AgentAction, AgentInput, CheckpointWrite, ExecutorRequest, ExecutorStream, RecoveredExecutor,
+    RecoveredFramework, RecoveredState, RecoveredTask,
 };
 use mesos_proto::internal::agent_call;
 use mesos_proto::v1::executor::{Call, call};
@@ -12,18 +15,6 @@ use mesos_proto::v1::{
     AgentId, AgentInfo, CommandInfo, ExecutorId, FrameworkId, FrameworkInfo, TaskId, TaskInfo, TaskState, TaskStatus,
     task_status,
 };
-
-fn config() -> AgentConfig {
-    AgentConfig {
-        info: AgentInfo { hostname: "h".into(), ..Default::default() },
-        executor_registration_timeout: Duration::from_secs(60),
-        executor_shutdown_grace_period: Duration::from_secs(5),
-        executor_reregistration_timeout: Duration::from_secs(2),
-        launcher_dir: "/bin".into(),
-        max_completed_executors_per_framework: 10,
-        uuid_seed: 7,
-    }
-}
 
 fn framework(checkpoint: bool) -> FrameworkInfo {
     FrameworkInfo {
@@ -44,58 +35,39 @@ fn task(id: &str) -> TaskInfo {
     }
 }
 
-const NOW: Duration = Duration::from_secs(1000);
-
 /// A registered agent running one command task, subscribed executor on
 /// stream 1.
 fn running_agent(checkpoint: bool) -> Agent {
     let mut agent = Agent::new(config());
-    agent.registered(AgentId { value: "A".into() }, NOW);
-    agent.run_task(framework(checkpoint), task("t"), "c1".into(), NOW);
-    let subscribe = Call {
-        executor_id: ExecutorId { value: "t".into() },
-        framework_id: FrameworkId { value: "F".into() },
-        r#type: Some(call::Type::Subscribe as i32),
-        subscribe: Some(Default::default()),
-        ..Default::default()
-    };
-    agent.executor_subscribe(ExecutorStream(1), subscribe, NOW).expect("subscribe");
-    agent.take_actions();
+    registered(&mut agent);
+    run_task(&mut agent, framework(checkpoint), task("t"));
+    subscribe(&mut agent, "t");
     agent
 }
 
-fn update(state: TaskState, uuid: u8) -> Call {
-    Call {
-        executor_id: ExecutorId { value: "t".into() },
-        framework_id: FrameworkId { value: "F".into() },
-        r#type: Some(call::Type::Update as i32),
-        update: Some(call::Update {
-            status: TaskStatus {
-                task_id: TaskId { value: "t".into() },
-                state: state as i32,
-                uuid: Some(vec![uuid; 16]),
-                ..Default::default()
-            },
-        }),
-        ..Default::default()
-    }
+fn update(state: TaskState, uuid: u8) -> AgentInput {
+    executor_request(update_call("t", "t", state, uuid))
+}
+
+/// The container of the only executor.
+fn container(agent: &Agent) -> String {
+    agent.live_containers().pop().expect("one executor")
 }
 
 #[test]
 fn updates_are_on_disk_before_they_are_forwarded_or_acknowledged() {
     let mut agent = running_agent(true);
-    agent.executor_call(update(TaskState::TaskRunning, 1), NOW).expect("update");
-    let actions = agent.take_actions();
+    let actions = step(&mut agent, update(TaskState::TaskRunning, 1));
     let position = |wanted: fn(&AgentAction) -> bool| actions.iter().position(wanted).expect("action present");
-    let written =
-        position(|a| matches!(a, AgentAction::Checkpoint(w) if matches!(**w, CheckpointWrite::TaskUpdates { .. })));
+    let written = position(
+        |a| matches!(a, AgentAction::Checkpoint { write: w, .. } if matches!(**w, CheckpointWrite::TaskUpdates { .. })),
+    );
     let forwarded = position(|a| matches!(a, AgentAction::ToMaster(_)));
     let acknowledged = position(|a| matches!(a, AgentAction::ToExecutor { .. }));
     assert!(written < forwarded && forwarded < acknowledged, "{actions:?}");
     // The acknowledgement from the framework is recorded too.
-    agent.acknowledge(&FrameworkId { value: "F".into() }, &TaskId { value: "t".into() }, &[1; 16], NOW);
-    let actions = agent.take_actions();
-    let Some(AgentAction::Checkpoint(write)) = actions.first() else { panic!("{actions:?}") };
+    let actions = acknowledge(&mut agent, "t", &[1; 16]);
+    let Some(AgentAction::Checkpoint { write, .. }) = actions.first() else { panic!("{actions:?}") };
     let CheckpointWrite::TaskUpdates { updates, .. } = &**write else { panic!("{write:?}") };
     assert!(updates.pending.is_empty());
     assert_eq!(updates.state, Some(TaskState::TaskRunning as i32));
@@ -104,16 +76,14 @@ fn updates_are_on_disk_before_they_are_forwarded_or_acknowledged() {
 #[test]
 fn frameworks_that_do_not_checkpoint_write_nothing_but_the_agent() {
     let mut agent = Agent::new(config());
-    agent.registered(AgentId { value: "A".into() }, NOW);
     assert!(
-        agent
-            .take_actions()
+        registered(&mut agent)
             .iter()
-            .any(|a| matches!(a, AgentAction::Checkpoint(w) if matches!(**w, CheckpointWrite::Agent(_))))
+            .any(|a| matches!(a, AgentAction::Checkpoint { write: w, .. } if matches!(**w, CheckpointWrite::Agent(_))))
     );
     let mut agent = running_agent(false);
-    agent.executor_call(update(TaskState::TaskRunning, 1), NOW).expect("update");
-    assert!(agent.take_actions().iter().all(|a| !matches!(a, AgentAction::Checkpoint(_))));
+    let actions = step(&mut agent, update(TaskState::TaskRunning, 1));
+    assert!(actions.iter().all(|a| !matches!(a, AgentAction::Checkpoint { .. })));
 }
 
 fn recovered(alive: bool, pending: Vec<agent_call::StatusUpdate>, state: TaskState) -> RecoveredState {
@@ -147,10 +117,18 @@ fn reserved_cpu() -> mesos_proto::v1::Resource {
 #[test]
 fn reservations_and_volumes_are_kept_and_reported_on_reregistration() {
     let mut agent = running_agent(false);
-    agent.checkpoint_resources(vec![reserved_cpu()]);
-    let actions = agent.take_actions();
+    let event = mesos_proto::internal::AgentEvent {
+        r#type: Some(mesos_proto::internal::agent_event::Type::CheckpointResources as i32),
+        checkpoint_resources: Some(mesos_proto::internal::agent_event::CheckpointResources {
+            resources: vec![reserved_cpu()],
+        }),
+        ..Default::default()
+    };
+    let actions = step(&mut agent, common::master(event).expect("valid"));
     assert!(
-        actions.iter().any(|a| matches!(a, AgentAction::Checkpoint(w) if matches!(**w, CheckpointWrite::Resources(_)))),
+        actions.iter().any(
+            |a| matches!(a, AgentAction::Checkpoint { write: w, .. } if matches!(**w, CheckpointWrite::Resources(_)))
+        ),
         "written whatever the frameworks ask: {actions:?}"
     );
     let reregister = agent.registration_call("1", Default::default()).reregister.expect("a REREGISTER call");
@@ -185,8 +163,7 @@ fn recovery_resends_pending_updates_after_reregistration() {
     let tasks = reregister.reregister.expect("a REREGISTER call").tasks;
     assert_eq!(tasks.len(), 1);
     assert_eq!(tasks[0].state, TaskState::TaskRunning as i32);
-    agent.registered(AgentId { value: "A".into() }, NOW);
-    let sent: Vec<_> = agent.take_actions().into_iter().filter(|a| matches!(a, AgentAction::ToMaster(_))).collect();
+    let sent: Vec<_> = registered(&mut agent).into_iter().filter(|a| matches!(a, AgentAction::ToMaster(_))).collect();
     assert_eq!(sent.len(), 1, "the pending update goes out again");
     assert_eq!(agent.live_containers(), ["c1"]);
 }
@@ -195,9 +172,7 @@ fn recovery_resends_pending_updates_after_reregistration() {
 fn executors_that_died_while_the_agent_was_down_fail_their_tasks() {
     let mut agent = Agent::new(config());
     agent.recover(recovered(false, Vec::new(), TaskState::TaskRunning), NOW);
-    agent.registered(AgentId { value: "A".into() }, NOW);
-    let updates: Vec<TaskStatus> = agent
-        .take_actions()
+    let updates: Vec<TaskStatus> = registered(&mut agent)
         .into_iter()
         .filter_map(|a| match a {
             AgentAction::ToMaster(call) => call.status_update.map(|u| u.status),
@@ -214,18 +189,15 @@ fn executors_that_died_while_the_agent_was_down_fail_their_tasks() {
 fn executors_that_do_not_resubscribe_in_time_are_destroyed() {
     let mut agent = Agent::new(config());
     agent.recover(recovered(true, Vec::new(), TaskState::TaskRunning), NOW);
-    agent.registered(AgentId { value: "A".into() }, NOW);
-    agent.take_actions();
-    agent.tick(NOW + Duration::from_secs(3));
+    registered(&mut agent);
+    agent.handle(NOW + Duration::from_secs(3), AgentInput::Tick).expect("tick");
     assert!(
-        agent
-            .take_actions()
+        common::drain(&mut agent)
             .iter()
             .any(|a| matches!(a, AgentAction::DestroyContainer { container_id } if container_id == "c1"))
     );
-    agent.container_exited("c1", None, NOW + Duration::from_secs(3));
-    let failed = agent
-        .take_actions()
+    let exited = AgentInput::ContainerExited { container_id: "c1".into(), status: None };
+    let failed = step(&mut agent, exited)
         .into_iter()
         .find_map(|a| match a {
             AgentAction::ToMaster(call) => call.status_update.map(|u| u.status),
@@ -239,14 +211,14 @@ fn executors_that_do_not_resubscribe_in_time_are_destroyed() {
 #[test]
 fn tasks_whose_final_update_is_unacknowledged_are_reported_on_reregistration() {
     let mut agent = running_agent(true);
-    agent.executor_call(update(TaskState::TaskFinished, 1), NOW).expect("update");
-    agent.container_exited("c1", Some(0), NOW);
-    agent.take_actions();
+    step(&mut agent, update(TaskState::TaskFinished, 1));
+    let container_id = container(&agent);
+    step(&mut agent, AgentInput::ContainerExited { container_id, status: Some(0) });
     let tasks = agent.registration_call("1", Default::default()).reregister.expect("a REREGISTER call").tasks;
     assert_eq!(tasks.len(), 1, "the master must still learn of the ended task");
     assert_eq!(tasks[0].state, TaskState::TaskFinished as i32);
     // Once acknowledged, it is no longer reported.
-    agent.acknowledge(&FrameworkId { value: "F".into() }, &TaskId { value: "t".into() }, &[1; 16], NOW);
+    acknowledge(&mut agent, "t", &[1; 16]);
     let tasks = agent.registration_call("1", Default::default()).reregister.expect("a REREGISTER call").tasks;
     assert!(tasks.is_empty(), "{tasks:?}");
 }
@@ -254,12 +226,11 @@ fn tasks_whose_final_update_is_unacknowledged_are_reported_on_reregistration() {
 #[test]
 fn updates_an_executor_sends_again_are_acknowledged_but_not_forwarded_twice() {
     let mut agent = running_agent(true);
-    agent.executor_call(update(TaskState::TaskRunning, 1), NOW).expect("update");
-    agent.acknowledge(&FrameworkId { value: "F".into() }, &TaskId { value: "t".into() }, &[1; 16], NOW);
-    agent.take_actions();
+    step(&mut agent, update(TaskState::TaskRunning, 1));
+    acknowledge(&mut agent, "t", &[1; 16]);
     // The executor never saw its acknowledgement and, subscribing again,
     // sends the update once more.
-    let Some(call::Update { status }) = update(TaskState::TaskRunning, 1).update else { unreachable!() };
+    let Some(call::Update { status }) = update_call("t", "t", TaskState::TaskRunning, 1).update else { unreachable!() };
     let subscribe = Call {
         executor_id: ExecutorId { value: "t".into() },
         framework_id: FrameworkId { value: "F".into() },
@@ -270,12 +241,43 @@ fn updates_an_executor_sends_again_are_acknowledged_but_not_forwarded_twice() {
         }),
         ..Default::default()
     };
-    agent.executor_subscribe(ExecutorStream(2), subscribe, NOW).expect("subscribe");
-    let actions = agent.take_actions();
+    let Ok(ExecutorRequest::Subscribe(subscribe)) = ExecutorRequest::try_from(subscribe) else { unreachable!() };
+    let actions = step(&mut agent, AgentInput::ExecutorSubscribe { stream: ExecutorStream(2), subscribe });
     assert!(actions.iter().all(|a| !matches!(a, AgentAction::ToMaster(_))), "{actions:?}");
     let acknowledged = actions.iter().any(|a| {
         matches!(a, AgentAction::ToExecutor { stream: ExecutorStream(2), event }
             if event.acknowledged.as_ref().is_some_and(|ack| ack.uuid == vec![1; 16]))
     });
     assert!(acknowledged, "{actions:?}");
+}
+
+#[test]
+fn nothing_that_follows_a_checkpoint_is_released_before_it_is_stored() {
+    let mut agent = running_agent(true);
+    agent.handle(NOW, update(TaskState::TaskRunning, 1)).expect("update");
+    let actions = agent.take_actions();
+    let [AgentAction::Checkpoint { ticket, .. }] = actions.as_slice() else { panic!("{actions:?}") };
+    assert!(agent.awaits_checkpoint());
+    // A tick while the write is in flight releases nothing either.
+    agent.handle(NOW, AgentInput::Tick).expect("tick");
+    assert!(agent.take_actions().is_empty());
+    agent.handle(NOW, AgentInput::CheckpointStored { ticket: *ticket }).expect("stored");
+    let actions = agent.take_actions();
+    assert!(matches!(actions.as_slice(), [AgentAction::ToMaster(_), AgentAction::ToExecutor { .. }]), "{actions:?}");
+}
+
+#[test]
+fn a_failed_checkpoint_stops_the_agent_and_releases_nothing_that_depends_on_it() {
+    let mut agent = running_agent(true);
+    agent.handle(NOW, update(TaskState::TaskRunning, 1)).expect("update");
+    let actions = agent.take_actions();
+    let [AgentAction::Checkpoint { ticket, .. }] = actions.as_slice() else { panic!("{actions:?}") };
+    let failed = AgentInput::CheckpointFailed { ticket: *ticket, error: "No space left on device".into() };
+    agent.handle(NOW, failed).expect("taken");
+    let actions = agent.take_actions();
+    let [AgentAction::Abort { message }] = actions.as_slice() else { panic!("{actions:?}") };
+    assert!(message.contains("No space left on device"), "{message}");
+    // Whatever happens next, the update is neither forwarded nor acknowledged.
+    agent.handle(NOW, update(TaskState::TaskFinished, 2)).expect("taken");
+    assert!(agent.take_actions().is_empty());
 }

@@ -9,9 +9,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use mesos_agent_core::{Agent, AgentAction, ExecutorError, ExecutorStream, LaunchSpec};
-use mesos_proto::internal::{AgentCall, AgentEvent, agent_call, agent_event};
-use mesos_proto::v1::executor::{Call as ExecutorCall, Event as ExecutorEvent};
+use mesos_agent_core::{
+    Agent, AgentAction, AgentInput, ExecutorCall, ExecutorError, ExecutorStream, ExecutorSubscribe, LaunchSpec,
+};
+use mesos_proto::internal::AgentCall;
+use mesos_proto::v1::executor::Event as ExecutorEvent;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::checkpoint;
@@ -36,34 +38,22 @@ pub enum Command {
         url: String,
         stream_id: String,
     },
-    MasterEvent(Box<AgentEvent>),
+    /// The stream to the master closed.
     MasterDisconnected,
+    /// An executor subscribes; its events go to `events`.
     ExecutorSubscribe {
         stream: ExecutorStream,
-        call: Box<ExecutorCall>,
+        subscribe: ExecutorSubscribe,
         events: mpsc::UnboundedSender<ExecutorEvent>,
         reply: Reply,
     },
     ExecutorCall {
-        call: Box<ExecutorCall>,
+        call: ExecutorCall,
         reply: Reply,
     },
-    ExecutorClosed {
-        stream: ExecutorStream,
-    },
-    ContainerLaunchFailed {
-        container_id: String,
-        message: String,
-    },
-    ContainerExited {
-        container_id: String,
-        status: Option<i32>,
-    },
-    /// The container went over a limit of its isolation.
-    ContainerLimited {
-        container_id: String,
-        limitation: mesos_agent_core::ContainerLimitation,
-    },
+    /// Anything else for the core: master messages, container fates,
+    /// checkpoint results.
+    Input(AgentInput),
     Inspect(Inspector),
 }
 
@@ -114,7 +104,9 @@ pub fn spawn(
     let handle = AgentHandle { commands, next_stream: Arc::new(AtomicU64::new(1)) };
     let (outbox, outbox_rx) = mpsc::unbounded_channel();
     tokio::spawn(post_to_master(outbox_rx));
+    let checkpoints = checkpoint::queue::spawn(launcher.paths.clone(), handle.clone());
     let event_loop = EventLoop {
+        checkpoints,
         core,
         launcher,
         containerizer,
@@ -156,7 +148,7 @@ pub fn spawn(
     let forward = handle.clone();
     tokio::spawn(async move {
         while let Some((container_id, limitation)) = limited.recv().await {
-            forward.send(Command::ContainerLimited { container_id, limitation });
+            forward.send(Command::Input(AgentInput::ContainerLimited { container_id, limitation }));
         }
     });
     tokio::spawn(event_loop.run(inbox));
@@ -169,7 +161,7 @@ async fn watch_adopted(container: mesos_proto::internal::ContainerProcess, handl
     while crate::process::is_running(container.pid, container.start_time) {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    handle.send(Command::ContainerExited { container_id: container.container_id, status: None });
+    handle.send(Command::Input(AgentInput::ContainerExited { container_id: container.container_id, status: None }));
 }
 
 struct EventLoop {
@@ -184,6 +176,8 @@ struct EventLoop {
     outbox: mpsc::UnboundedSender<(String, String, AgentCall)>,
     executors: HashMap<ExecutorStream, mpsc::UnboundedSender<ExecutorEvent>>,
     shutdown: mpsc::UnboundedSender<String>,
+    /// Writes checkpoint records in order, off the loop.
+    checkpoints: mpsc::UnboundedSender<checkpoint::queue::Job>,
 }
 
 impl EventLoop {
@@ -197,23 +191,27 @@ impl EventLoop {
                 }
                 () = tokio::time::sleep(wait) => {}
             }
-            self.core.tick(now());
+            let _ = self.input(AgentInput::Tick, now());
             self.dispatch();
         }
+    }
+
+    /// Gives the core one input; only executor calls can be refused.
+    fn input(&mut self, input: AgentInput, now: Duration) -> Result<(), ExecutorError> {
+        self.core.handle(now, input)
     }
 
     fn handle(&mut self, command: Command) {
         let now = now();
         match command {
             Command::MasterConnected { url, stream_id } => self.master = Some((url, stream_id)),
-            Command::MasterEvent(event) => self.master_event(*event, now),
             Command::MasterDisconnected => {
                 self.master = None;
-                self.core.disconnected();
+                let _ = self.input(AgentInput::MasterDisconnected, now);
             }
-            Command::ExecutorSubscribe { stream, call, events, reply } => {
+            Command::ExecutorSubscribe { stream, subscribe, events, reply } => {
                 self.executors.insert(stream, events);
-                let result = self.core.executor_subscribe(stream, *call, now);
+                let result = self.input(AgentInput::ExecutorSubscribe { stream, subscribe }, now);
                 if result.is_err() {
                     self.executors.remove(&stream);
                 }
@@ -221,115 +219,32 @@ impl EventLoop {
             }
             Command::ExecutorCall { call, reply } => {
                 self.check_limits_before(&call, now);
-                let _ = reply.send(self.core.executor_call(*call, now));
+                let _ = reply.send(self.input(AgentInput::ExecutorCall(call), now));
             }
-            Command::ExecutorClosed { stream } => {
-                self.executors.remove(&stream);
-                self.core.executor_disconnected(stream);
-            }
-            Command::ContainerLaunchFailed { container_id, message } => {
-                self.collect_sandbox(&container_id, now);
-                self.core.container_launch_failed(&container_id, &message, now);
-            }
-            Command::ContainerLimited { container_id, limitation } => {
-                tracing::warn!(%container_id, message = %limitation.message, "container limitation");
-                self.core.container_limited(&container_id, limitation, now);
-            }
-            Command::ContainerExited { container_id, status } => {
-                self.collect_sandbox(&container_id, now);
-                self.containerizer.forget(&container_id);
-                checkpoint::forget_container(&self.launcher.paths, &container_id);
-                self.core.container_exited(&container_id, status, now);
+            Command::Input(input) => {
+                match &input {
+                    AgentInput::ExecutorClosed { stream } => {
+                        self.executors.remove(stream);
+                    }
+                    AgentInput::ContainerLaunchFailed { container_id, .. } => self.collect_sandbox(container_id, now),
+                    AgentInput::ContainerLimited { container_id, limitation } => {
+                        tracing::warn!(%container_id, message = %limitation.message, "container limitation");
+                    }
+                    AgentInput::ContainerExited { container_id, .. } => {
+                        self.collect_sandbox(container_id, now);
+                        self.containerizer.forget(container_id);
+                        checkpoint::forget_container(&self.launcher.paths, container_id);
+                    }
+                    AgentInput::FromMaster(mesos_agent_core::FromMaster::Error { message }) => {
+                        tracing::error!(%message, "the master reported an error");
+                    }
+                    _ => {}
+                }
+                let _ = self.input(input, now);
             }
             Command::Inspect(inspect) => inspect(&self.core, now),
         }
         self.dispatch();
-    }
-
-    fn master_event(&mut self, event: AgentEvent, now: Duration) {
-        let kind = event.r#type.and_then(|t| agent_event::Type::try_from(t).ok()).unwrap_or(agent_event::Type::Unknown);
-        match kind {
-            agent_event::Type::Registered | agent_event::Type::Reregistered => {
-                if let Some(registered) = event.registered {
-                    tracing::info!(agent_id = %registered.agent_id.value, "registered with the master");
-                    self.core.registered(registered.agent_id, now);
-                }
-            }
-            agent_event::Type::RunTask => {
-                if let Some(run) = event.run_task {
-                    self.core.run_task(run.framework_info, run.task, new_container_id(), now);
-                }
-            }
-            agent_event::Type::RunTaskGroup => {
-                if let Some(run) = event.run_task_group {
-                    self.core.run_task_group(
-                        run.framework_info,
-                        run.executor_info,
-                        run.task_group,
-                        new_container_id(),
-                        now,
-                    );
-                }
-            }
-            agent_event::Type::KillTask => {
-                if let Some(kill) = event.kill_task {
-                    self.core.kill_task(&kill.framework_id, &kill.task_id, kill.kill_policy, now);
-                }
-            }
-            agent_event::Type::Acknowledge => {
-                if let Some(ack) = event.acknowledge {
-                    self.core.acknowledge(&ack.framework_id, &ack.task_id, &ack.uuid, now);
-                }
-            }
-            agent_event::Type::FrameworkToExecutor => {
-                if let Some(message) = event.framework_to_executor {
-                    self.core.framework_message(&message.framework_id, &message.executor_id, message.data);
-                }
-            }
-            agent_event::Type::ShutdownFramework => {
-                if let Some(shutdown) = event.shutdown_framework {
-                    self.core.shutdown_framework(&shutdown.framework_id, now);
-                }
-            }
-            agent_event::Type::ShutdownExecutor => {
-                if let Some(shutdown) = event.shutdown_executor {
-                    self.core.shutdown_executor(&shutdown.framework_id, &shutdown.executor_id, now);
-                }
-            }
-            agent_event::Type::UpdateFramework => {
-                if let Some(update) = event.update_framework {
-                    self.core.update_framework(update.framework_info);
-                }
-            }
-            agent_event::Type::Ping => {
-                let pong = AgentCall {
-                    agent_id: self.core.agent_id().cloned(),
-                    r#type: Some(agent_call::Type::Pong as i32),
-                    pong: Some(agent_call::Pong { sequence: event.ping.and_then(|p| p.sequence) }),
-                    ..Default::default()
-                };
-                self.to_master(pong);
-            }
-            agent_event::Type::Shutdown => {
-                let message = event.shutdown.and_then(|s| s.message).unwrap_or_else(|| "asked to shut down".into());
-                tracing::warn!(%message, "the master shut this agent down");
-                for framework in
-                    self.core.frameworks().map(|f| f.info.id.clone()).collect::<Vec<_>>().into_iter().flatten()
-                {
-                    self.core.shutdown_framework(&framework, now);
-                }
-                let _ = self.shutdown.send(message);
-            }
-            agent_event::Type::CheckpointResources => {
-                if let Some(checkpoint) = event.checkpoint_resources {
-                    self.core.checkpoint_resources(checkpoint.resources);
-                }
-            }
-            agent_event::Type::Error => {
-                tracing::error!(message = ?event.error.map(|e| e.message), "the master reported an error");
-            }
-            agent_event::Type::Unknown => {}
-        }
     }
 
     fn dispatch(&mut self) {
@@ -349,11 +264,21 @@ impl EventLoop {
                 AgentAction::CloseExecutor { stream } => {
                     self.executors.remove(&stream);
                 }
-                AgentAction::Checkpoint(write) => {
-                    let agent = self.core.agent_id().map(|id| id.value.clone());
-                    if let Err(error) = checkpoint::apply(&self.launcher.paths, agent.as_deref(), &write) {
-                        tracing::error!(%error, "checkpointing failed; a restart may not recover this state");
-                    }
+                AgentAction::Checkpoint { ticket, write } => {
+                    let agent_id = self.core.agent_id().map(|id| id.value.clone());
+                    let _ = self.checkpoints.send(checkpoint::queue::Job { ticket, agent_id, write });
+                }
+                AgentAction::Abort { message } => {
+                    // As Mesos does when a checkpoint cannot be written:
+                    // stop, so that a restart recovers from what is on disk
+                    // (executors of checkpointing frameworks keep running).
+                    tracing::error!(%message, "the agent cannot go on");
+                    eprintln!("mesos-agent: {message}");
+                    std::process::exit(1);
+                }
+                AgentAction::Shutdown { message } => {
+                    tracing::warn!(%message, "the master shut this agent down");
+                    let _ = self.shutdown.send(message);
                 }
             }
         }
@@ -363,25 +288,14 @@ impl EventLoop {
     /// container hit (an OOM kill) is taken first: the task ended because
     /// of it, whichever news reached the agent first.
     fn check_limits_before(&mut self, call: &ExecutorCall, now: Duration) {
-        use mesos_proto::v1::executor::call;
-        let terminal = call.r#type == Some(call::Type::Update as i32)
-            && call
-                .update
-                .as_ref()
-                .is_some_and(|u| mesos_proto::v1::TaskState::try_from(u.status.state).is_ok_and(|s| s.is_terminal()));
-        if !terminal {
+        if !call.is_terminal_update() {
             return;
         }
-        let container = self
-            .core
-            .frameworks()
-            .filter(|f| f.info.id.as_ref() == Some(&call.framework_id))
-            .find_map(|f| f.executors.get(&call.executor_id))
-            .map(|e| e.container_id.clone());
+        let container = self.core.container_of(&call.framework_id, &call.executor_id).map(str::to_owned);
         if let Some(container_id) = container
             && let Some(limitation) = self.containerizer.limitation(&container_id)
         {
-            self.core.container_limited(&container_id, limitation, now);
+            let _ = self.input(AgentInput::ContainerLimited { container_id, limitation }, now);
         }
     }
 
@@ -430,11 +344,11 @@ impl EventLoop {
                         tracing::error!(%error, "cannot record the container's process");
                     }
                     let status = child.wait().await.ok().and_then(|s| exit_code(&s));
-                    handle.send(Command::ContainerExited { container_id, status });
+                    handle.send(Command::Input(AgentInput::ContainerExited { container_id, status }));
                 }
                 Err(message) => {
                     tracing::warn!(%container_id, %message, "failed to launch an executor");
-                    handle.send(Command::ContainerLaunchFailed { container_id, message });
+                    handle.send(Command::Input(AgentInput::ContainerLaunchFailed { container_id, message }));
                 }
             }
         });
@@ -450,10 +364,6 @@ async fn post_to_master(mut outbox: mpsc::UnboundedReceiver<(String, String, Age
             tracing::debug!(%error, "call to the master failed");
         }
     }
-}
-
-fn new_container_id() -> String {
-    uuid::Uuid::new_v4().to_string()
 }
 
 /// The wait status as Mesos reports it: the raw status (exit code shifted,

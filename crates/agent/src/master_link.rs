@@ -108,7 +108,12 @@ pub async fn run(
                     {
                         silence = Duration::from_secs_f64(seconds);
                     }
-                    agent.send(Command::MasterEvent(Box::new(event)));
+                    match mesos_agent_core::FromMaster::try_from(event) {
+                        Ok(message) => {
+                            agent.send(Command::Input(mesos_agent_core::AgentInput::FromMaster(message)));
+                        }
+                        Err(error) => tracing::warn!(%error, "ignored a malformed event from the master"),
+                    }
                 }
                 agent.send(Command::MasterDisconnected);
                 tracing::warn!(%master, "disconnected from the master");

@@ -42,6 +42,9 @@ pub struct SimAgent {
     pub next_executor_stream: u64,
     /// Tasks this agent was asked to run, for the end-of-run checks.
     pub launched: BTreeSet<String>,
+    /// Which process of the agent this is (bumped at every restart), so
+    /// that writes in flight at a crash are lost.
+    pub incarnation: u64,
 }
 
 impl SimAgent {
@@ -56,6 +59,7 @@ impl SimAgent {
             executors: BTreeMap::new(),
             next_executor_stream: 1,
             launched: BTreeSet::new(),
+            incarnation: 0,
         }
     }
 

@@ -11,6 +11,7 @@
 //! ```
 
 mod agent;
+pub mod coverage;
 mod disk;
 mod framework;
 mod invariants;
@@ -37,6 +38,9 @@ pub struct SimConfig {
     /// Chance that a status update from an agent is lost, and (separately)
     /// that it arrives twice.
     pub message_fault_rate: f64,
+    /// Chance that an agent's checkpoint write fails (the agent then
+    /// stops and recovers from what its disk holds).
+    pub checkpoint_failure_rate: f64,
 }
 
 impl Default for SimConfig {
@@ -49,6 +53,7 @@ impl Default for SimConfig {
             fault_interval: Duration::from_secs(5),
             tasks_per_framework: 30,
             message_fault_rate: 0.05,
+            checkpoint_failure_rate: 0.002,
         }
     }
 }
@@ -91,6 +96,8 @@ pub struct SimReport {
     pub master_failovers: u32,
     pub tasks_launched: usize,
     pub updates_received: usize,
+    /// What the cores were given and decided, by kind.
+    pub coverage: coverage::Coverage,
 }
 
 /// Runs one simulation: faults for `run_for`, then everything is brought
@@ -110,5 +117,6 @@ pub fn run(seed: u64, config: SimConfig) -> Result<SimReport, SimFailure> {
         master_failovers: world.failovers(),
         tasks_launched: world.frameworks.iter().map(|f| f.launched.len()).sum(),
         updates_received: world.frameworks.iter().flat_map(|f| f.received.values()).map(Vec::len).sum(),
+        coverage: world.coverage.clone(),
     })
 }

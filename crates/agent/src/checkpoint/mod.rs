@@ -4,6 +4,7 @@
 //! strict by default (a damaged record fails recovery with a clear error).
 
 mod atomic;
+pub mod queue;
 mod reader;
 mod writer;
 

@@ -8,9 +8,10 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
-use mesos_agent_core::ExecutorError;
+use mesos_agent_core::{AgentInput, ExecutorError, ExecutorRequest, ExecutorSubscribe};
 use mesos_http::server::{EventStream, HttpError, decode_call, stream_response};
-use mesos_proto::v1::executor::{Call, Event, call, event};
+use mesos_proto::ContentType;
+use mesos_proto::v1::executor::{Call, Event, event};
 use tokio::sync::{mpsc, oneshot};
 
 use super::AppState;
@@ -27,32 +28,43 @@ pub async fn executor_api(State(app): State<AppState>, headers: HeaderMap, body:
         Ok(decoded) => decoded,
         Err(error) => return error.into_response(),
     };
+    let request = match ExecutorRequest::try_from(call) {
+        Ok(request) => request,
+        Err(error) => return executor_error(error),
+    };
     let (reply, answer) = oneshot::channel();
-    if call.r#type == Some(call::Type::Subscribe as i32) {
-        let stream = app.agent.new_stream();
-        let (events, receiver) = mpsc::unbounded_channel();
-        if !app.agent.send(Command::ExecutorSubscribe { stream, call: Box::new(call), events, reply }) {
-            return unavailable();
-        }
-        return match answer.await {
-            Ok(Ok(())) => {
-                let agent = app.agent.clone();
-                let body = EventStream::new(receiver, negotiated.response)
-                    .with_heartbeat(HEARTBEAT_INTERVAL, heartbeat)
-                    .on_close(move || {
-                        agent.send(Command::ExecutorClosed { stream });
-                    });
-                stream_response(body, None)
-            }
-            Ok(Err(error)) => executor_error(error),
-            Err(_) => unavailable(),
-        };
-    }
-    if !app.agent.send(Command::ExecutorCall { call: Box::new(call), reply }) {
+    let call = match request {
+        ExecutorRequest::Call(call) => call,
+        ExecutorRequest::Subscribe(subscribe) => return subscribed(&app, subscribe, negotiated.response).await,
+    };
+    if !app.agent.send(Command::ExecutorCall { call, reply }) {
         return unavailable();
     }
     match answer.await {
         Ok(Ok(())) => StatusCode::ACCEPTED.into_response(),
+        Ok(Err(error)) => executor_error(error),
+        Err(_) => unavailable(),
+    }
+}
+
+/// SUBSCRIBE: the event stream once the core took the executor.
+async fn subscribed(app: &AppState, subscribe: ExecutorSubscribe, encoding: ContentType) -> Response {
+    let (reply, answer) = oneshot::channel();
+    let stream = app.agent.new_stream();
+    let (events, receiver) = mpsc::unbounded_channel();
+    if !app.agent.send(Command::ExecutorSubscribe { stream, subscribe, events, reply }) {
+        return unavailable();
+    }
+    match answer.await {
+        Ok(Ok(())) => {
+            let agent = app.agent.clone();
+            let body = EventStream::new(receiver, encoding).with_heartbeat(HEARTBEAT_INTERVAL, heartbeat).on_close(
+                move || {
+                    agent.send(Command::Input(AgentInput::ExecutorClosed { stream }));
+                },
+            );
+            stream_response(body, None)
+        }
         Ok(Err(error)) => executor_error(error),
         Err(_) => unavailable(),
     }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use mesos_agent_core::ExecutorStream;
+use mesos_agent_core::{AgentInput, ExecutorRequest, ExecutorStream};
 use mesos_proto::v1::executor::{
     Call as ExecutorCall, Event as ExecutorEvent, call as executor_call, event as executor_event,
 };
@@ -31,7 +31,10 @@ impl World {
             }),
             ..Default::default()
         };
-        if core.executor_subscribe(stream, call, self.now).is_ok() {
+        let Ok(ExecutorRequest::Subscribe(subscribe)) = ExecutorRequest::try_from(call) else { return };
+        let input = AgentInput::ExecutorSubscribe { stream, subscribe };
+        self.coverage.agent_input(&input);
+        if core.handle(self.now, input).is_ok() {
             executor.stream = Some(stream);
             // What the agent accepted again counts as generated.
             let unacked = executor.unacked.clone();
@@ -121,7 +124,10 @@ impl World {
             update: Some(executor_call::Update { status: status.clone() }),
             ..Default::default()
         };
-        if core.executor_call(call, self.now).is_ok() {
+        let Ok(ExecutorRequest::Call(call)) = ExecutorRequest::try_from(call) else { return };
+        let input = AgentInput::ExecutorCall(call);
+        self.coverage.agent_input(&input);
+        if core.handle(self.now, input).is_ok() {
             self.record_generated(agent, container, &status);
         }
         self.dispatch_agent(agent);

@@ -80,11 +80,10 @@ impl World {
         self.streams.clear();
         for agent in 0..self.agents.len() {
             let sim = &mut self.agents[agent];
-            if sim.stream.take().is_some()
-                && let Some(core) = sim.core.as_mut()
-            {
-                core.disconnected();
-                if !sim.partitioned {
+            if sim.stream.take().is_some() && sim.core.is_some() {
+                let partitioned = sim.partitioned;
+                self.agent_input(agent, mesos_agent_core::AgentInput::MasterDisconnected);
+                if !partitioned {
                     let backoff = Duration::from_millis(self.rng.random_range(200..2000));
                     self.schedule(backoff, Event::AgentConnect(agent));
                 }

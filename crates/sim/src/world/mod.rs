@@ -7,7 +7,7 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::time::Duration;
 
-use mesos_agent_core::{Agent, AgentAction, AgentConfig};
+use mesos_agent_core::{Agent, AgentAction, AgentConfig, AgentInput, CheckpointTicket, CheckpointWrite, FromMaster};
 use mesos_master_core::{Action, Master, MasterConfig, StreamId};
 use mesos_proto::internal::{AgentCall, AgentEvent, agent_call, agent_event};
 use mesos_proto::v1::scheduler::{Call, Event as SchedulerEvent, event};
@@ -64,6 +64,15 @@ pub enum Event {
         container: String,
         status: Option<i32>,
     },
+    /// An agent's checkpoint write finished (or failed), if the agent did
+    /// not crash meanwhile.
+    CheckpointWritten {
+        agent: usize,
+        incarnation: u64,
+        ticket: CheckpointTicket,
+        write: Box<CheckpointWrite>,
+        failed: bool,
+    },
     /// The registry finished storing an operation.
     RegistryStored {
         ticket: u64,
@@ -84,6 +93,8 @@ enum Link {
     FrameworkToMaster(usize),
     /// The master's writes to its registry.
     Registry,
+    /// An agent's checkpoint writes.
+    Disk(usize),
 }
 
 /// Who is at the other end of a master stream.
@@ -120,6 +131,8 @@ pub struct World {
     pub registry: mesos_registry::Registry,
     /// Why the master asked to abort, if it did.
     pub aborted: Option<String>,
+    /// What the cores were given and decided, by kind.
+    pub coverage: crate::coverage::Coverage,
     master_config: MasterConfig,
     /// Master failovers so far (each new master gets a new id).
     failovers: u32,
@@ -161,6 +174,7 @@ impl World {
             generated: BTreeMap::new(),
             registry: mesos_registry::Registry::new(),
             aborted: None,
+            coverage: Default::default(),
             config,
         };
         for index in 0..world.config.agents {
@@ -278,10 +292,7 @@ impl World {
                 self.schedule(Duration::from_millis(100), Event::MasterTimers);
             }
             Event::AgentTimers(agent) => {
-                if let Some(core) = self.agents[agent].core.as_mut() {
-                    core.tick(self.now);
-                }
-                self.dispatch_agent(agent);
+                self.agent_input(agent, AgentInput::Tick);
                 self.schedule(Duration::from_millis(100), Event::AgentTimers(agent));
             }
             Event::ToAgent { agent, stream, event } => self.deliver_to_agent(agent, stream, *event),
@@ -307,12 +318,22 @@ impl World {
                 self.executor_update(agent, &container, &task, state)
             }
             Event::ExecutorExit { agent, container, status } => {
-                if self.agents[agent].executors.remove(&container).is_some()
-                    && let Some(core) = self.agents[agent].core.as_mut()
-                {
-                    core.container_exited(&container, status, self.now);
-                    self.dispatch_agent(agent);
+                if self.agents[agent].executors.remove(&container).is_some() {
+                    self.agent_input(agent, AgentInput::ContainerExited { container_id: container, status });
                 }
+            }
+            Event::CheckpointWritten { agent, incarnation, ticket, write, failed } => {
+                // A write in flight when the agent crashed is lost.
+                if self.agents[agent].incarnation != incarnation || self.agents[agent].core.is_none() {
+                    return;
+                }
+                let input = if failed {
+                    AgentInput::CheckpointFailed { ticket, error: "simulated write failure".into() }
+                } else {
+                    self.agents[agent].disk.apply(&write);
+                    AgentInput::CheckpointStored { ticket }
+                };
+                self.agent_input(agent, input);
             }
             Event::FrameworkSubscribe(framework) => self.subscribe_framework(framework),
             Event::RegistryStored { ticket, operation } => {
@@ -375,8 +396,8 @@ impl World {
                         && self.agents[agent].stream.as_ref().map(|s| s.0) == Some(stream)
                     {
                         self.agents[agent].stream = None;
-                        if let Some(core) = self.agents[agent].core.as_mut() {
-                            core.disconnected();
+                        if self.agents[agent].core.is_some() {
+                            self.agent_input(agent, AgentInput::MasterDisconnected);
                             if !self.agents[agent].partitioned {
                                 let backoff = Duration::from_millis(self.rng.random_range(200..2000));
                                 self.schedule(backoff, Event::AgentConnect(agent));
@@ -417,62 +438,36 @@ impl World {
 
     fn deliver_to_agent(&mut self, agent: usize, stream: StreamId, event: AgentEvent) {
         let sim = &mut self.agents[agent];
-        if sim.partitioned || sim.stream.as_ref().map(|s| s.0) != Some(stream) {
+        if sim.partitioned || sim.stream.as_ref().map(|s| s.0) != Some(stream) || sim.core.is_none() {
             return;
         }
-        let Some(core) = sim.core.as_mut() else { return };
-        let now = self.now;
-        let kind = event.r#type.and_then(|t| agent_event::Type::try_from(t).ok()).unwrap_or(agent_event::Type::Unknown);
-        match kind {
-            agent_event::Type::Registered | agent_event::Type::Reregistered => {
-                if let Some(registered) = event.registered {
-                    core.registered(registered.agent_id, now);
-                }
+        let message = match FromMaster::try_from(event) {
+            Ok(message) => message,
+            Err(error) => {
+                self.faults.push(format!("{:?}: agent {agent} ignored a malformed event: {error}", self.elapsed()));
+                return;
             }
-            agent_event::Type::RunTask => {
-                if let Some(run) = event.run_task {
-                    sim.launched.insert(run.task.task_id.value.clone());
-                    self.next_event += 1;
-                    let container = format!("c{}-{}", agent, self.next_event);
-                    core.run_task(run.framework_info, run.task, container, now);
-                }
+        };
+        match &message {
+            FromMaster::RunTask { task, .. } => {
+                sim.launched.insert(task.task_id.value.clone());
             }
-            agent_event::Type::KillTask => {
-                if let Some(kill) = event.kill_task {
-                    core.kill_task(&kill.framework_id, &kill.task_id, kill.kill_policy, now);
-                }
-            }
-            agent_event::Type::Acknowledge => {
-                if let Some(ack) = event.acknowledge {
-                    core.acknowledge(&ack.framework_id, &ack.task_id, &ack.uuid, now);
-                }
-            }
-            agent_event::Type::ShutdownFramework => {
-                if let Some(shutdown) = event.shutdown_framework {
-                    core.shutdown_framework(&shutdown.framework_id, now);
-                }
-            }
-            agent_event::Type::ShutdownExecutor => {
-                if let Some(shutdown) = event.shutdown_executor {
-                    core.shutdown_executor(&shutdown.framework_id, &shutdown.executor_id, now);
-                }
-            }
-            agent_event::Type::CheckpointResources => {
-                if let Some(checkpoint) = event.checkpoint_resources {
-                    core.checkpoint_resources(checkpoint.resources);
-                }
-            }
-            agent_event::Type::Ping => {
-                let pong = AgentCall {
-                    agent_id: core.agent_id().cloned(),
-                    r#type: Some(agent_call::Type::Pong as i32),
-                    pong: Some(agent_call::Pong { sequence: None }),
-                    ..Default::default()
-                };
-                self.send_to_master(agent, pong);
+            FromMaster::RunTaskGroup { group, .. } => {
+                sim.launched.extend(group.tasks.iter().map(|t| t.task_id.value.clone()));
             }
             _ => {}
         }
+        self.agent_input(agent, AgentInput::FromMaster(message));
+    }
+
+    /// Gives an agent's core one input (unless it is down) and carries out
+    /// what it decides.
+    pub(super) fn agent_input(&mut self, agent: usize, input: AgentInput) {
+        self.coverage.agent_input(&input);
+        let now = self.now;
+        let Some(core) = self.agents[agent].core.as_mut() else { return };
+        // Refused executor calls are the simulated executor's business.
+        let _ = core.handle(now, input);
         self.dispatch_agent(agent);
     }
 
@@ -499,6 +494,7 @@ impl World {
     fn dispatch_agent(&mut self, agent: usize) {
         let Some(core) = self.agents[agent].core.as_mut() else { return };
         for action in core.take_actions() {
+            self.coverage.agent_action(&action);
             match action {
                 AgentAction::ToMaster(call) => self.send_to_master(agent, *call),
                 AgentAction::LaunchExecutor(spec) => {
@@ -526,11 +522,31 @@ impl World {
                         self.agents[agent].executors.get_mut(&container).expect("found").stream = None;
                     }
                 }
-                AgentAction::Checkpoint(write) => {
+                AgentAction::Checkpoint { ticket, write } => {
                     if self.trace {
                         eprintln!("    agent {agent} checkpoints {}", crate::disk::describe(&write));
                     }
-                    self.agents[agent].disk.apply(&write)
+                    // Writes take a while, complete in order, and now and
+                    // then fail (a full or failing disk).
+                    let failed = self.faults_enabled && self.rng.random_bool(self.config.checkpoint_failure_rate);
+                    if failed {
+                        self.faults.push(format!("{:?}: a checkpoint write on agent {agent} failed", self.elapsed()));
+                    }
+                    let incarnation = self.agents[agent].incarnation;
+                    let delay = self.link_delay(Link::Disk(agent));
+                    self.schedule(delay, Event::CheckpointWritten { agent, incarnation, ticket, write, failed });
+                }
+                AgentAction::Abort { message } => {
+                    self.faults.push(format!("{:?}: agent {agent} stopped: {message}", self.elapsed()));
+                    self.crash_agent(agent);
+                    let down = Duration::from_millis(self.rng.random_range(500..5_000));
+                    self.schedule(down, Event::AgentRestart(agent));
+                    return;
+                }
+                AgentAction::Shutdown { message } => {
+                    self.faults.push(format!("{:?}: the master shut agent {agent} down: {message}", self.elapsed()));
+                    self.crash_agent(agent);
+                    return;
                 }
             }
         }
@@ -541,6 +557,9 @@ impl World {
         if sim.core.is_some() {
             return;
         }
+        // A new process draws a new seed for its uuids and container ids.
+        sim.incarnation += 1;
+        sim.config.uuid_seed = sim.config.uuid_seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut core = Agent::new(sim.config.clone());
         let executors = &sim.executors;
         if let Some(state) = sim.disk.recover(|container| executors.contains_key(container)) {
