@@ -3,7 +3,8 @@
 //!
 //! - `server` (feature `server`): reading a v1 call from a request with
 //!   Mesos's status codes, answering with a message or an error, and
-//!   streaming events as RecordIO with heartbeats.
+//!   streaming events as RecordIO with heartbeats; the operator calls every
+//!   daemon answers alike (`operator.rs`).
 //! - `client` (feature `client`): a small HTTP/1.1 client for posting calls
 //!   and reading RecordIO event streams.
 
@@ -13,6 +14,8 @@ pub mod client;
 pub mod daemon;
 #[cfg(feature = "server")]
 pub mod gzip;
+#[cfg(feature = "server")]
+pub mod operator;
 pub mod prometheus;
 #[cfg(feature = "server")]
 pub mod server;

@@ -9,7 +9,8 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use mesos_master_core::{Action, Master, MasterConfig, StreamId};
+use mesos_master_core::input::AgentRequest;
+use mesos_master_core::{Action, Input, Master, MasterConfig, StreamId};
 use mesos_proto::internal::{AgentCall, agent_call};
 use mesos_proto::v1::{
     AgentId, AgentInfo, CommandInfo, ExecutorId, ExecutorInfo, FrameworkId, FrameworkInfo, Label, Labels, MasterInfo,
@@ -128,7 +129,9 @@ fn failover(mut master: Master, calls: Vec<AgentCall>, registry: Registry) -> Ma
     master.recover(registry, now);
     for (index, call) in calls.into_iter().enumerate() {
         let stream = StreamId(index as u64 + 1);
-        master.agent_subscribe(now, stream, format!("stream-{index}"), call).expect("re-registered");
+        let Ok(AgentRequest::Reregister(reregister)) = AgentRequest::parse(call, None) else { panic!("a REREGISTER") };
+        let input = Input::AgentReregister { stream, stream_id: format!("stream-{index}"), reregister };
+        master.handle(now, input).expect("re-registered");
         settle(&mut master, now);
     }
     settle(&mut master, now);
@@ -143,7 +146,7 @@ fn settle(master: &mut Master, now: Duration) {
         }
         for action in actions {
             if let Action::Registry { ticket, .. } = action {
-                master.registry_applied(ticket, Ok(()), now);
+                master.handle(now, Input::RegistryApplied { ticket, result: Ok(()) }).expect("taken");
             } else {
                 black_box(action);
             }

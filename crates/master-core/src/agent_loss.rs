@@ -28,7 +28,7 @@ use mesos_registry::Operation;
 impl Master {
     /// The agent's stream closed: its offers are withdrawn and it gets no new
     /// ones; tasks of frameworks that do not checkpoint are lost.
-    pub fn agent_disconnected(&mut self, now: Duration, stream: crate::StreamId) {
+    pub(crate) fn agent_disconnected(&mut self, now: Duration, stream: crate::StreamId) {
         let Some(agent_id) = self.agent_streams.remove(&stream) else { return };
         if self.forget_pending_stream(stream) {
             return;
@@ -192,7 +192,7 @@ impl Master {
 
     /// The operator's MARK_AGENT_GONE: the agent will never come back.
     /// Returns the registry ticket to wait for (`None`: already gone).
-    pub fn mark_agent_gone(&mut self, agent_id: &AgentId, now: Duration) -> Result<Option<u64>, ApiError> {
+    pub(crate) fn mark_agent_gone(&mut self, agent_id: &AgentId, now: Duration) -> Result<Option<u64>, ApiError> {
         if self.registry.is_gone(agent_id) {
             return Ok(None);
         }

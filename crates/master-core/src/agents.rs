@@ -6,7 +6,7 @@ use mesos_proto::collections::Map;
 use std::time::Duration;
 
 use mesos_allocator::AgentSpec;
-use mesos_proto::internal::{AgentCall, AgentEvent, agent_call, agent_event};
+use mesos_proto::internal::{AgentEvent, agent_call, agent_event};
 use mesos_proto::v1::scheduler::{Event, event};
 use mesos_proto::v1::{self, AgentId, FrameworkId, TaskState, task_status::Reason};
 use mesos_resources::Resources;
@@ -15,84 +15,70 @@ use crate::StreamId;
 use crate::agent::{Agent, AgentConnection};
 use crate::error::ApiError;
 use crate::framework::Framework;
+use crate::input::AgentMessage;
 use crate::master::{Action, Master};
 use crate::registrar::{Continuation, Registration, Reregistration};
 use crate::task::{Task, master_status};
 use mesos_registry::Operation;
 
 impl Master {
-    /// An agent opened its stream with REGISTER or REREGISTER. Returns the
-    /// agent's id; REGISTERED or REREGISTERED is queued on the stream.
-    pub fn agent_subscribe(
+    /// An agent opened its stream with REGISTER. Returns the agent's id;
+    /// REGISTERED follows on the stream once the admission is stored.
+    pub(crate) fn agent_register(
         &mut self,
         now: Duration,
         stream: StreamId,
         stream_id: String,
-        call: AgentCall,
+        register: agent_call::Register,
     ) -> Result<AgentId, ApiError> {
-        let connection = AgentConnection { stream, stream_id };
-        let info = call
-            .register
-            .as_ref()
-            .map(|r| (&r.agent_info, &r.address))
-            .or(call.reregister.as_ref().map(|r| (&r.agent_info, &r.address)));
-        if let Some((info, address)) = info
-            && self.machine_down(&info.hostname, address.as_ref().and_then(|a| a.ip.as_deref()))
-        {
+        self.refuse_machine_down(&register.agent_info, register.address.as_ref())?;
+        self.register_agent(now, AgentConnection { stream, stream_id }, register)
+    }
+
+    /// An agent opened its stream with REREGISTER. Returns the agent's id;
+    /// REREGISTERED is queued on the stream.
+    pub(crate) fn agent_reregister(
+        &mut self,
+        now: Duration,
+        stream: StreamId,
+        stream_id: String,
+        reregister: agent_call::Reregister,
+    ) -> Result<AgentId, ApiError> {
+        self.refuse_machine_down(&reregister.agent_info, reregister.address.as_ref())?;
+        self.reregister_agent(now, AgentConnection { stream, stream_id }, reregister)
+    }
+
+    /// Agents on a machine that is down for maintenance may not register.
+    fn refuse_machine_down(&self, info: &v1::AgentInfo, address: Option<&v1::Address>) -> Result<(), ApiError> {
+        if self.machine_down(&info.hostname, address.and_then(|a| a.ip.as_deref())) {
             return Err(ApiError::forbidden("The agent's machine is down for maintenance"));
         }
-        match agent_call::Type::try_from(call.r#type.unwrap_or(0)) {
-            Ok(agent_call::Type::Register) => {
-                let register =
-                    call.register.ok_or_else(|| ApiError::bad_request("Expecting 'register' to be present"))?;
-                self.register_agent(now, connection, register)
-            }
-            Ok(agent_call::Type::Reregister) => {
-                let reregister =
-                    call.reregister.ok_or_else(|| ApiError::bad_request("Expecting 'reregister' to be present"))?;
-                self.reregister_agent(now, connection, reregister)
-            }
-            _ => Err(ApiError::bad_request("An agent's stream must open with REGISTER or REREGISTER")),
-        }
+        Ok(())
     }
 
     /// A call on an established agent stream.
-    pub fn agent_call(&mut self, now: Duration, stream_id: Option<&str>, call: AgentCall) -> Result<(), ApiError> {
-        let agent_id =
-            call.agent_id.clone().ok_or_else(|| ApiError::bad_request("Expecting 'agent_id' to be present"))?;
+    pub(crate) fn agent_call(
+        &mut self,
+        now: Duration,
+        agent_id: AgentId,
+        stream_id: Option<&str>,
+        call: AgentMessage,
+    ) -> Result<(), ApiError> {
         let agent = self.agents.get(&agent_id).ok_or_else(|| ApiError::forbidden("Agent is not registered"))?;
         let current = agent.connection.as_ref().map(|c| c.stream_id.as_str());
         if current.is_none() || current != stream_id {
             return Err(ApiError::forbidden("Agent is not subscribed on this stream"));
         }
-        match agent_call::Type::try_from(call.r#type.unwrap_or(0)) {
-            Ok(agent_call::Type::StatusUpdate) => {
-                let update = call
-                    .status_update
-                    .ok_or_else(|| ApiError::bad_request("Expecting 'status_update' to be present"))?;
-                self.agent_status_update(now, &agent_id, update);
-            }
-            Ok(agent_call::Type::Pong) => {
+        match call {
+            AgentMessage::StatusUpdate(update) => self.agent_status_update(now, &agent_id, *update),
+            AgentMessage::Pong => {
                 if let Some(agent) = self.agents.get_mut(&agent_id) {
                     agent.missed_pings = 0;
                 }
             }
-            Ok(agent_call::Type::ExecutorToFramework) => {
-                let message = call
-                    .executor_to_framework
-                    .ok_or_else(|| ApiError::bad_request("Expecting 'executor_to_framework' to be present"))?;
-                self.executor_message(&agent_id, message);
-            }
-            Ok(agent_call::Type::ExitedExecutor) => {
-                let exited = call
-                    .exited_executor
-                    .ok_or_else(|| ApiError::bad_request("Expecting 'exited_executor' to be present"))?;
-                self.executor_exited(now, &agent_id, exited);
-            }
-            Ok(agent_call::Type::Unregister) => {
-                self.remove_agent(&agent_id, now, Reason::AgentRemoved, "Agent unregistered")
-            }
-            _ => return Err(ApiError::bad_request("Unexpected agent call")),
+            AgentMessage::ExecutorToFramework(message) => self.executor_message(&agent_id, message),
+            AgentMessage::ExitedExecutor(exited) => self.executor_exited(now, &agent_id, exited),
+            AgentMessage::Unregister => self.remove_agent(&agent_id, now, Reason::AgentRemoved, "Agent unregistered"),
         }
         Ok(())
     }

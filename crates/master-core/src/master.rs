@@ -305,7 +305,7 @@ impl Master {
 
     /// Fires every timer that is due: offer timeouts, framework failover
     /// timeouts, agent pings and agents that stopped answering.
-    pub fn tick(&mut self, now: Duration) {
+    pub(crate) fn tick(&mut self, now: Duration) {
         let expired: Vec<OfferId> =
             self.offers.values().filter(|o| o.expires.is_some_and(|t| t <= now)).map(|o| o.id.clone()).collect();
         for offer in expired {
@@ -329,7 +329,7 @@ impl Master {
 
     /// Runs an allocation cycle and sends the resulting offers, one OFFERS
     /// event per framework.
-    pub fn allocate(&mut self, now: Duration) {
+    pub(crate) fn allocate(&mut self, now: Duration) {
         self.allocation_wanted = false;
         let allocations = self.allocator.allocate(now);
         self.counters.allocation_runs += 1;

@@ -79,7 +79,7 @@ impl Master {
 
     /// The daemon stored the operation of `ticket` (`Ok`) or the registry
     /// refused it (`Err`, with the reason).
-    pub fn registry_applied(&mut self, ticket: u64, result: Result<(), String>, now: Duration) {
+    pub(crate) fn registry_applied(&mut self, ticket: u64, result: Result<(), String>, now: Duration) {
         let Some(PendingOperation { operation, then }) = self.pending_registry.remove(&ticket) else {
             return;
         };
@@ -219,7 +219,7 @@ impl Master {
     // wait for, or `None` when there is nothing to store.
 
     /// UPDATE_WEIGHTS.
-    pub fn update_weights(&mut self, weights: Vec<(String, f64)>) -> Result<Option<u64>, ApiError> {
+    pub(crate) fn update_weights(&mut self, weights: Vec<(String, f64)>) -> Result<Option<u64>, ApiError> {
         if weights.is_empty() {
             return Err(ApiError::bad_request("Expecting at least one weight"));
         }
@@ -238,7 +238,7 @@ impl Master {
     /// UPDATE_QUOTA: every config is checked before any is stored. Unless
     /// `force` is set, the guarantees of all roles together must fit in
     /// the cluster's resources.
-    pub fn update_quota(&mut self, configs: Vec<QuotaConfig>, force: bool) -> Result<Option<u64>, ApiError> {
+    pub(crate) fn update_quota(&mut self, configs: Vec<QuotaConfig>, force: bool) -> Result<Option<u64>, ApiError> {
         if configs.is_empty() {
             return Err(ApiError::bad_request("Expecting at least one quota config"));
         }
@@ -253,7 +253,7 @@ impl Master {
     }
 
     /// REMOVE_QUOTA: the role must have quota.
-    pub fn remove_quota(&mut self, role: &str) -> Result<Option<u64>, ApiError> {
+    pub(crate) fn remove_quota(&mut self, role: &str) -> Result<Option<u64>, ApiError> {
         if !self.registry.quota.contains_key(role) {
             return Err(ApiError::bad_request(format!("Cannot remove non-existent quota for role '{role}'")));
         }

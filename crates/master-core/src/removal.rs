@@ -13,7 +13,7 @@ use crate::task::master_status;
 
 impl Master {
     /// The operator's TEARDOWN of a framework.
-    pub fn teardown_framework(&mut self, id: &FrameworkId, now: Duration) -> Result<(), crate::ApiError> {
+    pub(crate) fn teardown_framework(&mut self, id: &FrameworkId, now: Duration) -> Result<(), crate::ApiError> {
         if !self.frameworks.contains_key(id) {
             return Err(crate::ApiError::bad_request(format!("No framework found with specified ID {}", id.value)));
         }

@@ -58,7 +58,7 @@ impl Master {
 
     /// RESERVE_RESOURCES: dynamic reservations of unreserved (or, refined,
     /// reserved) resources; `source`, when given, is what they are made of.
-    pub fn reserve_resources(
+    pub(crate) fn reserve_resources(
         &mut self,
         agent: &AgentId,
         source: &[v1::Resource],
@@ -79,7 +79,7 @@ impl Master {
     }
 
     /// UNRESERVE_RESOURCES.
-    pub fn unreserve_resources(
+    pub(crate) fn unreserve_resources(
         &mut self,
         agent: &AgentId,
         resources: &[v1::Resource],
@@ -95,7 +95,12 @@ impl Master {
     }
 
     /// CREATE_VOLUMES.
-    pub fn create_volumes(&mut self, agent: &AgentId, volumes: &[v1::Resource], now: Duration) -> Result<(), ApiError> {
+    pub(crate) fn create_volumes(
+        &mut self,
+        agent: &AgentId,
+        volumes: &[v1::Resource],
+        now: Duration,
+    ) -> Result<(), ApiError> {
         let to = parse(volumes, "CREATE_VOLUMES")?;
         let total = self.agents.get(agent).map(|a| a.total.clone()).unwrap_or_default();
         for volume in to.iter() {
@@ -113,7 +118,7 @@ impl Master {
     }
 
     /// DESTROY_VOLUMES.
-    pub fn destroy_volumes(
+    pub(crate) fn destroy_volumes(
         &mut self,
         agent: &AgentId,
         volumes: &[v1::Resource],

@@ -1,6 +1,8 @@
-//! The master's event loop: one task owns the core and takes every input in
-//! order from a channel, runs timers and allocation cycles, and routes the
-//! core's actions to the channels behind each open stream.
+//! The master's event loop: one task owns the core and gives it every input
+//! in order through its one door (`Master::handle`), runs timers and
+//! allocation cycles, and routes the core's actions to the channels behind
+//! each open stream. Handlers reach it through a [`MasterHandle`] with a
+//! typed input and get the core's typed answer back.
 //!
 //! Allocation runs every `--allocation_interval` and, when an event made new
 //! offers possible, once after the queue of pending inputs is drained, so a
@@ -11,11 +13,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use mesos_master_core::{Action, ApiError, Master, StreamId};
-use mesos_proto::internal::{AgentCall, AgentEvent};
-use mesos_proto::v1::AgentId;
+use mesos_master_core::input::{Query, View};
+use mesos_master_core::{Action, ApiError, Input, Master, Reply, StreamId};
+use mesos_proto::internal::AgentEvent;
 use mesos_proto::v1::master::Event as OperatorEvent;
-use mesos_proto::v1::scheduler::{Call, Event};
+use mesos_proto::v1::scheduler::Event;
 use mesos_registry::Registry;
 use tokio::sync::{mpsc, oneshot};
 
@@ -26,73 +28,22 @@ pub fn now() -> Duration {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default()
 }
 
-type Reply<T> = oneshot::Sender<Result<T, ApiError>>;
+type Answer = oneshot::Sender<Result<Reply, ApiError>>;
 
-/// A read-only look at the core, run inside the loop.
-pub type Inspector = Box<dyn FnOnce(&Master, Duration) + Send>;
-
-/// A change to the core made inside the loop (operator calls).
-pub type Mutator = Box<dyn FnOnce(&mut Master, Duration) + Send>;
-
-/// Something for the event loop to do.
-pub enum Command {
-    Subscribe {
-        stream: StreamId,
-        stream_id: String,
-        call: Box<Call>,
-        events: mpsc::UnboundedSender<Event>,
-        reply: Reply<()>,
-    },
-    SchedulerCall {
-        stream_id: Option<String>,
-        call: Box<Call>,
-        reply: Reply<()>,
-    },
-    SchedulerClosed {
-        stream: StreamId,
-    },
-    AgentSubscribe {
-        stream: StreamId,
-        stream_id: String,
-        call: Box<AgentCall>,
-        events: mpsc::UnboundedSender<AgentEvent>,
-        reply: Reply<AgentId>,
-    },
-    AgentCall {
-        stream_id: Option<String>,
-        call: Box<AgentCall>,
-        reply: Reply<()>,
-    },
-    AgentClosed {
-        stream: StreamId,
-    },
-    /// An operator subscribes to the event stream.
-    OperatorSubscribe {
-        stream: StreamId,
-        events: mpsc::UnboundedSender<OperatorEvent>,
-    },
-    OperatorClosed {
-        stream: StreamId,
-    },
-    /// Runs a read-only closure on the core (state endpoints).
-    Inspect(Inspector),
-    /// Runs a closure that changes the core (operator calls).
-    Mutate(Mutator),
-    /// Runs a closure that may ask for a registry operation, and answers
-    /// once that is stored.
-    MutateStored {
-        change: StoredMutator,
-        reply: Reply<()>,
-    },
-    /// The registrar stored (or the registry refused) an operation.
-    RegistryApplied {
-        ticket: u64,
-        result: Result<(), String>,
-    },
+/// Where the events of one stream go.
+pub enum StreamSender {
+    Scheduler(mpsc::UnboundedSender<Event>),
+    Agent(mpsc::UnboundedSender<AgentEvent>),
+    Operator(mpsc::UnboundedSender<OperatorEvent>),
 }
 
-/// A change that returns the registry ticket to wait for, if any.
-pub type StoredMutator = Box<dyn FnOnce(&mut Master, Duration) -> Result<Option<u64>, ApiError> + Send>;
+/// Something for the event loop to do: an input for the core, with the
+/// stream it opens (if it subscribes) and where the answer goes.
+pub struct Command {
+    input: Input,
+    attach: Option<(StreamId, StreamSender)>,
+    answer: Option<Answer>,
+}
 
 /// A cloneable way to reach the event loop.
 #[derive(Clone)]
@@ -107,54 +58,36 @@ impl MasterHandle {
         StreamId(self.next_stream.fetch_add(1, Ordering::Relaxed))
     }
 
-    /// Queues a command; false when the loop is gone.
-    pub fn send(&self, command: Command) -> bool {
-        self.commands.send(command).is_ok()
+    /// Gives the core an input without waiting for its answer (streams
+    /// that closed, registry results); false when the loop is gone.
+    pub fn notify(&self, input: Input) -> bool {
+        self.commands.send(Command { input, attach: None, answer: None }).is_ok()
     }
 
-    /// Runs `change` on the core and returns its result; the actions it
-    /// decides go out right after.
-    pub async fn mutate<T: Send + 'static>(
-        &self,
-        change: impl FnOnce(&mut Master, Duration) -> T + Send + 'static,
-    ) -> Option<T> {
-        let (reply, answer) = oneshot::channel();
-        let command = Command::Mutate(Box::new(move |master, now| {
-            let _ = reply.send(change(master, now));
-        }));
-        if !self.send(command) {
-            return None;
-        }
-        answer.await.ok()
+    /// Gives the core an input and waits for its answer. A change the
+    /// registry records is answered once it is stored (or refused, 409).
+    pub async fn call(&self, input: Input) -> Result<Reply, ApiError> {
+        self.send(input, None).await
     }
 
-    /// Runs `change` on the core and waits until the registry operation it
-    /// asked for (if any) is stored; an operation the registry refuses is a
-    /// 409 with its reason.
-    pub async fn mutate_stored(
-        &self,
-        change: impl FnOnce(&mut Master, Duration) -> Result<Option<u64>, ApiError> + Send + 'static,
-    ) -> Result<(), ApiError> {
-        let (reply, answer) = oneshot::channel();
-        if !self.send(Command::MutateStored { change: Box::new(change), reply }) {
-            return Err(ApiError::unavailable("The master is shutting down"));
-        }
-        answer.await.unwrap_or_else(|_| Err(ApiError::unavailable("The master is shutting down")))
+    /// Opens a stream: its events go to `sender` if the core takes `input`.
+    pub async fn open(&self, stream: StreamId, sender: StreamSender, input: Input) -> Result<Reply, ApiError> {
+        self.send(input, Some((stream, sender))).await
     }
 
-    /// Runs `inspect` on the core and returns its result.
-    pub async fn inspect<T: Send + 'static>(
-        &self,
-        inspect: impl FnOnce(&Master, Duration) -> T + Send + 'static,
-    ) -> Option<T> {
-        let (reply, answer) = oneshot::channel();
-        let command = Command::Inspect(Box::new(move |master, now| {
-            let _ = reply.send(inspect(master, now));
-        }));
-        if !self.send(command) {
-            return None;
+    /// Asks the core a question.
+    pub async fn query(&self, query: Query) -> Result<View, ApiError> {
+        match self.call(Input::Query(query)).await? {
+            Reply::View(view) => Ok(view),
+            other => Err(ApiError::unavailable(format!("Unexpected answer to a query: {other:?}"))),
         }
-        answer.await.ok()
+    }
+
+    async fn send(&self, input: Input, attach: Option<(StreamId, StreamSender)>) -> Result<Reply, ApiError> {
+        let gone = || ApiError::unavailable("The master is shutting down");
+        let (answer, reply) = oneshot::channel();
+        self.commands.send(Command { input, attach, answer: Some(answer) }).map_err(|_| gone())?;
+        reply.await.unwrap_or_else(|_| Err(gone()))
     }
 }
 
@@ -203,7 +136,7 @@ struct EventLoop {
     agents: HashMap<StreamId, mpsc::UnboundedSender<AgentEvent>>,
     registrar: mpsc::UnboundedSender<registrar::Request>,
     /// Operator calls waiting for their registry operation, by ticket.
-    waiting: HashMap<u64, Reply<()>>,
+    waiting: HashMap<u64, Answer>,
     operators: HashMap<StreamId, mpsc::UnboundedSender<OperatorEvent>>,
 }
 
@@ -240,74 +173,60 @@ impl EventLoop {
                 () = tokio::time::sleep(wait) => {}
             }
             let now = now();
-            self.core.tick(now);
+            let _ = self.core.handle(now, Input::Tick);
             if now >= self.next_allocation {
                 self.next_allocation = now + self.allocation_interval;
-                self.core.allocate(now);
+                let _ = self.core.handle(now, Input::Allocate);
             } else if self.core.allocation_wanted() {
-                self.core.allocate(now);
+                let _ = self.core.handle(now, Input::Allocate);
             }
             self.dispatch();
         }
     }
 
     fn handle(&mut self, command: Command) {
-        let now = now();
-        match command {
-            Command::Subscribe { stream, stream_id, call, events, reply } => {
-                self.schedulers.insert(stream, events);
-                let result = self.core.subscribe(now, stream, stream_id, *call);
-                if result.is_err() {
-                    self.schedulers.remove(&stream);
+        let Command { input, attach, answer } = command;
+        let opened = attach.map(|(stream, sender)| {
+            match sender {
+                StreamSender::Scheduler(events) => self.schedulers.insert(stream, events).is_none(),
+                StreamSender::Agent(events) => self.agents.insert(stream, events).is_none(),
+                StreamSender::Operator(events) => self.operators.insert(stream, events).is_none(),
+            };
+            stream
+        });
+        match &input {
+            Input::SchedulerClosed { stream } => {
+                self.schedulers.remove(stream);
+            }
+            Input::AgentClosed { stream } => {
+                self.agents.remove(stream);
+            }
+            Input::OperatorClosed { stream } => {
+                self.operators.remove(stream);
+            }
+            Input::RegistryApplied { ticket, result } => {
+                if let Some(waiting) = self.waiting.remove(ticket) {
+                    let _ = waiting.send(result.clone().map(|()| Reply::Done).map_err(ApiError::conflict));
                 }
-                let _ = reply.send(result);
             }
-            Command::SchedulerCall { stream_id, call, reply } => {
-                let _ = reply.send(self.core.scheduler_call(now, stream_id.as_deref(), *call));
+            _ => {}
+        }
+        let result = self.core.handle(now(), input);
+        if result.is_err()
+            && let Some(stream) = opened
+        {
+            self.schedulers.remove(&stream);
+            self.agents.remove(&stream);
+            self.operators.remove(&stream);
+        }
+        match (result, answer) {
+            (Ok(Reply::Stored { ticket }), Some(answer)) => {
+                self.waiting.insert(ticket, answer);
             }
-            Command::SchedulerClosed { stream } => {
-                self.schedulers.remove(&stream);
-                self.core.scheduler_disconnected(now, stream);
+            (result, Some(answer)) => {
+                let _ = answer.send(result);
             }
-            Command::AgentSubscribe { stream, stream_id, call, events, reply } => {
-                self.agents.insert(stream, events);
-                let result = self.core.agent_subscribe(now, stream, stream_id, *call);
-                if result.is_err() {
-                    self.agents.remove(&stream);
-                }
-                let _ = reply.send(result);
-            }
-            Command::AgentCall { stream_id, call, reply } => {
-                let _ = reply.send(self.core.agent_call(now, stream_id.as_deref(), *call));
-            }
-            Command::AgentClosed { stream } => {
-                self.agents.remove(&stream);
-                self.core.agent_disconnected(now, stream);
-            }
-            Command::OperatorSubscribe { stream, events } => {
-                self.operators.insert(stream, events);
-                self.core.operator_subscribe(stream, now);
-            }
-            Command::OperatorClosed { stream } => {
-                self.operators.remove(&stream);
-                self.core.operator_disconnected(stream);
-            }
-            Command::Inspect(inspect) => inspect(&self.core, now),
-            Command::Mutate(change) => change(&mut self.core, now),
-            Command::MutateStored { change, reply } => match change(&mut self.core, now) {
-                Ok(Some(ticket)) => {
-                    self.waiting.insert(ticket, reply);
-                }
-                other => {
-                    let _ = reply.send(other.map(|_| ()));
-                }
-            },
-            Command::RegistryApplied { ticket, result } => {
-                if let Some(reply) = self.waiting.remove(&ticket) {
-                    let _ = reply.send(result.clone().map_err(ApiError::conflict));
-                }
-                self.core.registry_applied(ticket, result, now);
-            }
+            (_, None) => {}
         }
         // Actions go out in the order they were decided, before later inputs.
         self.dispatch();

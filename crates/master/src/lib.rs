@@ -10,11 +10,8 @@ pub mod flags;
 mod http;
 pub mod identity;
 pub mod leadership;
-mod quota;
 pub mod registry;
-pub mod views;
-
-use std::future::Future;
+pub use std::future::Future;
 use std::sync::Arc;
 
 use anyhow::Context;

@@ -5,12 +5,16 @@
 use std::collections::BTreeMap;
 
 use mesos_agent_core::{AgentAction, AgentInput};
+use mesos_master_core::input::OperatorCall;
+use mesos_master_core::{Action, Input};
 
 /// Counts by kind.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Coverage {
     pub agent_inputs: BTreeMap<&'static str, u64>,
     pub agent_actions: BTreeMap<&'static str, u64>,
+    pub master_inputs: BTreeMap<&'static str, u64>,
+    pub master_actions: BTreeMap<&'static str, u64>,
 }
 
 impl Coverage {
@@ -33,14 +37,48 @@ impl Coverage {
         *self.agent_actions.entry(kind).or_default() += 1;
     }
 
+    pub fn master_input(&mut self, input: &Input) {
+        *self.master_inputs.entry(input.kind()).or_default() += 1;
+    }
+
+    pub fn master_action(&mut self, action: &Action) {
+        let kind = match action {
+            Action::ToFramework { .. } => "ToFramework",
+            Action::CloseFramework { .. } => "CloseFramework",
+            Action::ToAgent { .. } => "ToAgent",
+            Action::CloseAgent { .. } => "CloseAgent",
+            Action::Registry { .. } => "Registry",
+            Action::Abort { .. } => "Abort",
+            Action::ToOperator { .. } => "ToOperator",
+            Action::ToOperators { .. } => "ToOperators",
+            Action::CloseOperator { .. } => "CloseOperator",
+        };
+        *self.master_actions.entry(kind).or_default() += 1;
+    }
+
     /// Adds another run's counts.
     pub fn merge(&mut self, other: &Coverage) {
-        for (kind, count) in &other.agent_inputs {
-            *self.agent_inputs.entry(kind).or_default() += count;
+        let maps = [
+            (&mut self.agent_inputs, &other.agent_inputs),
+            (&mut self.agent_actions, &other.agent_actions),
+            (&mut self.master_inputs, &other.master_inputs),
+            (&mut self.master_actions, &other.master_actions),
+        ];
+        for (mine, theirs) in maps {
+            for (kind, count) in theirs {
+                *mine.entry(kind).or_default() += count;
+            }
         }
-        for (kind, count) in &other.agent_actions {
-            *self.agent_actions.entry(kind).or_default() += count;
-        }
+    }
+
+    /// Kinds of master input (operator calls included) never exercised.
+    pub fn missing_master_inputs(&self) -> Vec<&'static str> {
+        Input::KINDS
+            .iter()
+            .chain(OperatorCall::KINDS)
+            .copied()
+            .filter(|kind| !self.master_inputs.contains_key(kind))
+            .collect()
     }
 
     /// Kinds of agent input (master messages included) never exercised.

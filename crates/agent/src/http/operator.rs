@@ -2,17 +2,15 @@
 //! calls are answered with their `Response` message; calls this agent does
 //! not implement are answered 501.
 
-use std::time::Duration;
-
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 use mesos_agent_core::Agent;
+use mesos_http::operator::{CommonCall, DaemonSelf};
 use mesos_http::server::{HttpError, decode_call, message_response};
 use mesos_proto::ContentType;
 use mesos_proto::v1::agent::{Call, Response as AgentResponse, call, response};
-use mesos_proto::v1::{Flag, Metric, VersionInfo};
 
 use super::AppState;
 use crate::api_views;
@@ -26,66 +24,15 @@ pub async fn operator_api(State(app): State<AppState>, headers: HeaderMap, body:
         return HttpError::bad_request("Expecting 'type' to be present").into_response();
     };
     let encoding = negotiated.response;
-    match call::Type::try_from(kind).unwrap_or(call::Type::Unknown) {
-        call::Type::GetHealth => answer(
-            encoding,
-            response::Type::GetHealth,
-            AgentResponse { get_health: Some(response::GetHealth { healthy: true }), ..Default::default() },
-        ),
-        call::Type::GetVersion => answer(
-            encoding,
-            response::Type::GetVersion,
-            AgentResponse {
-                get_version: Some(response::GetVersion {
-                    version_info: VersionInfo {
-                        version: env!("CARGO_PKG_VERSION").to_owned(),
-                        build_date: Some(String::new()),
-                        build_time: Some(0.0),
-                        build_user: Some(String::new()),
-                        ..Default::default()
-                    },
-                }),
-                ..Default::default()
-            },
-        ),
-        call::Type::GetFlags => {
-            let flags =
-                app.flags.to_pairs().into_iter().map(|(name, value)| Flag { name, value: Some(value) }).collect();
-            answer(
-                encoding,
-                response::Type::GetFlags,
-                AgentResponse { get_flags: Some(response::GetFlags { flags }), ..Default::default() },
-            )
-        }
-        call::Type::GetMetrics => {
-            let Some(metrics) = super::endpoints::snapshot(&app).await else {
-                return unavailable();
-            };
-            let metrics = metrics.into_iter().map(|(name, value)| Metric { name, value: Some(value) }).collect();
-            answer(
-                encoding,
-                response::Type::GetMetrics,
-                AgentResponse { get_metrics: Some(response::GetMetrics { metrics }), ..Default::default() },
-            )
-        }
-        call::Type::GetLoggingLevel => answer(
-            encoding,
-            response::Type::GetLoggingLevel,
-            AgentResponse {
-                get_logging_level: Some(response::GetLoggingLevel { level: mesos_http::daemon::logging_level() }),
-                ..Default::default()
-            },
-        ),
-        call::Type::SetLoggingLevel => {
-            let Some(set) = call.set_logging_level else {
-                return HttpError::bad_request("Expecting 'set_logging_level' to be present").into_response();
-            };
-            let Ok(nanos) = u64::try_from(set.duration.nanoseconds) else {
-                return HttpError::bad_request("'set_logging_level.duration' must not be negative").into_response();
-            };
-            mesos_http::daemon::set_logging_level(set.level, Duration::from_nanos(nanos));
-            StatusCode::OK.into_response()
-        }
+    let kind = call::Type::try_from(kind).unwrap_or(call::Type::Unknown);
+    let logging = call.set_logging_level.as_ref().map(|s| (s.level, s.duration.nanoseconds));
+    if let Some(common) = CommonCall::parse(kind.as_str_name(), logging) {
+        return match common {
+            Ok(common) => common_answer(&app, encoding, common).await,
+            Err(error) => error.into_response(),
+        };
+    }
+    match kind {
         call::Type::GetState => {
             view(&app, encoding, response::Type::GetState, |agent| AgentResponse {
                 get_state: Some(api_views::get_state(agent)),
@@ -132,6 +79,18 @@ pub async fn operator_api(State(app): State<AppState>, headers: HeaderMap, body:
             format!("Agent call {} is not supported by this agent", other.as_str_name()),
         )
         .into_response(),
+    }
+}
+
+/// GET_HEALTH and the other calls every daemon answers alike.
+async fn common_answer(app: &AppState, encoding: ContentType, call: CommonCall) -> Response {
+    let me = DaemonSelf { version: env!("CARGO_PKG_VERSION"), flags: app.flags.to_pairs() };
+    match mesos_http::operator::answer(call, me, super::endpoints::snapshot(app)).await {
+        Ok(answered) => match mesos_http::common_response!(answered, mesos_proto::v1::agent) {
+            Some(message) => message_response(encoding, &message),
+            None => StatusCode::OK.into_response(),
+        },
+        Err(error) => error.into_response(),
     }
 }
 

@@ -28,7 +28,7 @@ impl Master {
     }
 
     /// DRAIN_AGENT.
-    pub fn drain_agent(
+    pub(crate) fn drain_agent(
         &mut self,
         agent: &AgentId,
         max_grace_period: Option<Duration>,
@@ -48,14 +48,14 @@ impl Master {
     }
 
     /// DEACTIVATE_AGENT.
-    pub fn deactivate_agent(&mut self, agent: &AgentId) -> Result<Option<u64>, ApiError> {
+    pub(crate) fn deactivate_agent(&mut self, agent: &AgentId) -> Result<Option<u64>, ApiError> {
         self.registered(agent)?;
         let drain = self.agents.get(agent).and_then(|a| a.drain_info);
         Ok(Some(self.store_drain(agent, drain, true)))
     }
 
     /// REACTIVATE_AGENT: it gets offers again, and is no longer draining.
-    pub fn reactivate_agent(&mut self, agent: &AgentId) -> Result<Option<u64>, ApiError> {
+    pub(crate) fn reactivate_agent(&mut self, agent: &AgentId) -> Result<Option<u64>, ApiError> {
         self.registered(agent)?;
         if self.agents.get(agent).is_some_and(|a| a.active && a.drain_info.is_none()) {
             return Err(ApiError::bad_request(format!("Agent {} is not deactivated", agent.value)));

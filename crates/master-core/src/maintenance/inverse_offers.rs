@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use mesos_allocator::InverseOfferAnswer;
 use mesos_proto::v1::allocator::{InverseOfferStatus, inverse_offer_status};
-use mesos_proto::v1::scheduler::{Event, call, event};
+use mesos_proto::v1::scheduler::{Event, event};
 use mesos_proto::v1::{self, AgentId, FrameworkId, OfferId};
 
 use super::{machine_key, to_proto};
@@ -130,17 +130,5 @@ impl Master {
     /// Forgets a removed framework's inverse offers.
     pub(crate) fn forget_inverse_offers_of(&mut self, framework: &FrameworkId) {
         self.inverse_offers.retain(|_, o| o.framework != *framework);
-    }
-}
-
-/// The inverse offer ids and filters of an answer call.
-pub(crate) fn answer_of(
-    accept: Option<call::AcceptInverseOffers>,
-    decline: Option<call::DeclineInverseOffers>,
-) -> (Vec<OfferId>, Option<v1::Filters>, bool) {
-    match (accept, decline) {
-        (Some(a), _) => (a.inverse_offer_ids, a.filters, true),
-        (None, Some(d)) => (d.inverse_offer_ids, d.filters, false),
-        (None, None) => (Vec::new(), None, false),
     }
 }

@@ -24,7 +24,7 @@ use mesos_proto::v1::{self, AgentId, MachineId, machine_info};
 use crate::agent::Agent;
 use crate::master::Master;
 
-pub(crate) use inverse_offers::{InverseOfferRecord, answer_of};
+pub(crate) use inverse_offers::InverseOfferRecord;
 
 /// `hostname/ip`, the registry's key of a machine.
 pub(crate) fn machine_key(id: &MachineId) -> String {

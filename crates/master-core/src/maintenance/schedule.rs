@@ -42,7 +42,7 @@ impl Master {
 
     /// UPDATE_MAINTENANCE_SCHEDULE: replaces the schedule. Every machine is
     /// in at most one window; machines that are down must stay scheduled.
-    pub fn update_maintenance_schedule(&mut self, schedule: Schedule) -> Result<Option<u64>, ApiError> {
+    pub(crate) fn update_maintenance_schedule(&mut self, schedule: Schedule) -> Result<Option<u64>, ApiError> {
         let mut seen = BTreeSet::new();
         let mut changes = Vec::new();
         for window in &schedule.windows {
@@ -105,7 +105,7 @@ impl Master {
 
     /// START_MAINTENANCE: scheduled machines go down; their agents are
     /// removed and may not register until the machines are brought up.
-    pub fn start_maintenance(&mut self, machines: Vec<MachineId>) -> Result<Option<u64>, ApiError> {
+    pub(crate) fn start_maintenance(&mut self, machines: Vec<MachineId>) -> Result<Option<u64>, ApiError> {
         Self::check_machine_list(&machines)?;
         let mut changes = Vec::new();
         for id in machines {
@@ -125,7 +125,7 @@ impl Master {
 
     /// STOP_MAINTENANCE: machines that are down come back up and leave the
     /// schedule.
-    pub fn stop_maintenance(&mut self, machines: Vec<MachineId>) -> Result<Option<u64>, ApiError> {
+    pub(crate) fn stop_maintenance(&mut self, machines: Vec<MachineId>) -> Result<Option<u64>, ApiError> {
         Self::check_machine_list(&machines)?;
         let keys: BTreeSet<String> = machines.iter().map(machine_key).collect();
         for id in &machines {

@@ -34,7 +34,7 @@ impl Master {
     /// state and a first HEARTBEAT, then every event. Beyond
     /// `--max_operator_event_stream_subscribers` the oldest subscription is
     /// closed.
-    pub fn operator_subscribe(&mut self, stream: StreamId, _now: Duration) {
+    pub(crate) fn operator_subscribe(&mut self, stream: StreamId, _now: Duration) {
         while self.operators.streams.len() >= self.config.max_operator_event_stream_subscribers.max(1) {
             if let Some(oldest) = self.operators.streams.pop_front() {
                 self.actions.push(Action::CloseOperator { stream: oldest });
@@ -51,7 +51,7 @@ impl Master {
     }
 
     /// An operator's stream closed.
-    pub fn operator_disconnected(&mut self, stream: StreamId) {
+    pub(crate) fn operator_disconnected(&mut self, stream: StreamId) {
         self.operators.streams.retain(|s| *s != stream);
     }
 

@@ -196,7 +196,7 @@ impl Master {
     /// An operator asks for a task to be killed: its agent is told to kill
     /// it as its framework's KILL would, and the framework learns the
     /// outcome from the task's updates.
-    pub fn kill_task_for_operator(
+    pub(crate) fn kill_task_for_operator(
         &mut self,
         framework_id: &FrameworkId,
         task_id: &mesos_proto::v1::TaskId,

@@ -2,13 +2,14 @@
 
 use std::time::Duration;
 
-use mesos_proto::v1::scheduler::{Call, Event, call, event};
+use mesos_proto::v1::scheduler::{Event, call, event};
 use mesos_proto::v1::{FrameworkId, FrameworkInfo};
 use mesos_resources::role;
 
 use crate::StreamId;
 use crate::error::ApiError;
 use crate::framework::{Capabilities, Connection, Framework, roles_of};
+use crate::input::SchedulerSubscribe;
 use crate::master::{Action, Master};
 
 impl Master {
@@ -16,30 +17,14 @@ impl Master {
     /// `stream_id` (its `Mesos-Stream-Id`). Malformed calls are refused; an
     /// invalid FrameworkInfo is answered on the stream with an ERROR event
     /// followed by the end of the stream, as Mesos does.
-    pub fn subscribe(
+    pub(crate) fn subscribe(
         &mut self,
         now: Duration,
         stream: StreamId,
         stream_id: String,
-        call: Call,
+        subscribe: SchedulerSubscribe,
     ) -> Result<(), ApiError> {
-        let kind = super::validate_shape(&call)?;
-        if kind != call::Type::Subscribe {
-            return Err(ApiError::bad_request("Expecting a SUBSCRIBE call"));
-        }
-        let subscribe = call.subscribe.unwrap_or_default();
         let mut info = subscribe.framework_info;
-        match (&call.framework_id, &info.id) {
-            (Some(a), Some(b)) if a != b => {
-                return Err(ApiError::bad_request("'framework_id' differs from 'subscribe.framework_info.id'"));
-            }
-            (Some(_), None) | (None, Some(_)) => {
-                return Err(ApiError::bad_request(
-                    "'framework_id' and 'subscribe.framework_info.id' must both be set to resubscribe",
-                ));
-            }
-            _ => {}
-        }
         self.counters.count_scheduler_call(call::Type::Subscribe);
         if let Err(message) = self.validate_framework_info(&info, &subscribe.suppressed_roles) {
             self.refuse_subscription(stream, message);
@@ -88,7 +73,7 @@ impl Master {
     }
 
     /// The subscription stream `stream` closed.
-    pub fn scheduler_disconnected(&mut self, now: Duration, stream: StreamId) {
+    pub(crate) fn scheduler_disconnected(&mut self, now: Duration, stream: StreamId) {
         let Some(id) = self.scheduler_streams.remove(&stream) else {
             return;
         };

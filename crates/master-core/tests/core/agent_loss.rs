@@ -81,5 +81,6 @@ fn agents_marked_gone_never_come_back() {
     assert!(events.iter().any(|e| e.r#type == Some(agent_event::Type::Shutdown as i32)), "{events:?}");
     assert!(h.master.agent(&agent.id).is_none());
     // Unknown agents cannot be marked gone.
-    assert!(h.master.mark_agent_gone(&mesos_proto::v1::AgentId { value: "nobody".into() }, h.now).is_err());
+    let nobody = mesos_proto::v1::AgentId { value: "nobody".into() };
+    assert!(h.operator_call(mesos_master_core::input::OperatorCall::MarkAgentGone(nobody)).is_err());
 }

@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use mesos_master_core::{Action, ApiError, Master, MasterConfig, StreamId};
+use mesos_master_core::input::{AgentRequest, OperatorCall, Query, SchedulerRequest, View};
+use mesos_master_core::{Action, ApiError, Input, Master, MasterConfig, Reply, StreamId};
 use mesos_proto::internal::{AgentCall, AgentEvent, agent_call};
 use mesos_proto::v1::offer::{Operation, operation};
 use mesos_proto::v1::scheduler::{Call, Event, call};
@@ -65,6 +66,51 @@ impl Harness {
         }
     }
 
+    /// Gives the core one input through its door, then routes its actions.
+    pub fn input(&mut self, input: Input) -> Result<Reply, ApiError> {
+        let reply = self.master.handle(self.now, input);
+        self.route();
+        reply
+    }
+
+    /// Asks the core a question.
+    pub fn query(&mut self, query: Query) -> View {
+        match self.input(Input::Query(query)) {
+            Ok(Reply::View(view)) => view,
+            other => panic!("not a view: {other:?}"),
+        }
+    }
+
+    /// An operator's change; its registry operation is stored at once
+    /// unless operations are held.
+    pub fn operator_call(&mut self, call: OperatorCall) -> Result<Reply, ApiError> {
+        self.input(Input::Operator(call))
+    }
+
+    /// A call of a scheduler's, parsed as the daemon parses it, with the
+    /// stream id given.
+    pub fn raw_call(&mut self, stream_id: Option<&str>, call: Call) -> Result<(), ApiError> {
+        match SchedulerRequest::parse(call, stream_id)? {
+            SchedulerRequest::Call { framework_id, stream_id, call } => {
+                self.input(Input::SchedulerCall { framework_id, stream_id, call }).map(|_| ())
+            }
+            SchedulerRequest::Subscribe(_) => panic!("SUBSCRIBE opens a stream"),
+        }
+    }
+
+    /// An agent's REGISTER or REREGISTER on a new stream.
+    fn open_agent_stream(&mut self, stream: StreamId, stream_id: String, call: AgentCall) -> Result<AgentId, ApiError> {
+        let input = match AgentRequest::parse(call, None)? {
+            AgentRequest::Register(register) => Input::AgentRegister { stream, stream_id, register },
+            AgentRequest::Reregister(reregister) => Input::AgentReregister { stream, stream_id, reregister },
+            AgentRequest::Call { .. } => panic!("not a stream-opening call"),
+        };
+        match self.input(input)? {
+            Reply::AgentSubscribed(id) => Ok(id),
+            other => panic!("unexpected reply {other:?}"),
+        }
+    }
+
     fn new_stream(&mut self) -> (StreamId, String) {
         self.next_stream += 1;
         (StreamId(self.next_stream), format!("stream-{}", self.next_stream))
@@ -105,7 +151,7 @@ impl Harness {
                 self.buffers.entry(stream).or_default().push(action);
             }
             for (ticket, result) in stored {
-                self.master.registry_applied(ticket, result, self.now);
+                self.master.handle(self.now, Input::RegistryApplied { ticket, result }).expect("taken");
             }
         }
     }
@@ -132,7 +178,7 @@ impl Harness {
         self.hold_registry = false;
         for (ticket, operation) in std::mem::take(&mut self.held) {
             let result = self.registry.apply(&operation).map(|_| ()).map_err(|e| e.to_string());
-            self.master.registry_applied(ticket, result, self.now);
+            self.master.handle(self.now, Input::RegistryApplied { ticket, result }).expect("taken");
         }
         self.route();
     }
@@ -150,15 +196,13 @@ impl Harness {
             register: Some(agent_call::Register { agent_info: info, ..Default::default() }),
             ..Default::default()
         };
-        let id = self.master.agent_subscribe(self.now, stream, stream_id.clone(), call).expect("registration");
-        self.route();
+        let id = self.open_agent_stream(stream, stream_id.clone(), call).expect("registration");
         TestAgent { id, stream, stream_id }
     }
 
     /// The agent's stream closes.
     pub fn disconnect_agent(&mut self, agent: &TestAgent) {
-        self.master.agent_disconnected(self.now, agent.stream);
-        self.route();
+        self.input(Input::AgentClosed { stream: agent.stream }).expect("taken");
     }
 
     /// The agent comes back on a new stream, reporting `tasks` (and the
@@ -204,24 +248,12 @@ impl Harness {
         };
         agent.stream = stream;
         agent.stream_id = stream_id.clone();
-        let result = self.master.agent_subscribe(self.now, stream, stream_id, call).map(|_| ());
-        self.route();
-        result
-    }
-
-    /// Runs an operator call (or any change) on the core, then routes its
-    /// actions (storing registry operations unless they are held).
-    pub fn operator<T>(&mut self, change: impl FnOnce(&mut Master, Duration) -> T) -> T {
-        let result = change(&mut self.master, self.now);
-        self.route();
-        result
+        self.open_agent_stream(stream, stream_id, call).map(|_| ())
     }
 
     /// The operator marks the agent gone.
     pub fn mark_gone(&mut self, agent: &TestAgent) -> Result<(), ApiError> {
-        let result = self.master.mark_agent_gone(&agent.id, self.now).map(|_| ());
-        self.route();
-        result
+        self.operator_call(OperatorCall::MarkAgentGone(agent.id.clone())).map(|_| ())
     }
 
     /// Whether the agent's stream was told to close.
@@ -270,29 +302,29 @@ impl Harness {
             subscribe: Some(call::Subscribe { framework_info: info, ..Default::default() }),
             ..Default::default()
         };
-        self.master.subscribe(self.now, stream, stream_id.clone(), call).expect("subscription");
-        self.route();
+        let Ok(SchedulerRequest::Subscribe(subscribe)) = SchedulerRequest::parse(call, None) else {
+            panic!("a valid SUBSCRIBE")
+        };
+        let subscribe = Box::new(subscribe);
+        self.input(Input::SchedulerSubscribe { stream, stream_id: stream_id.clone(), subscribe })
+            .expect("subscription");
         let subscribed = self.framework_events_of(stream).into_iter().find_map(|e| e.subscribed).expect("SUBSCRIBED");
         TestFramework { id: subscribed.framework_id, stream, stream_id }
     }
 
     pub fn disconnect(&mut self, framework: &TestFramework) {
-        self.master.scheduler_disconnected(self.now, framework.stream);
-        self.route();
+        self.input(Input::SchedulerClosed { stream: framework.stream }).expect("taken");
     }
 
     pub fn call(&mut self, framework: &TestFramework, mut call: Call) -> Result<(), ApiError> {
         call.framework_id = Some(framework.id.clone());
-        let result = self.master.scheduler_call(self.now, Some(&framework.stream_id), call);
-        self.route();
-        result
+        self.raw_call(Some(&framework.stream_id.clone()), call)
     }
 
     /// An operator subscribes to the event stream.
     pub fn subscribe_operator(&mut self) -> StreamId {
         let (stream, _) = self.new_stream();
-        self.master.operator_subscribe(stream, self.now);
-        self.route();
+        self.input(Input::OperatorSubscribe { stream }).expect("taken");
         stream
     }
 
@@ -319,8 +351,7 @@ impl Harness {
     }
 
     pub fn allocate(&mut self) {
-        self.master.allocate(self.now);
-        self.route();
+        self.input(Input::Allocate).expect("taken");
     }
 
     /// Moves time forward in one-second steps, firing timers and answering
@@ -329,8 +360,7 @@ impl Harness {
         let end = self.now + by;
         while self.now < end {
             self.now = (self.now + Duration::from_secs(1)).min(end);
-            self.master.tick(self.now);
-            self.route();
+            self.input(Input::Tick).expect("taken");
         }
     }
 
@@ -395,8 +425,11 @@ impl Harness {
             }),
             ..Default::default()
         };
-        self.master.agent_call(self.now, Some(&agent.stream_id), call).expect("update accepted");
-        self.route();
+        let Ok(AgentRequest::Call { agent_id, call, .. }) = AgentRequest::parse(call, None) else {
+            panic!("a valid agent call")
+        };
+        let stream_id = Some(agent.stream_id.clone());
+        self.input(Input::AgentCall { agent_id, stream_id, call }).expect("update accepted");
     }
 
     pub fn acknowledge(

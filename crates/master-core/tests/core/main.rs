@@ -125,13 +125,12 @@ fn calls_need_the_subscription_stream() {
         revive: Some(Default::default()),
         ..Default::default()
     };
-    let now = h.now;
-    let stale = h.master.scheduler_call(now, Some("other-stream"), revive.clone()).unwrap_err();
+    let stale = h.raw_call(Some("other-stream"), revive.clone()).unwrap_err();
     assert_eq!(stale.status, ApiStatus::BadRequest);
-    let missing = h.master.scheduler_call(now, None, revive.clone()).unwrap_err();
+    let missing = h.raw_call(None, revive.clone()).unwrap_err();
     assert_eq!(missing.status, ApiStatus::BadRequest);
     h.disconnect(&fw);
-    let gone = h.master.scheduler_call(now, Some(&fw.stream_id), revive).unwrap_err();
+    let gone = h.raw_call(Some(&fw.stream_id), revive).unwrap_err();
     assert_eq!(gone.status, ApiStatus::Forbidden);
 }
 

@@ -12,6 +12,8 @@ use mesos_proto::v1::master::event as operator_event;
 use mesos_proto::v1::scheduler::{Call, call};
 use mesos_proto::v1::{DrainState, Filters, MachineId, TaskState, TimeInfo, Unavailability};
 
+use mesos_master_core::input::OperatorCall;
+
 use crate::harness::{Harness, TestAgent};
 
 fn machine(agent: &TestAgent) -> MachineId {
@@ -37,7 +39,7 @@ fn a_draining_machine_brings_inverse_offers_and_the_answers_are_reported() {
     h.framework_events(&fw);
 
     let start = h.now + Duration::from_secs(3600);
-    h.operator(|m, _| m.update_maintenance_schedule(schedule(vec![machine(&agent)], start))).expect("schedule");
+    h.operator_call(OperatorCall::UpdateMaintenanceSchedule(schedule(vec![machine(&agent)], start))).expect("schedule");
     assert_eq!(h.master.maintenance_schedule().windows.len(), 1);
     assert!(h.master.registry().schedule.is_some(), "the schedule is stored");
     let status = h.master.maintenance_status();
@@ -92,7 +94,7 @@ fn a_draining_machine_brings_inverse_offers_and_the_answers_are_reported() {
     assert_eq!(statuses[0].status, inverse_offer_status::Status::Accept as i32);
 
     // Cancelling the schedule brings the machine back up.
-    h.operator(|m, _| m.update_maintenance_schedule(Schedule::default())).expect("cancel");
+    h.operator_call(OperatorCall::UpdateMaintenanceSchedule(Schedule::default())).expect("cancel");
     assert!(h.master.maintenance_status().draining_machines.is_empty());
     assert!(h.master.registry().machines.is_empty());
 }
@@ -105,22 +107,22 @@ fn machines_go_down_and_come_back_up() {
     let operator = h.subscribe_operator();
     h.operator_stream(operator);
 
-    assert!(h.operator(|m, _| m.start_maintenance(vec![down.clone()])).is_err(), "not scheduled");
-    h.operator(|m, now| m.update_maintenance_schedule(schedule(vec![down.clone()], now))).expect("schedule");
-    h.operator(|m, _| m.start_maintenance(vec![down.clone()])).expect("down");
+    assert!(h.operator_call(OperatorCall::StartMaintenance(vec![down.clone()])).is_err(), "not scheduled");
+    h.operator_call(OperatorCall::UpdateMaintenanceSchedule(schedule(vec![down.clone()], h.now))).expect("schedule");
+    h.operator_call(OperatorCall::StartMaintenance(vec![down.clone()])).expect("down");
     assert!(h.agent_events(&agent).iter().any(|e| e.r#type == Some(agent_event::Type::Shutdown as i32)));
     assert!(h.master.agent(&agent.id).is_none(), "the agent is removed");
     assert!(h.operator_events().iter().any(|e| e.r#type == Some(operator_event::Type::AgentRemoved as i32)));
     assert_eq!(h.master.maintenance_status().down_machines, vec![down.clone()]);
 
     // A down machine stays scheduled; it may not be brought up twice.
-    assert!(h.operator(|m, _| m.update_maintenance_schedule(Schedule::default())).is_err());
-    assert!(h.operator(|m, _| m.start_maintenance(vec![down.clone()])).is_err());
+    assert!(h.operator_call(OperatorCall::UpdateMaintenanceSchedule(Schedule::default())).is_err());
+    assert!(h.operator_call(OperatorCall::StartMaintenance(vec![down.clone()])).is_err());
 
-    h.operator(|m, _| m.stop_maintenance(vec![down.clone()])).expect("up");
+    h.operator_call(OperatorCall::StopMaintenance(vec![down.clone()])).expect("up");
     assert!(h.master.maintenance_status().down_machines.is_empty());
     assert!(h.master.maintenance_schedule().windows.is_empty());
-    assert!(h.operator(|m, _| m.stop_maintenance(vec![down.clone()])).is_err(), "not down");
+    assert!(h.operator_call(OperatorCall::StopMaintenance(vec![down.clone()])).is_err(), "not down");
 }
 
 #[test]
@@ -129,14 +131,14 @@ fn schedules_are_validated() {
     let a = MachineId { hostname: Some("a".into()), ip: None };
     let empty =
         Schedule { windows: vec![Window { machine_ids: vec![], ..schedule(vec![], h.now).windows[0].clone() }] };
-    assert!(h.operator(|m, _| m.update_maintenance_schedule(empty)).is_err());
+    assert!(h.operator_call(OperatorCall::UpdateMaintenanceSchedule(empty)).is_err());
     let mut twice = schedule(vec![a.clone()], h.now);
     twice.windows.push(twice.windows[0].clone());
-    assert!(h.operator(|m, _| m.update_maintenance_schedule(twice)).is_err());
+    assert!(h.operator_call(OperatorCall::UpdateMaintenanceSchedule(twice)).is_err());
     let nameless = schedule(vec![MachineId::default()], h.now);
-    assert!(h.operator(|m, _| m.update_maintenance_schedule(nameless)).is_err());
+    assert!(h.operator_call(OperatorCall::UpdateMaintenanceSchedule(nameless)).is_err());
     let bad_ip = schedule(vec![MachineId { hostname: None, ip: Some("not-an-ip".into()) }], h.now);
-    assert!(h.operator(|m, _| m.update_maintenance_schedule(bad_ip)).is_err());
+    assert!(h.operator_call(OperatorCall::UpdateMaintenanceSchedule(bad_ip)).is_err());
     assert!(h.master.registry().schedule.is_none(), "nothing refused is stored");
 }
 
@@ -146,7 +148,12 @@ fn a_drained_agent_has_its_tasks_killed_and_can_be_marked_gone() {
     let (agent, fw) = h.running_task("t1", &[], |_| {});
     h.agent_events(&agent);
 
-    h.operator(|m, _| m.drain_agent(&agent.id, Some(Duration::from_secs(2)), true)).expect("drain");
+    h.operator_call(OperatorCall::DrainAgent {
+        agent_id: agent.id.clone(),
+        max_grace_period: Some(Duration::from_secs(2)),
+        mark_gone: true,
+    })
+    .expect("drain");
     let kill = h.agent_events(&agent).into_iter().find_map(|e| e.kill_task).expect("the task is killed");
     assert_eq!(kill.task_id.value, "t1");
     assert_eq!(kill.kill_policy.and_then(|p| p.grace_period).map(|g| g.nanoseconds), Some(2_000_000_000));
@@ -154,7 +161,15 @@ fn a_drained_agent_has_its_tasks_killed_and_can_be_marked_gone() {
     assert!(!record.active);
     assert_eq!(record.drain_info.map(|d| d.state), Some(DrainState::Draining as i32));
     assert!(h.master.registry().agents[&agent.id.value].deactivated == Some(true), "stored");
-    assert!(h.operator(|m, _| m.drain_agent(&agent.id, None, false)).is_err(), "already draining");
+    assert!(
+        h.operator_call(OperatorCall::DrainAgent {
+            agent_id: agent.id.clone(),
+            max_grace_period: None,
+            mark_gone: false
+        })
+        .is_err(),
+        "already draining"
+    );
 
     // No offers from a draining agent.
     h.agent_update(&agent, &fw, "t1", TaskState::TaskKilled, 2);
@@ -169,14 +184,14 @@ fn deactivated_agents_get_no_offers_until_reactivated() {
     let mut h = Harness::new();
     let agent = h.add_agent("cpus:2;mem:1024");
     let fw = h.subscribe("fw", &[]);
-    assert!(h.operator(|m, _| m.reactivate_agent(&agent.id)).is_err(), "not deactivated");
-    h.operator(|m, _| m.deactivate_agent(&agent.id)).expect("deactivate");
+    assert!(h.operator_call(OperatorCall::ReactivateAgent(agent.id.clone())).is_err(), "not deactivated");
+    h.operator_call(OperatorCall::DeactivateAgent(agent.id.clone())).expect("deactivate");
     h.allocate();
     assert!(h.offers(&fw).is_empty());
     assert_eq!(h.master.get_agents().agents[0].deactivated, Some(true));
-    h.operator(|m, _| m.reactivate_agent(&agent.id)).expect("reactivate");
+    h.operator_call(OperatorCall::ReactivateAgent(agent.id.clone())).expect("reactivate");
     h.allocate();
     assert_eq!(h.offers(&fw).len(), 1);
     let unknown = mesos_proto::v1::AgentId { value: "nope".into() };
-    assert!(h.operator(|m, _| m.deactivate_agent(&unknown)).is_err());
+    assert!(h.operator_call(OperatorCall::DeactivateAgent(unknown.clone())).is_err());
 }

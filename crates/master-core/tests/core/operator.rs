@@ -83,7 +83,7 @@ fn a_subscriber_sees_the_state_then_every_change() {
     let events = h.operator_events();
     assert!(kinds(&events).contains(&event::Type::FrameworkUpdated), "{:?}", kinds(&events));
 
-    h.master.operator_disconnected(stream);
+    h.input(mesos_master_core::Input::OperatorClosed { stream }).expect("taken");
     h.add_agent("cpus:1;mem:512");
     assert!(h.operator_events().is_empty());
 }
@@ -130,4 +130,26 @@ fn tasks_roles_and_weights_as_the_operator_api_reports_them() {
     assert!(executors.iter().all(|e| e.agent_id == agent.id));
     let frameworks = h.master.get_frameworks().frameworks;
     assert!(frameworks[0].allocated_resources.iter().any(|r| r.name == "cpus"));
+}
+
+#[test]
+fn queries_are_answered_from_the_state() {
+    use mesos_master_core::input::{Query, TaskQuery, View};
+    use mesos_proto::v1::master::response;
+
+    let mut h = Harness::new();
+    let (_agent, fw) = h.running_task("t1", &[], |_| {});
+    let View::Response(answer) = h.query(Query::Operator(response::Type::GetAgents)) else { panic!("a response") };
+    assert_eq!(answer.r#type, Some(response::Type::GetAgents as i32));
+    assert_eq!(answer.get_agents.expect("agents").agents.len(), 1);
+    let View::Json(tasks) = h.query(Query::Tasks(TaskQuery { limit: Some(10), ..Default::default() })) else {
+        panic!("json")
+    };
+    assert_eq!(tasks["tasks"][0]["id"], "t1", "{tasks}");
+    let path = format!("/frameworks/{}/executors/t1/runs/latest", fw.id.value);
+    let View::Agent(Some(address)) = h.query(Query::SandboxAgent { path }) else { panic!("the task's agent") };
+    assert!(address.ends_with(":5051"), "{address}");
+    let View::Agent(None) = h.query(Query::SandboxAgent { path: "/frameworks/x/executors/y".into() }) else {
+        panic!("no agent")
+    };
 }

@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use mesos_master_core::Reply;
+use mesos_master_core::input::OperatorCall;
 use mesos_proto::internal::agent_event;
 use mesos_proto::v1::framework_info::capability;
 use mesos_proto::v1::scheduler::{Call, call};
@@ -133,22 +135,27 @@ fn with_a_strict_registry_unknown_agents_may_not_reregister() {
 fn weights_and_quota_apply_once_stored() {
     let mut h = Harness::new();
     h.hold_registry = true;
-    h.master.update_weights(vec![("eng".into(), 2.5)]).expect("valid").expect("a ticket");
+    let stored = h.operator_call(OperatorCall::UpdateWeights(vec![("eng".into(), 2.5)])).expect("valid");
+    assert!(matches!(stored, Reply::Stored { .. }), "{stored:?}");
     let weight = |h: &Harness| h.master.allocator().roles().into_iter().find(|r| r.role == "eng").map(|r| r.weight);
     assert_ne!(weight(&h), Some(2.5));
     h.release_registry();
     assert_eq!(weight(&h), Some(2.5));
     assert_eq!(h.registry.weights.get("eng"), Some(&2.5));
 
-    assert!(h.master.update_weights(vec![("eng".into(), -1.0)]).is_err());
+    assert!(h.operator_call(OperatorCall::UpdateWeights(vec![("eng".into(), -1.0)])).is_err());
     let mut quota = mesos_proto::v1::quota::QuotaConfig { role: "eng/web".into(), ..Default::default() };
     quota.guarantees.insert("cpus".into(), mesos_proto::v1::value::Scalar { value: 1.0 });
-    assert!(h.master.update_quota(vec![quota], true).is_err(), "quota on nested roles is refused");
+    let nested = OperatorCall::UpdateQuota { configs: vec![quota], force: true };
+    assert!(h.operator_call(nested).is_err(), "quota on nested roles is refused");
     let mut quota = mesos_proto::v1::quota::QuotaConfig { role: "eng".into(), ..Default::default() };
     quota.guarantees.insert("cpus".into(), mesos_proto::v1::value::Scalar { value: 4.0 });
-    let refused = h.master.update_quota(vec![quota.clone()], false).expect_err("no agent has 4 cpus");
+    let refused = h
+        .operator_call(OperatorCall::UpdateQuota { configs: vec![quota.clone()], force: false })
+        .expect_err("no agent has 4 cpus");
     assert!(refused.message.contains("force"), "{refused}");
-    h.master.update_quota(vec![quota], true).expect("forced").expect("a ticket");
+    let forced = h.operator_call(OperatorCall::UpdateQuota { configs: vec![quota], force: true }).expect("forced");
+    assert!(matches!(forced, Reply::Stored { .. }), "{forced:?}");
     h.release_registry();
     assert!(h.registry.quota.contains_key("eng"));
     assert_eq!(

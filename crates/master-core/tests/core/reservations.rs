@@ -2,6 +2,7 @@
 //! operations and by the operator, offered only to their role, sent to the
 //! agent to keep, and rebuilt from what a re-registering agent reports.
 
+use mesos_master_core::input::OperatorCall;
 use mesos_proto::internal::{AgentEvent, agent_event};
 use mesos_proto::v1::framework_info::capability;
 use mesos_proto::v1::offer::{Operation, operation};
@@ -194,11 +195,16 @@ fn volumes_are_created_on_reserved_disk_and_destroyed_when_unused() {
 fn the_operator_reserves_and_unreserves_free_resources() {
     let (mut h, agent, _fw) = setup();
     let resources = wire([reserved("cpus", 1.0, "eng")], None);
-    h.master.reserve_resources(&agent.id, &[], &resources, h.now).expect("reserved");
+    let reserve = |resources: &Vec<mesos_proto::v1::Resource>| OperatorCall::ReserveResources {
+        agent_id: agent.id.clone(),
+        source: Vec::new(),
+        resources: resources.clone(),
+    };
+    h.operator_call(reserve(&resources)).expect("reserved");
     assert_eq!(h.master.agent(&agent.id).unwrap().total.reserved_to("eng").cpus(), Scalar::from_units(1));
-    let refused = h.master.reserve_resources(&agent.id, &[], &wire([reserved("cpus", 5.0, "eng")], None), h.now);
+    let refused = h.operator_call(reserve(&wire([reserved("cpus", 5.0, "eng")], None)));
     assert_eq!(refused.unwrap_err().status, mesos_master_core::ApiStatus::Conflict);
-    h.master.unreserve_resources(&agent.id, &resources, h.now).expect("unreserved");
+    h.operator_call(OperatorCall::UnreserveResources { agent_id: agent.id.clone(), resources }).expect("unreserved");
     assert_eq!(h.master.agent(&agent.id).unwrap().total.reserved().cpus(), Scalar::ZERO);
 }
 

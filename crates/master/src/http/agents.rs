@@ -7,49 +7,43 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 use mesos_http::server::{EventStream, decode_call, stream_id, stream_response};
-use mesos_proto::internal::{AgentCall, agent_call};
-use tokio::sync::{mpsc, oneshot};
+use mesos_master_core::Input;
+use mesos_master_core::input::AgentRequest;
+use mesos_proto::internal::AgentCall;
+use tokio::sync::mpsc;
 
-use super::{AppState, api_error, unavailable};
-use crate::actor::Command;
+use super::{AppState, api_error};
+use crate::actor::StreamSender;
 
 pub async fn agent_api(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let (call, negotiated) = match decode_call::<AgentCall>(&headers, &body) {
         Ok(decoded) => decoded,
         Err(error) => return error.into_response(),
     };
-    let opens_stream = matches!(
-        call.r#type.and_then(|t| agent_call::Type::try_from(t).ok()),
-        Some(agent_call::Type::Register | agent_call::Type::Reregister)
-    );
-    if opens_stream {
-        let stream = app.master.new_stream();
-        let id = uuid::Uuid::new_v4().to_string();
-        let (events, receiver) = mpsc::unbounded_channel();
-        let (reply, answer) = oneshot::channel();
-        let command = Command::AgentSubscribe { stream, stream_id: id.clone(), call: Box::new(call), events, reply };
-        if !app.master.send(command) {
-            return unavailable();
+    let request = match AgentRequest::parse(call, stream_id(&headers)) {
+        Ok(request) => request,
+        Err(error) => return api_error(error),
+    };
+    let stream = app.master.new_stream();
+    let id = uuid::Uuid::new_v4().to_string();
+    let stream_id = id.clone();
+    let input = match request {
+        AgentRequest::Register(register) => Input::AgentRegister { stream, stream_id, register },
+        AgentRequest::Reregister(reregister) => Input::AgentReregister { stream, stream_id, reregister },
+        AgentRequest::Call { agent_id, stream_id, call } => {
+            return match app.master.call(Input::AgentCall { agent_id, stream_id, call }).await {
+                Ok(_) => StatusCode::ACCEPTED.into_response(),
+                Err(error) => api_error(error),
+            };
         }
-        match answer.await {
-            Ok(Ok(_)) => {}
-            Ok(Err(error)) => return api_error(error),
-            Err(_) => return unavailable(),
-        }
-        let master = app.master.clone();
-        let body = EventStream::new(receiver, negotiated.response).on_close(move || {
-            master.send(Command::AgentClosed { stream });
-        });
-        return stream_response(body, Some(&id));
+    };
+    let (events, receiver) = mpsc::unbounded_channel();
+    if let Err(error) = app.master.open(stream, StreamSender::Agent(events), input).await {
+        return api_error(error);
     }
-    let (reply, answer) = oneshot::channel();
-    let command = Command::AgentCall { stream_id: stream_id(&headers).map(str::to_owned), call: Box::new(call), reply };
-    if !app.master.send(command) {
-        return unavailable();
-    }
-    match answer.await {
-        Ok(Ok(())) => StatusCode::ACCEPTED.into_response(),
-        Ok(Err(error)) => api_error(error),
-        Err(_) => unavailable(),
-    }
+    let master = app.master.clone();
+    let body = EventStream::new(receiver, negotiated.response).on_close(move || {
+        master.notify(Input::AgentClosed { stream });
+    });
+    stream_response(body, Some(&id))
 }

@@ -9,11 +9,11 @@ use std::collections::HashMap;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use bytes::Bytes;
-use mesos_master_core::ApiError;
+use mesos_master_core::input::OperatorCall;
+use mesos_master_core::{ApiError, Input};
 use mesos_proto::v1::{FrameworkId, TaskId};
 
-use super::operator::change;
-use super::{AppState, api_error};
+use super::{AppState, api_error, changed};
 
 /// The fields of a form body (`a=1&b=2`), merged over the query string's.
 fn form(query: HashMap<String, String>, body: &[u8]) -> HashMap<String, String> {
@@ -70,7 +70,7 @@ pub async fn teardown(
         Ok(id) => FrameworkId { value: id },
         Err(error) => return api_error(error),
     };
-    change(&app, move |master, now| master.teardown_framework(&id, now)).await
+    changed(app.master.call(Input::Operator(OperatorCall::Teardown(id))).await)
 }
 
 /// `POST /master/tasks/kill`: kills one task.
@@ -84,7 +84,8 @@ pub async fn kill_task(
         (Ok(f), Ok(t)) => (FrameworkId { value: f }, TaskId { value: t }),
         (Err(error), _) | (_, Err(error)) => return api_error(error),
     };
-    change(&app, move |master, now| master.kill_task_for_operator(&framework, &task, now)).await
+    let kill = OperatorCall::KillTask { framework_id: framework, task_id: task };
+    changed(app.master.call(Input::Operator(kill)).await)
 }
 
 #[cfg(test)]

@@ -3,10 +3,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use axum::extract::{Query, State};
+use axum::extract::{Query as Params, State};
 use axum::response::{IntoResponse, Response};
 use http::{StatusCode, header};
 use serde_json::{Map, Value, json};
+
+use mesos_master_core::input::{Query, View};
 
 use super::AppState;
 use crate::identity::VERSION;
@@ -16,7 +18,7 @@ pub async fn health() -> StatusCode {
 }
 
 /// `/version`: a plain dotted version and build facts.
-pub async fn version(Query(query): Query<HashMap<String, String>>) -> Response {
+pub async fn version(Params(query): Params<HashMap<String, String>>) -> Response {
     legacy_json(&query, version_json())
 }
 
@@ -38,28 +40,22 @@ pub async fn redirect(State(app): State<AppState>) -> Response {
 }
 
 /// `/master/flags`: `{"flags": {"name": "value", ...}}`.
-pub async fn flags(State(app): State<AppState>, Query(query): Query<HashMap<String, String>>) -> Response {
+pub async fn flags(State(app): State<AppState>, Params(query): Params<HashMap<String, String>>) -> Response {
     let flags: Map<String, Value> = app.flags.to_pairs().into_iter().map(|(k, v)| (k, Value::String(v))).collect();
     legacy_json(&query, json!({ "flags": flags }))
 }
 
 /// Every metric of this master and its machine, by Mesos's names.
 pub async fn snapshot(app: &AppState) -> Option<BTreeMap<String, f64>> {
-    let start = app.start_time;
-    let mut metrics = app
-        .master
-        .inspect(move |master, now| {
-            let mut metrics = master.metrics();
-            metrics.insert("master/uptime_secs".to_owned(), now.saturating_sub(start).as_secs_f64());
-            metrics
-        })
-        .await?;
+    let Ok(View::Metrics(mut metrics)) = app.master.query(Query::Metrics { start_time: app.start_time }).await else {
+        return None;
+    };
     metrics.extend(mesos_http::system::metrics());
     Some(metrics)
 }
 
 /// `/metrics/snapshot`: a flat object of Mesos-named metrics.
-pub async fn metrics(State(app): State<AppState>, Query(query): Query<HashMap<String, String>>) -> Response {
+pub async fn metrics(State(app): State<AppState>, Params(query): Params<HashMap<String, String>>) -> Response {
     let Some(metrics) = snapshot(&app).await else {
         return super::unavailable();
     };
@@ -67,11 +63,8 @@ pub async fn metrics(State(app): State<AppState>, Query(query): Query<HashMap<St
 }
 
 /// `/registrar(1)/registry`: the registry as this master last stored it.
-pub async fn registry(State(app): State<AppState>, Query(query): Query<HashMap<String, String>>) -> Response {
-    let Some(registry) = app.master.inspect(|master, _| master.registry().to_proto()).await else {
-        return super::unavailable();
-    };
-    legacy_json(&query, mesos_proto::json::to_value(&registry))
+pub async fn registry(State(app): State<AppState>, Params(query): Params<HashMap<String, String>>) -> Response {
+    super::legacy_view(&app, Query::Registry, &query).await
 }
 
 /// `/metrics`: the same values in Prometheus's text format.
@@ -84,7 +77,7 @@ pub async fn prometheus(State(app): State<AppState>) -> Response {
 
 /// `/logging/toggle?level=N&duration=D`: raises the logging verbosity for
 /// a while, as libprocess's endpoint does.
-pub async fn logging_toggle(Query(query): Query<HashMap<String, String>>) -> Response {
+pub async fn logging_toggle(Params(query): Params<HashMap<String, String>>) -> Response {
     mesos_http::server::logging_toggle(&query)
 }
 

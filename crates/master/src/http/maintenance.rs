@@ -8,22 +8,18 @@ use std::collections::HashMap;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use bytes::Bytes;
-use mesos_master_core::ApiError;
+use mesos_master_core::input::{OperatorCall, Query as CoreQuery};
+use mesos_master_core::{ApiError, Input};
 use mesos_proto::v1::MachineId;
 use mesos_proto::v1::maintenance::Schedule;
 use serde_json::Value;
 
-use super::endpoints::legacy_json;
-use super::operator::stored;
-use super::{AppState, api_error};
+use super::{AppState, api_error, changed, legacy_view};
 
 type Params = Query<HashMap<String, String>>;
 
 pub async fn schedule(State(app): State<AppState>, Query(query): Params) -> Response {
-    match app.master.inspect(|master, _| mesos_proto::json::to_value(&master.maintenance_schedule())).await {
-        Some(value) => legacy_json(&query, value),
-        None => super::unavailable(),
-    }
+    legacy_view(&app, CoreQuery::MaintenanceSchedule, &query).await
 }
 
 pub async fn update_schedule(State(app): State<AppState>, body: Bytes) -> Response {
@@ -31,14 +27,11 @@ pub async fn update_schedule(State(app): State<AppState>, body: Bytes) -> Respon
         Ok(schedule) => schedule,
         Err(error) => return api_error(ApiError::bad_request(format!("Failed to parse the schedule: {error}"))),
     };
-    stored(&app, move |master, _| master.update_maintenance_schedule(schedule)).await
+    changed(app.master.call(Input::Operator(OperatorCall::UpdateMaintenanceSchedule(schedule))).await)
 }
 
 pub async fn status(State(app): State<AppState>, Query(query): Params) -> Response {
-    match app.master.inspect(|master, _| mesos_proto::json::to_value(&master.maintenance_status())).await {
-        Some(value) => legacy_json(&query, value),
-        None => super::unavailable(),
-    }
+    legacy_view(&app, CoreQuery::MaintenanceStatus, &query).await
 }
 
 /// A JSON array of `MachineID`s.
@@ -59,14 +52,14 @@ fn machines(body: &[u8]) -> Result<Vec<MachineId>, ApiError> {
 
 pub async fn down(State(app): State<AppState>, body: Bytes) -> Response {
     match machines(&body) {
-        Ok(list) => stored(&app, move |master, _| master.start_maintenance(list)).await,
+        Ok(list) => changed(app.master.call(Input::Operator(OperatorCall::StartMaintenance(list))).await),
         Err(error) => api_error(error),
     }
 }
 
 pub async fn up(State(app): State<AppState>, body: Bytes) -> Response {
     match machines(&body) {
-        Ok(list) => stored(&app, move |master, _| master.stop_maintenance(list)).await,
+        Ok(list) => changed(app.master.call(Input::Operator(OperatorCall::StopMaintenance(list))).await),
         Err(error) => api_error(error),
     }
 }

@@ -19,7 +19,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http::StatusCode;
 use mesos_http::server::HttpError;
-use mesos_master_core::ApiError;
+use mesos_master_core::input::{Query, View};
+use mesos_master_core::{ApiError, Reply};
 use mesos_proto::v1::MasterInfo;
 
 use crate::actor::MasterHandle;
@@ -89,6 +90,29 @@ pub fn router(state: AppState) -> Router {
 pub(crate) fn api_error(error: ApiError) -> Response {
     let status = StatusCode::from_u16(error.status.code()).unwrap_or(StatusCode::BAD_REQUEST);
     HttpError::new(status, error.message).into_response()
+}
+
+/// The answer to a change: 200 once done (and stored, where the registry
+/// records it), 202 when the agent learns of it next, or why it was refused.
+pub(crate) fn changed(result: Result<Reply, ApiError>) -> Response {
+    match result {
+        Ok(Reply::Accepted) => StatusCode::ACCEPTED.into_response(),
+        Ok(_) => StatusCode::OK.into_response(),
+        Err(error) => api_error(error),
+    }
+}
+
+/// A legacy JSON view of the core's state, honouring `?jsonp=`.
+pub(crate) async fn legacy_view(
+    app: &AppState,
+    query: Query,
+    params: &std::collections::HashMap<String, String>,
+) -> Response {
+    match app.master.query(query).await {
+        Ok(View::Json(value)) => endpoints::legacy_json(params, value),
+        Ok(other) => api_error(ApiError::unavailable(format!("Unexpected view {other:?}"))),
+        Err(error) => api_error(error),
+    }
 }
 
 /// The answer when the event loop is gone (shutting down).

@@ -9,11 +9,13 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 use mesos_http::server::{EventStream, HttpError, decode_call, stream_id, stream_response};
+use mesos_master_core::Input;
+use mesos_master_core::input::{SchedulerCall, SchedulerRequest};
 use mesos_proto::v1::scheduler::{Call, Event, call, event};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
-use super::{AppState, api_error, unavailable};
-use crate::actor::Command;
+use super::{AppState, api_error};
+use crate::actor::StreamSender;
 
 /// How often an idle subscription carries a HEARTBEAT event.
 pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(15);
@@ -27,43 +29,38 @@ pub async fn scheduler_api(State(app): State<AppState>, headers: HeaderMap, body
         Ok(decoded) => decoded,
         Err(error) => return error.into_response(),
     };
-    if call.r#type == Some(call::Type::Subscribe as i32) {
-        if stream_id(&headers).is_some() {
-            return HttpError::bad_request("Expecting 'Mesos-Stream-Id' to be not present with SUBSCRIBE")
-                .into_response();
-        }
-        let stream = app.master.new_stream();
-        let id = uuid::Uuid::new_v4().to_string();
-        let (events, receiver) = mpsc::unbounded_channel();
-        let (reply, answer) = oneshot::channel();
-        let command = Command::Subscribe { stream, stream_id: id.clone(), call: Box::new(call), events, reply };
-        if !app.master.send(command) {
-            return unavailable();
-        }
-        match answer.await {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => return api_error(error),
-            Err(_) => return unavailable(),
-        }
-        let master = app.master.clone();
-        let body = EventStream::new(receiver, negotiated.response)
-            .with_heartbeat(HEARTBEAT_INTERVAL, heartbeat)
-            .on_close(move || {
-                master.send(Command::SchedulerClosed { stream });
-            });
-        return stream_response(body, Some(&id));
+    let subscribing = call.r#type == Some(call::Type::Subscribe as i32);
+    if subscribing && stream_id(&headers).is_some() {
+        return HttpError::bad_request("Expecting 'Mesos-Stream-Id' to be not present with SUBSCRIBE").into_response();
     }
-    let update_framework = call.r#type == Some(call::Type::UpdateFramework as i32);
-    let (reply, answer) = oneshot::channel();
-    let command =
-        Command::SchedulerCall { stream_id: stream_id(&headers).map(str::to_owned), call: Box::new(call), reply };
-    if !app.master.send(command) {
-        return unavailable();
-    }
-    match answer.await {
-        Ok(Ok(())) if update_framework => StatusCode::OK.into_response(),
-        Ok(Ok(())) => StatusCode::ACCEPTED.into_response(),
-        Ok(Err(error)) => api_error(error),
-        Err(_) => unavailable(),
+    let request = match SchedulerRequest::parse(call, stream_id(&headers)) {
+        Ok(request) => request,
+        Err(error) => return api_error(error),
+    };
+    let (framework_id, stream_id, call) = match request {
+        SchedulerRequest::Call { framework_id, stream_id, call } => (framework_id, stream_id, call),
+        SchedulerRequest::Subscribe(subscribe) => {
+            let stream = app.master.new_stream();
+            let id = uuid::Uuid::new_v4().to_string();
+            let (events, receiver) = mpsc::unbounded_channel();
+            let input = Input::SchedulerSubscribe { stream, stream_id: id.clone(), subscribe: Box::new(subscribe) };
+            if let Err(error) = app.master.open(stream, StreamSender::Scheduler(events), input).await {
+                return api_error(error);
+            }
+            let master = app.master.clone();
+            let body = EventStream::new(receiver, negotiated.response)
+                .with_heartbeat(HEARTBEAT_INTERVAL, heartbeat)
+                .on_close(move || {
+                    master.notify(Input::SchedulerClosed { stream });
+                });
+            return stream_response(body, Some(&id));
+        }
+    };
+    // UPDATE_FRAMEWORK is answered 200, every other call 202, as in Mesos.
+    let update_framework = matches!(call, SchedulerCall::UpdateFramework(_));
+    match app.master.call(Input::SchedulerCall { framework_id, stream_id, call }).await {
+        Ok(_) if update_framework => StatusCode::OK.into_response(),
+        Ok(_) => StatusCode::ACCEPTED.into_response(),
+        Err(error) => api_error(error),
     }
 }

@@ -14,7 +14,9 @@ use mesos_registry::{Operation, Registry};
 use tokio::sync::mpsc;
 
 use super::Store;
-use crate::actor::{Command, MasterHandle};
+use mesos_master_core::Input;
+
+use crate::actor::MasterHandle;
 
 /// An operation to store, with its ticket.
 pub type Request = (u64, Operation);
@@ -77,7 +79,7 @@ async fn run(
             }
         }
         for (ticket, result) in results {
-            if !master.send(Command::RegistryApplied { ticket, result }) {
+            if !master.notify(Input::RegistryApplied { ticket, result }) {
                 return;
             }
         }

@@ -38,8 +38,7 @@ impl World {
                 let Some((stream, _)) = self.frameworks[framework].stream.take() else { return };
                 self.faults.push(format!("{:?}: framework {framework} disconnected", self.elapsed()));
                 self.streams.remove(&stream);
-                self.master.scheduler_disconnected(self.now, stream);
-                self.dispatch_master();
+                let _ = self.master_input(mesos_master_core::Input::SchedulerClosed { stream });
                 let back = Duration::from_millis(self.rng.random_range(200..10_000));
                 self.schedule(back, Event::FrameworkSubscribe(framework));
             }
@@ -115,8 +114,7 @@ impl World {
         }
         if let Some((stream, _)) = sim.stream.take() {
             self.streams.remove(&stream);
-            self.master.agent_disconnected(self.now, stream);
-            self.dispatch_master();
+            let _ = self.master_input(mesos_master_core::Input::AgentClosed { stream });
         }
     }
 }

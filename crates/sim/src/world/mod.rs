@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, BinaryHeap};
 use std::time::Duration;
 
 use mesos_agent_core::{Agent, AgentAction, AgentConfig, AgentInput, CheckpointTicket, CheckpointWrite, FromMaster};
-use mesos_master_core::{Action, Master, MasterConfig, StreamId};
+use mesos_master_core::input::{AgentRequest, SchedulerRequest};
+use mesos_master_core::{Action, Input, Master, MasterConfig, Reply, StreamId};
 use mesos_proto::internal::{AgentCall, AgentEvent, agent_call, agent_event};
 use mesos_proto::v1::scheduler::{Call, Event as SchedulerEvent, event};
 use mesos_proto::v1::{AgentInfo, MasterInfo, TaskState};
@@ -281,14 +282,13 @@ impl World {
     fn handle(&mut self, event: Event) {
         match event {
             Event::MasterTimers => {
-                self.master.tick(self.now);
+                let _ = self.master_input(Input::Tick);
                 if self.now >= self.next_allocation || self.master.allocation_wanted() {
                     if self.now >= self.next_allocation {
                         self.next_allocation = self.now + Duration::from_secs(1);
                     }
-                    self.master.allocate(self.now);
+                    let _ = self.master_input(Input::Allocate);
                 }
-                self.dispatch_master();
                 self.schedule(Duration::from_millis(100), Event::MasterTimers);
             }
             Event::AgentTimers(agent) => {
@@ -300,16 +300,26 @@ impl World {
                 if self.agents[agent].partitioned {
                     return;
                 }
-                let _ = self.master.agent_call(self.now, Some(&stream_id), *call);
-                self.dispatch_master();
+                match AgentRequest::parse(*call, Some(&stream_id)) {
+                    Ok(AgentRequest::Call { agent_id, stream_id, call }) => {
+                        let _ = self.master_input(Input::AgentCall { agent_id, stream_id, call });
+                    }
+                    other => {
+                        self.faults.push(format!("{:?}: the master refused an agent call: {other:?}", self.elapsed()))
+                    }
+                }
             }
             Event::ToFramework { framework, stream, event } => self.deliver_to_framework(framework, stream, *event),
             Event::FromFramework { framework, call } => {
                 let Some((_, stream_id)) = self.frameworks[framework].stream.clone() else { return };
                 let mut call = *call;
                 call.framework_id = self.frameworks[framework].id.clone();
-                let _ = self.master.scheduler_call(self.now, Some(&stream_id), call);
-                self.dispatch_master();
+                match SchedulerRequest::parse(call, Some(&stream_id)) {
+                    Ok(SchedulerRequest::Call { framework_id, stream_id, call }) => {
+                        let _ = self.master_input(Input::SchedulerCall { framework_id, stream_id, call });
+                    }
+                    other => self.faults.push(format!("{:?}: a malformed scheduler call: {other:?}", self.elapsed())),
+                }
             }
             Event::AgentConnect(agent) => self.connect_agent(agent),
             Event::AgentRestart(agent) => self.restart_agent(agent),
@@ -338,8 +348,7 @@ impl World {
             Event::FrameworkSubscribe(framework) => self.subscribe_framework(framework),
             Event::RegistryStored { ticket, operation } => {
                 let result = self.registry.apply(&operation).map(|_| ()).map_err(|e| e.to_string());
-                self.master.registry_applied(ticket, result, self.now);
-                self.dispatch_master();
+                let _ = self.master_input(Input::RegistryApplied { ticket, result });
             }
             Event::Heal(agent) => {
                 self.agents[agent].partitioned = false;
@@ -359,8 +368,18 @@ impl World {
     // -----------------------------------------------------------------------
     // The master.
 
+    /// Gives the master core one input through its door and carries out
+    /// what it decides.
+    pub(super) fn master_input(&mut self, input: Input) -> Result<Reply, mesos_master_core::ApiError> {
+        self.coverage.master_input(&input);
+        let reply = self.master.handle(self.now, input);
+        self.dispatch_master();
+        reply
+    }
+
     fn dispatch_master(&mut self) {
         for action in self.master.take_actions() {
+            self.coverage.master_action(&action);
             match action {
                 // The simulation has no operators subscribed.
                 Action::ToOperator { .. } | Action::ToOperators { .. } | Action::CloseOperator { .. } => {}
@@ -418,8 +437,7 @@ impl World {
         }
         if let Some((old, _)) = self.agents[agent].stream.take() {
             self.streams.remove(&old);
-            self.master.agent_disconnected(self.now, old);
-            self.dispatch_master();
+            let _ = self.master_input(Input::AgentClosed { stream: old });
         }
         let (stream, stream_id) = self.new_stream();
         let address = mesos_proto::v1::Address {
@@ -430,10 +448,17 @@ impl World {
         let call = self.agents[agent].core.as_ref().expect("checked above").registration_call("sim", address);
         self.streams.insert(stream, Endpoint::Agent(agent));
         self.agents[agent].stream = Some((stream, stream_id.clone()));
-        if let Err(error) = self.master.agent_subscribe(self.now, stream, stream_id, call) {
+        let input = match AgentRequest::parse(call, None) {
+            Ok(AgentRequest::Register(register)) => Input::AgentRegister { stream, stream_id, register },
+            Ok(AgentRequest::Reregister(reregister)) => Input::AgentReregister { stream, stream_id, reregister },
+            other => {
+                self.faults.push(format!("agent {agent} sent a malformed registration: {other:?}"));
+                return;
+            }
+        };
+        if let Err(error) = self.master_input(input) {
             self.faults.push(format!("agent {agent} registration refused: {error}"));
         }
-        self.dispatch_master();
     }
 
     fn deliver_to_agent(&mut self, agent: usize, stream: StreamId, event: AgentEvent) {
@@ -590,10 +615,18 @@ impl World {
         let call = self.frameworks[framework].subscribe_call();
         self.streams.insert(stream, Endpoint::Framework(framework));
         self.frameworks[framework].stream = Some((stream, stream_id.clone()));
-        if let Err(error) = self.master.subscribe(self.now, stream, stream_id, call) {
+        let input = match SchedulerRequest::parse(call, None) {
+            Ok(SchedulerRequest::Subscribe(subscribe)) => {
+                Input::SchedulerSubscribe { stream, stream_id, subscribe: Box::new(subscribe) }
+            }
+            other => {
+                self.faults.push(format!("framework {framework} sent a malformed SUBSCRIBE: {other:?}"));
+                return;
+            }
+        };
+        if let Err(error) = self.master_input(input) {
             self.faults.push(format!("framework {framework} subscription refused: {error}"));
         }
-        self.dispatch_master();
     }
 
     fn deliver_to_framework(&mut self, framework: usize, stream: StreamId, event: SchedulerEvent) {

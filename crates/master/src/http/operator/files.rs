@@ -3,73 +3,25 @@
 //! `/files/read` endpoints (Mesos's semantics: `offset=-1` asks for the
 //! size, `length` bounds the read).
 //!
-//! Paths are the agent's: the virtual sandbox path
-//! `/frameworks/<framework>/executors/<executor>/runs/latest[/<file>]`, whose
-//! agent the master finds from the executor or the tasks it knows, or the
-//! sandbox's absolute directory on the agent, which names its agent
-//! (`.../slaves/<agent>/frameworks/...`).
+//! Paths are the agent's; the core tells which agent holds one
+//! (`Query::SandboxAgent`).
 
 use axum::response::Response;
-use mesos_master_core::{ApiError, Master};
+use mesos_master_core::ApiError;
+use mesos_master_core::input::{Query, View};
 use mesos_proto::ContentType;
 use mesos_proto::v1::master::{Response as OperatorResponse, call, response};
-use mesos_proto::v1::{AgentId, FileInfo, TimeInfo};
+use mesos_proto::v1::{FileInfo, TimeInfo};
 use serde_json::Value;
 
-use super::super::{AppState, api_error, unavailable};
+use super::super::{AppState, api_error};
 use super::answer;
 
-/// `host:port` of the agent holding `path`, if the master can tell.
-fn locate(master: &Master, path: &str) -> Option<String> {
-    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
-    let agent_id = if let Some(index) = parts.iter().position(|p| *p == "slaves") {
-        AgentId { value: (*parts.get(index + 1)?).to_owned() }
-    } else {
-        let framework = parts.iter().position(|p| *p == "frameworks").and_then(|i| parts.get(i + 1))?;
-        let executor = parts.iter().position(|p| *p == "executors").and_then(|i| parts.get(i + 1))?;
-        find_executor_agent(master, framework, executor)?
-    };
-    let agent = master.agent(&agent_id)?;
-    let host = agent.address.ip.clone().or_else(|| agent.address.hostname.clone())?;
-    Some(format!("{host}:{}", agent.address.port))
-}
-
-/// The agent running (or that ran) executor `executor` of `framework`: a
-/// live executor, or a task launched with that executor (a command task's
-/// executor has the task's id).
-fn find_executor_agent(master: &Master, framework: &str, executor: &str) -> Option<AgentId> {
-    for agent in master.agents() {
-        let running = agent
-            .executors
-            .iter()
-            .any(|(f, executors)| f.value == framework && executors.keys().any(|e| e.value == executor));
-        if running {
-            return Some(agent.id.clone());
-        }
-    }
-    let frameworks = master.frameworks().chain(master.completed_frameworks()).filter(|f| f.id.value == framework);
-    for framework in frameworks {
-        let tasks = framework.tasks.values().chain(&framework.unreachable_tasks).chain(&framework.completed_tasks);
-        for task in tasks {
-            let record = &task.record;
-            let runs_it = match &record.executor_id {
-                Some(id) => id.value == executor,
-                None => record.task_id.value == executor,
-            };
-            if runs_it {
-                return Some(record.agent_id.clone());
-            }
-        }
-    }
-    None
-}
-
 async fn agent_of(app: &AppState, path: &str) -> Result<String, Response> {
-    let path = path.to_owned();
-    match app.master.inspect(move |master, _| locate(master, &path)).await {
-        Some(Some(address)) => Ok(address),
-        Some(None) => Err(api_error(ApiError::not_found("No agent holds this path"))),
-        None => Err(unavailable()),
+    match app.master.query(Query::SandboxAgent { path: path.to_owned() }).await {
+        Ok(View::Agent(Some(address))) => Ok(address),
+        Ok(_) => Err(api_error(ApiError::not_found("No agent holds this path"))),
+        Err(error) => Err(api_error(error)),
     }
 }
 

@@ -11,8 +11,10 @@ use mesos_proto::ContentType;
 use mesos_proto::v1::master::{Event, event};
 use tokio::sync::mpsc;
 
-use super::super::{AppState, unavailable};
-use crate::actor::Command;
+use mesos_master_core::Input;
+
+use super::super::{AppState, api_error};
+use crate::actor::StreamSender;
 
 /// How often an idle operator stream carries a HEARTBEAT event.
 pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(15);
@@ -21,15 +23,17 @@ fn heartbeat() -> Event {
     Event { r#type: Some(event::Type::Heartbeat as i32), ..Default::default() }
 }
 
-pub fn subscribe(app: &AppState, encoding: ContentType) -> Response {
+pub async fn subscribe(app: &AppState, encoding: ContentType) -> Response {
     let stream = app.master.new_stream();
     let (events, receiver) = mpsc::unbounded_channel();
-    if !app.master.send(Command::OperatorSubscribe { stream, events }) {
-        return unavailable();
+    if let Err(error) =
+        app.master.open(stream, StreamSender::Operator(events), Input::OperatorSubscribe { stream }).await
+    {
+        return api_error(error);
     }
     let master = app.master.clone();
     let body = EventStream::new(receiver, encoding).with_heartbeat(HEARTBEAT_INTERVAL, heartbeat).on_close(move || {
-        master.send(Command::OperatorClosed { stream });
+        master.notify(Input::OperatorClosed { stream });
     });
     stream_response(body, None)
 }

@@ -3,7 +3,7 @@
 //! the resource quantities allocated, offered and reserved to them, and
 //! their frameworks.
 
-use mesos_master_core::Master;
+use crate::Master;
 use mesos_resources::Resources;
 use serde_json::{Map, Value, json};
 

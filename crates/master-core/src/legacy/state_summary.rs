@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use mesos_master_core::{Framework, Master, Task};
+use crate::{Framework, Master, Task};
 use mesos_proto::v1::TaskState;
 use mesos_resources::summary;
 use serde_json::{Value, json};

@@ -2,28 +2,23 @@
 //! names (`slaves`, `slave_id`, ...), flattened resources, ids as plain
 //! strings and times as seconds, because tools read them by those names.
 
+mod lists;
 mod roles;
 mod state_summary;
 
+pub use lists::{agents, frameworks, tasks};
 pub use roles::{quota, roles, weights};
 pub use state_summary::state_summary;
 
-use std::time::Duration;
-
-use mesos_master_core::{Agent, Framework, Master, Offer, Task};
+use crate::{Agent, Framework, Master, Offer, Task};
 use mesos_proto::v1::{self, ExecutorInfo, TaskState};
 use mesos_resources::{Resources, summary};
 use serde_json::{Map, Value, json};
 
-/// Facts about the daemon the views need beside the core's state.
-pub struct ViewContext<'a> {
-    pub flags: &'a [(String, String)],
-    pub start_time: Duration,
-    pub cluster: Option<&'a str>,
-}
+use crate::input::DaemonFacts;
 
 /// `/master/state`.
-pub fn state(master: &Master, context: &ViewContext<'_>) -> Value {
+pub fn state(master: &Master, context: &DaemonFacts) -> Value {
     let info = master.info();
     let mut agents: Vec<&Agent> = master.agents().collect();
     agents.sort_by(|a, b| a.id.value.cmp(&b.id.value));
@@ -31,7 +26,7 @@ pub fn state(master: &Master, context: &ViewContext<'_>) -> Value {
     frameworks.sort_by(|a, b| a.id.value.cmp(&b.id.value));
     let flags: Map<String, Value> = context.flags.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
     let mut state = json!({
-        "version": crate::identity::VERSION,
+        "version": context.version,
         "build_date": "",
         "build_time": 0.0,
         "build_user": "",
@@ -54,7 +49,7 @@ pub fn state(master: &Master, context: &ViewContext<'_>) -> Value {
         "orphan_tasks": [],
         "unregistered_frameworks": [],
     });
-    if let Some(cluster) = context.cluster {
+    if let Some(cluster) = &context.cluster {
         state["cluster"] = json!(cluster);
     }
     state
