@@ -44,7 +44,7 @@ pub enum Command {
     ExecutorSubscribe {
         stream: ExecutorStream,
         subscribe: ExecutorSubscribe,
-        events: mpsc::UnboundedSender<ExecutorEvent>,
+        events: mpsc::Sender<ExecutorEvent>,
         reply: Reply,
     },
     ExecutorCall {
@@ -57,10 +57,30 @@ pub enum Command {
     Inspect(Inspector),
 }
 
-/// A cloneable way to reach the event loop.
+/// How many requests from HTTP handlers (executor calls, state queries)
+/// may wait for the event loop; beyond it they are answered `503`.
+pub const REQUEST_BACKLOG: usize = 1024;
+
+/// Events queued for one executor at most; an executor that stops reading
+/// its stream is disconnected (it re-subscribes, as after any break).
+pub const EXECUTOR_EVENT_BACKLOG: usize = 1024;
+
+/// Why a request did not reach the event loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Unavailable {
+    #[error("The agent is overloaded; retry later")]
+    Overloaded,
+    #[error("Agent is shutting down")]
+    ShuttingDown,
+}
+
+/// A cloneable way to reach the event loop: requests from handlers on a
+/// bounded queue, notifications (master events, container fates,
+/// checkpoint results, which must never be lost) on their own.
 #[derive(Clone)]
 pub struct AgentHandle {
-    commands: mpsc::UnboundedSender<Command>,
+    requests: mpsc::Sender<Command>,
+    notifications: mpsc::UnboundedSender<Command>,
     next_stream: Arc<AtomicU64>,
 }
 
@@ -69,24 +89,52 @@ impl AgentHandle {
         ExecutorStream(self.next_stream.fetch_add(1, Ordering::Relaxed))
     }
 
+    /// Queues a notification; false when the loop is gone.
     pub fn send(&self, command: Command) -> bool {
-        self.commands.send(command).is_ok()
+        self.notifications.send(command).is_ok()
     }
 
-    /// Runs `inspect` on the core and returns its result.
+    /// Queues a request from a handler, unless too many wait already.
+    pub fn request(&self, command: Command) -> Result<(), Unavailable> {
+        self.requests.try_send(command).map_err(|error| match error {
+            mpsc::error::TrySendError::Full(_) => Unavailable::Overloaded,
+            mpsc::error::TrySendError::Closed(_) => Unavailable::ShuttingDown,
+        })
+    }
+
+    /// Runs `inspect` on the core and returns its result; `None` when the
+    /// agent is overloaded or shutting down (a handler's request).
     pub async fn inspect<T: Send + 'static>(
         &self,
         inspect: impl FnOnce(&Agent, Duration) -> T + Send + 'static,
     ) -> Option<T> {
-        let (reply, answer) = oneshot::channel();
-        let command = Command::Inspect(Box::new(move |agent, now| {
-            let _ = reply.send(inspect(agent, now));
-        }));
+        let (command, answer) = inspection(inspect);
+        self.request(command).ok()?;
+        answer.await.ok()
+    }
+
+    /// Like [`AgentHandle::inspect`], for the agent's own tasks (the link
+    /// to the master): never refused while the loop runs.
+    pub async fn inspect_internal<T: Send + 'static>(
+        &self,
+        inspect: impl FnOnce(&Agent, Duration) -> T + Send + 'static,
+    ) -> Option<T> {
+        let (command, answer) = inspection(inspect);
         if !self.send(command) {
             return None;
         }
         answer.await.ok()
     }
+}
+
+fn inspection<T: Send + 'static>(
+    inspect: impl FnOnce(&Agent, Duration) -> T + Send + 'static,
+) -> (Command, oneshot::Receiver<T>) {
+    let (reply, answer) = oneshot::channel();
+    let command = Command::Inspect(Box::new(move |agent, now| {
+        let _ = reply.send(inspect(agent, now));
+    }));
+    (command, answer)
 }
 
 /// Starts the event loop around `core`. `shutdown` is triggered when the
@@ -100,8 +148,9 @@ pub fn spawn(
     mut limited: mpsc::UnboundedReceiver<(String, mesos_agent_core::ContainerLimitation)>,
     shutdown: mpsc::UnboundedSender<String>,
 ) -> AgentHandle {
-    let (commands, inbox) = mpsc::unbounded_channel();
-    let handle = AgentHandle { commands, next_stream: Arc::new(AtomicU64::new(1)) };
+    let (requests, requests_inbox) = mpsc::channel(REQUEST_BACKLOG);
+    let (notifications, notifications_inbox) = mpsc::unbounded_channel();
+    let handle = AgentHandle { requests, notifications, next_stream: Arc::new(AtomicU64::new(1)) };
     let (outbox, outbox_rx) = mpsc::unbounded_channel();
     tokio::spawn(post_to_master(outbox_rx));
     let checkpoints = checkpoint::queue::spawn(launcher.paths.clone(), handle.clone());
@@ -151,7 +200,7 @@ pub fn spawn(
             forward.send(Command::Input(AgentInput::ContainerLimited { container_id, limitation }));
         }
     });
-    tokio::spawn(event_loop.run(inbox));
+    tokio::spawn(event_loop.run(requests_inbox, notifications_inbox));
     handle
 }
 
@@ -174,18 +223,23 @@ struct EventLoop {
     /// Url and stream id of the current master connection.
     master: Option<(String, String)>,
     outbox: mpsc::UnboundedSender<(String, String, AgentCall)>,
-    executors: HashMap<ExecutorStream, mpsc::UnboundedSender<ExecutorEvent>>,
+    executors: HashMap<ExecutorStream, mpsc::Sender<ExecutorEvent>>,
     shutdown: mpsc::UnboundedSender<String>,
     /// Writes checkpoint records in order, off the loop.
     checkpoints: mpsc::UnboundedSender<checkpoint::queue::Job>,
 }
 
 impl EventLoop {
-    async fn run(mut self, mut inbox: mpsc::UnboundedReceiver<Command>) {
+    async fn run(mut self, mut requests: mpsc::Receiver<Command>, mut notifications: mpsc::UnboundedReceiver<Command>) {
         loop {
             let wait = self.core.next_deadline().map_or(Duration::from_secs(60), |d| d.saturating_sub(now()));
             tokio::select! {
-                command = inbox.recv() => {
+                biased;
+                command = notifications.recv() => {
+                    let Some(command) = command else { break };
+                    self.handle(command);
+                }
+                command = requests.recv() => {
                     let Some(command) = command else { break };
                     self.handle(command);
                 }
@@ -247,7 +301,22 @@ impl EventLoop {
         self.dispatch();
     }
 
+    /// Carries out the core's actions; executor streams that cannot take
+    /// their events are closed and the core told, until nothing is left.
     fn dispatch(&mut self) {
+        loop {
+            let mut overflowed = Vec::new();
+            self.carry_out(&mut overflowed);
+            if overflowed.is_empty() {
+                return;
+            }
+            for stream in overflowed {
+                let _ = self.input(AgentInput::ExecutorClosed { stream }, now());
+            }
+        }
+    }
+
+    fn carry_out(&mut self, overflowed: &mut Vec<ExecutorStream>) {
         for action in self.core.take_actions() {
             match action {
                 AgentAction::ToMaster(call) => self.to_master(*call),
@@ -257,8 +326,12 @@ impl EventLoop {
                     self.containerizer.update(&container_id, &resources)
                 }
                 AgentAction::ToExecutor { stream, event } => {
-                    if let Some(events) = self.executors.get(&stream) {
-                        let _ = events.send(*event);
+                    if let Some(events) = self.executors.get(&stream)
+                        && events.try_send(*event).is_err()
+                    {
+                        tracing::warn!(?stream, "an executor stopped reading its events; disconnecting it");
+                        self.executors.remove(&stream);
+                        overflowed.push(stream);
                     }
                 }
                 AgentAction::CloseExecutor { stream } => {

@@ -64,7 +64,7 @@ pub async fn run(
         };
         let version = version.clone();
         let address = address.clone();
-        let Some(call) = agent.inspect(move |core, _| core.registration_call(&version, address)).await else {
+        let Some(call) = agent.inspect_internal(move |core, _| core.registration_call(&version, address)).await else {
             return;
         };
         let url = format!("{master}{AGENT_API_PATH}");

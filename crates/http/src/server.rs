@@ -109,14 +109,14 @@ pub fn legacy_json(jsonp: Option<&str>, json: String) -> Response {
 /// has been quiet for `heartbeat_every`. `on_close` runs when the body is
 /// dropped, which is how a disconnected client is noticed.
 pub struct EventStream<E> {
-    events: mpsc::UnboundedReceiver<E>,
+    events: mpsc::Receiver<E>,
     encoding: ContentType,
     heartbeat: Option<(tokio::time::Interval, fn() -> E)>,
     on_close: Option<Box<dyn FnOnce() + Send + Sync>>,
 }
 
 impl<E> EventStream<E> {
-    pub fn new(events: mpsc::UnboundedReceiver<E>, encoding: ContentType) -> EventStream<E> {
+    pub fn new(events: mpsc::Receiver<E>, encoding: ContentType) -> EventStream<E> {
         EventStream { events, encoding, heartbeat: None, on_close: None }
     }
 

@@ -30,11 +30,19 @@ pub fn now() -> Duration {
 
 type Answer = oneshot::Sender<Result<Reply, ApiError>>;
 
-/// Where the events of one stream go.
+/// How many requests from handlers may wait for the event loop; beyond it
+/// a request is answered `503 Service Unavailable` with `Retry-After`
+/// instead of queueing without limit.
+pub const REQUEST_BACKLOG: usize = 4096;
+
+/// Where the events of one stream go. Each stream's queue is bounded (by
+/// `--event_stream_backlog`): a subscriber that stops reading is
+/// disconnected, as Mesos closes a stream it cannot write to, instead of
+/// holding the master's memory.
 pub enum StreamSender {
-    Scheduler(mpsc::UnboundedSender<Event>),
-    Agent(mpsc::UnboundedSender<AgentEvent>),
-    Operator(mpsc::UnboundedSender<OperatorEvent>),
+    Scheduler(mpsc::Sender<Event>),
+    Agent(mpsc::Sender<AgentEvent>),
+    Operator(mpsc::Sender<OperatorEvent>),
 }
 
 /// Something for the event loop to do: an input for the core, with the
@@ -45,14 +53,24 @@ pub struct Command {
     answer: Option<Answer>,
 }
 
-/// A cloneable way to reach the event loop.
+/// A cloneable way to reach the event loop: requests on a bounded queue,
+/// notifications (streams that closed, registry results, which the loop
+/// must never lose and which are bounded by the streams and operations
+/// open) on their own.
 #[derive(Clone)]
 pub struct MasterHandle {
-    commands: mpsc::UnboundedSender<Command>,
+    requests: mpsc::Sender<Command>,
+    notifications: mpsc::UnboundedSender<Command>,
     next_stream: Arc<AtomicU64>,
+    event_backlog: usize,
 }
 
 impl MasterHandle {
+    /// The queue for one stream's events.
+    pub fn event_queue<E>(&self) -> (mpsc::Sender<E>, mpsc::Receiver<E>) {
+        mpsc::channel(self.event_backlog)
+    }
+
     /// A fresh identity for a streaming connection.
     pub fn new_stream(&self) -> StreamId {
         StreamId(self.next_stream.fetch_add(1, Ordering::Relaxed))
@@ -61,7 +79,7 @@ impl MasterHandle {
     /// Gives the core an input without waiting for its answer (streams
     /// that closed, registry results); false when the loop is gone.
     pub fn notify(&self, input: Input) -> bool {
-        self.commands.send(Command { input, attach: None, answer: None }).is_ok()
+        self.notifications.send(Command { input, attach: None, answer: None }).is_ok()
     }
 
     /// Gives the core an input and waits for its answer. A change the
@@ -86,7 +104,10 @@ impl MasterHandle {
     async fn send(&self, input: Input, attach: Option<(StreamId, StreamSender)>) -> Result<Reply, ApiError> {
         let gone = || ApiError::unavailable("The master is shutting down");
         let (answer, reply) = oneshot::channel();
-        self.commands.send(Command { input, attach, answer: Some(answer) }).map_err(|_| gone())?;
+        self.requests.try_send(Command { input, attach, answer: Some(answer) }).map_err(|error| match error {
+            mpsc::error::TrySendError::Full(_) => ApiError::unavailable("The master is overloaded; retry later"),
+            mpsc::error::TrySendError::Closed(_) => gone(),
+        })?;
         reply.await.unwrap_or_else(|_| Err(gone()))
     }
 }
@@ -99,13 +120,19 @@ pub struct RegistrySetup {
 }
 
 /// The commands of an event loop not started yet.
-pub struct Inbox(mpsc::UnboundedReceiver<Command>);
+pub struct Inbox {
+    requests: mpsc::Receiver<Command>,
+    notifications: mpsc::UnboundedReceiver<Command>,
+}
 
 /// A handle whose event loop starts later (once this master leads):
-/// commands sent meanwhile wait in the inbox.
-pub fn handle() -> (MasterHandle, Inbox) {
-    let (commands, inbox) = mpsc::unbounded_channel();
-    (MasterHandle { commands, next_stream: Arc::new(AtomicU64::new(1)) }, Inbox(inbox))
+/// commands sent meanwhile wait in the inbox. Each event stream queues at
+/// most `event_backlog` events.
+pub fn handle(event_backlog: usize) -> (MasterHandle, Inbox) {
+    let (requests, requests_inbox) = mpsc::channel(REQUEST_BACKLOG);
+    let (notifications, notifications_inbox) = mpsc::unbounded_channel();
+    let handle = MasterHandle { requests, notifications, next_stream: Arc::new(AtomicU64::new(1)), event_backlog };
+    (handle, Inbox { requests: requests_inbox, notifications: notifications_inbox })
 }
 
 /// Starts the event loop around `core` on `inbox`, with a registrar writing
@@ -118,26 +145,21 @@ pub fn start(
     registry: RegistrySetup,
 ) {
     let registrar = registrar::spawn(registry.registry, registry.store, registry.store_timeout, handle.clone());
-    tokio::spawn(EventLoop::new(core, allocation_interval, registrar).run(inbox.0));
-}
-
-/// Starts the event loop around `core` at once.
-pub fn spawn(core: Master, allocation_interval: Duration, registry: RegistrySetup) -> MasterHandle {
-    let (handle, inbox) = handle();
-    start(&handle, inbox, core, allocation_interval, registry);
-    handle
+    tokio::spawn(EventLoop::new(core, allocation_interval, registrar).run(inbox));
 }
 
 struct EventLoop {
     core: Master,
     allocation_interval: Duration,
     next_allocation: Duration,
-    schedulers: HashMap<StreamId, mpsc::UnboundedSender<Event>>,
-    agents: HashMap<StreamId, mpsc::UnboundedSender<AgentEvent>>,
+    schedulers: HashMap<StreamId, mpsc::Sender<Event>>,
+    agents: HashMap<StreamId, mpsc::Sender<AgentEvent>>,
     registrar: mpsc::UnboundedSender<registrar::Request>,
     /// Operator calls waiting for their registry operation, by ticket.
     waiting: HashMap<u64, Answer>,
-    operators: HashMap<StreamId, mpsc::UnboundedSender<OperatorEvent>>,
+    operators: HashMap<StreamId, mpsc::Sender<OperatorEvent>>,
+    /// Streams whose subscriber stopped reading (or left), to be closed.
+    overflowed: Vec<Input>,
 }
 
 impl EventLoop {
@@ -155,19 +177,33 @@ impl EventLoop {
             registrar,
             waiting: HashMap::new(),
             operators: HashMap::new(),
+            overflowed: Vec::new(),
         }
     }
 
-    async fn run(mut self, mut inbox: mpsc::UnboundedReceiver<Command>) {
+    async fn run(mut self, mut inbox: Inbox) {
         loop {
             let deadline = self.core.next_deadline().map_or(self.next_allocation, |d| d.min(self.next_allocation));
             let wait = deadline.saturating_sub(now());
             tokio::select! {
-                command = inbox.recv() => {
+                biased;
+                command = inbox.notifications.recv() => {
                     let Some(command) = command else { break };
                     self.handle(command);
-                    while let Ok(command) = inbox.try_recv() {
-                        self.handle(command);
+                }
+                command = inbox.requests.recv() => {
+                    let Some(command) = command else { break };
+                    self.handle(command);
+                    // Take what else is waiting, so a burst makes one
+                    // allocation cycle; notifications first.
+                    loop {
+                        if let Ok(command) = inbox.notifications.try_recv() {
+                            self.handle(command);
+                        } else if let Ok(command) = inbox.requests.try_recv() {
+                            self.handle(command);
+                        } else {
+                            break;
+                        }
                     }
                 }
                 () = tokio::time::sleep(wait) => {}
@@ -232,47 +268,104 @@ impl EventLoop {
         self.dispatch();
     }
 
+    /// Carries out the core's actions; streams that cannot take their
+    /// events are closed and the core told, until nothing is left to do.
     fn dispatch(&mut self) {
-        for action in self.core.take_actions() {
-            match action {
-                Action::ToFramework { stream, event } => {
-                    if let Some(events) = self.schedulers.get(&stream) {
-                        let _ = events.send(*event);
-                    }
-                }
-                Action::CloseFramework { stream } => {
+        loop {
+            for action in self.core.take_actions() {
+                self.carry_out(action);
+            }
+            if self.overflowed.is_empty() {
+                return;
+            }
+            for input in std::mem::take(&mut self.overflowed) {
+                let _ = self.core.handle(now(), input);
+            }
+        }
+    }
+
+    fn carry_out(&mut self, action: Action) {
+        match action {
+            Action::ToFramework { stream, event } => {
+                if let Some(events) = self.schedulers.get(&stream)
+                    && events.try_send(*event).is_err()
+                {
+                    tracing::warn!(?stream, "a scheduler stopped reading its events; disconnecting it");
                     self.schedulers.remove(&stream);
-                }
-                Action::ToAgent { stream, event } => {
-                    if let Some(events) = self.agents.get(&stream) {
-                        let _ = events.send(*event);
-                    }
-                }
-                Action::CloseAgent { stream } => {
-                    self.agents.remove(&stream);
-                }
-                Action::Registry { ticket, operation } => {
-                    let _ = self.registrar.send((ticket, *operation));
-                }
-                Action::Abort { message } => {
-                    tracing::error!("{message}; the master cannot go on");
-                    eprintln!("mesos-master: {message}");
-                    std::process::exit(1);
-                }
-                Action::ToOperator { stream, event } => {
-                    if let Some(events) = self.operators.get(&stream) {
-                        let _ = events.send(*event);
-                    }
-                }
-                Action::ToOperators { event } => {
-                    for events in self.operators.values() {
-                        let _ = events.send((*event).clone());
-                    }
-                }
-                Action::CloseOperator { stream } => {
-                    self.operators.remove(&stream);
+                    self.overflowed.push(Input::SchedulerClosed { stream });
                 }
             }
+            Action::CloseFramework { stream } => {
+                self.schedulers.remove(&stream);
+            }
+            Action::ToAgent { stream, event } => {
+                if let Some(events) = self.agents.get(&stream)
+                    && events.try_send(*event).is_err()
+                {
+                    tracing::warn!(?stream, "an agent stopped reading its events; disconnecting it");
+                    self.agents.remove(&stream);
+                    self.overflowed.push(Input::AgentClosed { stream });
+                }
+            }
+            Action::CloseAgent { stream } => {
+                self.agents.remove(&stream);
+            }
+            Action::Registry { ticket, operation } => {
+                let _ = self.registrar.send((ticket, *operation));
+            }
+            Action::Abort { message } => {
+                tracing::error!("{message}; the master cannot go on");
+                eprintln!("mesos-master: {message}");
+                std::process::exit(1);
+            }
+            Action::ToOperator { stream, event } => self.send_to_operator(stream, *event),
+            Action::ToOperators { event } => {
+                let streams: Vec<StreamId> = self.operators.keys().copied().collect();
+                for stream in streams {
+                    self.send_to_operator(stream, (*event).clone());
+                }
+            }
+            Action::CloseOperator { stream } => {
+                self.operators.remove(&stream);
+            }
+        }
+    }
+
+    fn send_to_operator(&mut self, stream: StreamId, event: OperatorEvent) {
+        if let Some(events) = self.operators.get(&stream)
+            && events.try_send(event).is_err()
+        {
+            tracing::warn!(?stream, "an operator stopped reading its event stream; closing it");
+            self.operators.remove(&stream);
+            self.overflowed.push(Input::OperatorClosed { stream });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn requests_beyond_the_backlog_are_refused_at_once() {
+        // A loop that never runs: every request waits in the queue.
+        let (handle, _inbox) = handle(16);
+        let mut waiting = Vec::new();
+        for _ in 0..REQUEST_BACKLOG {
+            let handle = handle.clone();
+            waiting.push(tokio::spawn(async move { handle.call(Input::Tick).await }));
+        }
+        // Let every queued request reach the queue.
+        while handle.requests.capacity() > 0 {
+            tokio::task::yield_now().await;
+        }
+        let refused = handle.call(Input::Tick).await.expect_err("refused");
+        assert_eq!(refused.status, mesos_master_core::ApiStatus::ServiceUnavailable);
+        assert!(refused.message.contains("overloaded"), "{refused}");
+        // Notifications are never refused.
+        assert!(handle.notify(Input::Tick));
+        for task in waiting {
+            task.abort();
         }
     }
 }

@@ -181,6 +181,13 @@ pub struct MasterFlags {
     #[arg(long, env = "MESOS_MAX_OPERATOR_EVENT_STREAM_SUBSCRIBERS", default_value_t = 1000)]
     pub max_operator_event_stream_subscribers: usize,
 
+    /// Events queued for one subscriber (scheduler, agent or operator
+    /// stream) at most; a subscriber that falls this far behind is
+    /// disconnected rather than held in memory. (Not a flag of Apache
+    /// Mesos, whose streams have no bound.)
+    #[arg(long, env = "MESOS_EVENT_STREAM_BACKLOG", default_value_t = 16_384, value_parser = clap::value_parser!(u32).range(1..))]
+    pub event_stream_backlog: u32,
+
     /// Logging level: ERROR, WARNING, INFO (default) or a tracing filter.
     #[arg(long, env = "MESOS_LOGGING_LEVEL", default_value = "INFO")]
     pub logging_level: String,
@@ -221,6 +228,7 @@ impl MasterFlags {
                 self.max_operator_event_stream_subscribers.to_string(),
             ),
             ("quiet".to_owned(), self.quiet.to_string()),
+            ("event_stream_backlog".to_owned(), self.event_stream_backlog.to_string()),
             ("registry".to_owned(), self.registry.clone()),
             ("zk_session_timeout".to_owned(), self.zk_session_timeout.to_string()),
             ("registry_store_timeout".to_owned(), self.registry_store_timeout.to_string()),

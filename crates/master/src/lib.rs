@@ -44,7 +44,7 @@ pub async fn run(
     let seed = id.as_u64_pair().0;
     let config = config::master_config(&flags, info.clone(), seed)?;
     let start_time = actor::now();
-    let (handle, inbox) = actor::handle();
+    let (handle, inbox) = actor::handle(flags.event_stream_backlog as usize);
     let leadership = match &flags.zk {
         None => {
             let store = local_store(&flags)?;

@@ -105,6 +105,11 @@ impl Daemon {
         self.child.take().and_then(|mut c| c.wait().ok()).and_then(|s| s.code())
     }
 
+    /// The process's id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// Whether the process is still running.
     pub fn running(&mut self) -> bool {
         self.child.as_mut().is_some_and(|c| matches!(c.try_wait(), Ok(None)))

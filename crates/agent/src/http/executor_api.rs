@@ -15,7 +15,7 @@ use mesos_proto::v1::executor::{Call, Event, event};
 use tokio::sync::{mpsc, oneshot};
 
 use super::AppState;
-use crate::actor::Command;
+use crate::actor::{Command, EXECUTOR_EVENT_BACKLOG, Unavailable};
 
 const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(30 * 60);
 
@@ -37,13 +37,13 @@ pub async fn executor_api(State(app): State<AppState>, headers: HeaderMap, body:
         ExecutorRequest::Call(call) => call,
         ExecutorRequest::Subscribe(subscribe) => return subscribed(&app, subscribe, negotiated.response).await,
     };
-    if !app.agent.send(Command::ExecutorCall { call, reply }) {
-        return unavailable();
+    if let Err(error) = app.agent.request(Command::ExecutorCall { call, reply }) {
+        return unavailable(error);
     }
     match answer.await {
         Ok(Ok(())) => StatusCode::ACCEPTED.into_response(),
         Ok(Err(error)) => executor_error(error),
-        Err(_) => unavailable(),
+        Err(_) => unavailable(Unavailable::ShuttingDown),
     }
 }
 
@@ -51,9 +51,9 @@ pub async fn executor_api(State(app): State<AppState>, headers: HeaderMap, body:
 async fn subscribed(app: &AppState, subscribe: ExecutorSubscribe, encoding: ContentType) -> Response {
     let (reply, answer) = oneshot::channel();
     let stream = app.agent.new_stream();
-    let (events, receiver) = mpsc::unbounded_channel();
-    if !app.agent.send(Command::ExecutorSubscribe { stream, subscribe, events, reply }) {
-        return unavailable();
+    let (events, receiver) = mpsc::channel(EXECUTOR_EVENT_BACKLOG);
+    if let Err(error) = app.agent.request(Command::ExecutorSubscribe { stream, subscribe, events, reply }) {
+        return unavailable(error);
     }
     match answer.await {
         Ok(Ok(())) => {
@@ -66,7 +66,7 @@ async fn subscribed(app: &AppState, subscribe: ExecutorSubscribe, encoding: Cont
             stream_response(body, None)
         }
         Ok(Err(error)) => executor_error(error),
-        Err(_) => unavailable(),
+        Err(_) => unavailable(Unavailable::ShuttingDown),
     }
 }
 
@@ -75,6 +75,8 @@ fn executor_error(error: ExecutorError) -> Response {
     HttpError::new(status, error.to_string()).into_response()
 }
 
-fn unavailable() -> Response {
-    HttpError::new(StatusCode::SERVICE_UNAVAILABLE, "Agent is shutting down").into_response()
+fn unavailable(why: Unavailable) -> Response {
+    let mut response = HttpError::new(StatusCode::SERVICE_UNAVAILABLE, why.to_string()).into_response();
+    response.headers_mut().insert(http::header::RETRY_AFTER, http::HeaderValue::from_static("1"));
+    response
 }

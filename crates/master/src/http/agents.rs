@@ -10,7 +10,6 @@ use mesos_http::server::{EventStream, decode_call, stream_id, stream_response};
 use mesos_master_core::Input;
 use mesos_master_core::input::AgentRequest;
 use mesos_proto::internal::AgentCall;
-use tokio::sync::mpsc;
 
 use super::{AppState, api_error};
 use crate::actor::StreamSender;
@@ -37,7 +36,7 @@ pub async fn agent_api(State(app): State<AppState>, headers: HeaderMap, body: By
             };
         }
     };
-    let (events, receiver) = mpsc::unbounded_channel();
+    let (events, receiver) = app.master.event_queue();
     if let Err(error) = app.master.open(stream, StreamSender::Agent(events), input).await {
         return api_error(error);
     }

@@ -86,10 +86,14 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The HTTP answer to a refused call.
+/// The HTTP answer to a refused call; a `503` says when to try again.
 pub(crate) fn api_error(error: ApiError) -> Response {
     let status = StatusCode::from_u16(error.status.code()).unwrap_or(StatusCode::BAD_REQUEST);
-    HttpError::new(status, error.message).into_response()
+    let mut response = HttpError::new(status, error.message).into_response();
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(http::header::RETRY_AFTER, http::HeaderValue::from_static("1"));
+    }
+    response
 }
 
 /// The answer to a change: 200 once done (and stored, where the registry
@@ -118,4 +122,17 @@ pub(crate) async fn legacy_view(
 /// The answer when the event loop is gone (shutting down).
 pub(crate) fn unavailable() -> Response {
     HttpError::new(StatusCode::SERVICE_UNAVAILABLE, "Master is shutting down").into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unavailable_master_says_when_to_retry() {
+        let response = api_error(ApiError::unavailable("The master is overloaded; retry later"));
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers().get(http::header::RETRY_AFTER).map(|v| v.as_bytes()), Some(&b"1"[..]));
+        assert!(api_error(ApiError::bad_request("no")).headers().get(http::header::RETRY_AFTER).is_none());
+    }
 }

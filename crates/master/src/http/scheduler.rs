@@ -12,7 +12,6 @@ use mesos_http::server::{EventStream, HttpError, decode_call, stream_id, stream_
 use mesos_master_core::Input;
 use mesos_master_core::input::{SchedulerCall, SchedulerRequest};
 use mesos_proto::v1::scheduler::{Call, Event, call, event};
-use tokio::sync::mpsc;
 
 use super::{AppState, api_error};
 use crate::actor::StreamSender;
@@ -42,7 +41,7 @@ pub async fn scheduler_api(State(app): State<AppState>, headers: HeaderMap, body
         SchedulerRequest::Subscribe(subscribe) => {
             let stream = app.master.new_stream();
             let id = uuid::Uuid::new_v4().to_string();
-            let (events, receiver) = mpsc::unbounded_channel();
+            let (events, receiver) = app.master.event_queue();
             let input = Input::SchedulerSubscribe { stream, stream_id: id.clone(), subscribe: Box::new(subscribe) };
             if let Err(error) = app.master.open(stream, StreamSender::Scheduler(events), input).await {
                 return api_error(error);

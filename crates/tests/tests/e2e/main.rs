@@ -2,6 +2,7 @@
 //! binaries first: `cargo build --workspace --bins`.
 
 mod agent_recovery;
+mod backpressure;
 mod bad_input;
 mod cli;
 mod containers;

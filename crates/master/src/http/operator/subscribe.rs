@@ -9,7 +9,6 @@ use axum::response::Response;
 use mesos_http::server::{EventStream, stream_response};
 use mesos_proto::ContentType;
 use mesos_proto::v1::master::{Event, event};
-use tokio::sync::mpsc;
 
 use mesos_master_core::Input;
 
@@ -25,7 +24,7 @@ fn heartbeat() -> Event {
 
 pub async fn subscribe(app: &AppState, encoding: ContentType) -> Response {
     let stream = app.master.new_stream();
-    let (events, receiver) = mpsc::unbounded_channel();
+    let (events, receiver) = app.master.event_queue();
     if let Err(error) =
         app.master.open(stream, StreamSender::Operator(events), Input::OperatorSubscribe { stream }).await
     {
