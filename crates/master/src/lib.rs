@@ -138,7 +138,12 @@ async fn contend(
     tracing::info!(member = %contender.node(), "elected as the leading master");
     let store: Box<dyn Store> = match flags.registry.as_str() {
         "in_memory" => Box::new(MemoryStore),
-        _ => Box::new(ZooKeeperStore::new(contender.client().clone(), &url.path, contender.node())),
+        _ => match recover_mode(&flags) {
+            Ok(recover) => {
+                Box::new(ZooKeeperStore::new(contender.client().clone(), &url.path, contender.node(), recover))
+            }
+            Err(error) => leadership::abdicate(&format!("{error:#}")),
+        },
     };
     let (registry, store) = match load_registry(store, &flags).await {
         Ok(loaded) => loaded,
