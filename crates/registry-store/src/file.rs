@@ -33,7 +33,7 @@ const RECORDS: TableDefinition<&str, &[u8]> = TableDefinition::new("registry");
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("registry_meta");
 const SEAL: &str = "seal";
 
-/// The file name under `--work_dir`.
+/// The file name under `--work-dir`.
 pub const FILE_NAME: &str = "registry.db";
 
 pub struct FileStore {
@@ -150,7 +150,7 @@ impl Store for FileStore {
     fn advice(&self) -> String {
         recovery_advice(
             &format!(
-                "restore a backup with `mesos registry import --work_dir={} BACKUP.json` (the master stopped)",
+                "restore a backup with `mesos registry import --work-dir={} BACKUP.json` (the master stopped)",
                 self.path.parent().unwrap_or(Path::new(".")).display()
             ),
             "the damaged file is kept aside",
@@ -290,7 +290,7 @@ fn aside(path: &Path, suffix: &str) -> Result<Option<String>, String> {
     }
 }
 
-/// What `mesos registry export --work_dir` finds in a stopped master's file.
+/// What `mesos registry export --work-dir` finds in a stopped master's file.
 pub struct Inspection {
     pub registry: Registry,
     /// Whether a master would start from it, and if not why.
