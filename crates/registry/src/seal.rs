@@ -195,7 +195,10 @@ pub enum Verdict {
 /// Why a store must not be trusted; each says what was found.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Mismatch {
-    #[error("its records ({found}) do not match the seal stored with them ({sealed}): records were damaged")]
+    #[error(
+        "its records ({found}) do not match the seal stored with them ({sealed}): records or the seal were \
+         changed outside the master's writes"
+    )]
     Damaged { sealed: Seal, found: Summary },
     #[error(
         "it holds {stored}, older than {marker} that the marker records as the last acknowledged: \

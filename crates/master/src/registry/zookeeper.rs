@@ -236,13 +236,22 @@ impl ZooKeeperStore {
             changes.put.extend(part.put);
             changes.delete.extend(part.delete);
         }
-        tracing::info!(path = %pending, %target, "finishing the batch a previous leader left half-written");
         for (key, bytes) in &changes.put {
             records.insert(key.clone(), bytes.clone());
         }
         for key in &changes.delete {
             records.remove(key);
         }
+        // Checked before anything is written: a damaged batch is not
+        // spread over the records.
+        let found = Digest::of(records.iter()).summary();
+        if found != target.contents {
+            return Err(self.untrusted(format!(
+                "its records with the pending batch ({pending}) applied hold {found}, not the {target} the batch \
+                 leads to"
+            )));
+        }
+        tracing::info!(path = %pending, %target, "finishing the batch a previous leader left half-written");
         let writes = self.node_writes(&changes);
         self.make_parents(&changes).await?;
         for chunk in writes.chunks(RECORDS_PER_TRANSACTION) {

@@ -73,7 +73,7 @@ async fn a_restarted_master_keeps_its_registry_and_waits_for_its_agents() {
 
 /// How a master started over a registry ended.
 #[derive(Debug)]
-enum Outcome {
+pub enum Outcome {
     /// It exited (with this code) before serving, logging this.
     Refused(i32, String),
     /// It served this registry.
@@ -82,7 +82,7 @@ enum Outcome {
 
 /// Starts `master` again (with `extra` flags) and waits until it exits or
 /// serves its registry; a master that serves is killed again.
-async fn start_over(master: &mut Daemon, address: &str, extra: &[&str]) -> Outcome {
+pub async fn start_over(master: &mut Daemon, address: &str, extra: &[&str]) -> Outcome {
     let logged = std::fs::read(&master.log).map(|log| log.len()).unwrap_or(0);
     master.restart(extra);
     let started = Instant::now();
@@ -105,7 +105,7 @@ async fn start_over(master: &mut Daemon, address: &str, extra: &[&str]) -> Outco
 }
 
 /// The registry without the leader's own record, which each start writes.
-fn stored(mut registry: Value) -> Value {
+pub fn stored(mut registry: Value) -> Value {
     if let Some(fields) = registry.as_object_mut() {
         fields.remove("master");
     }
