@@ -452,8 +452,9 @@ impl Store for ZooKeeperStore {
 
     fn advice(&self) -> String {
         mesos_registry_store::recovery_advice(
-            "stop every master and restore the registry from a backup (see `mesos registry import`)",
-            "every node of the registry in ZooKeeper is removed",
+            "stop every master and restore ZooKeeper's data from its own backup",
+            "every node of the registry in ZooKeeper is removed; quota, weights and maintenance from a \
+             `mesos registry export` can then be set again",
         )
     }
 }
