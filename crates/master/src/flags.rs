@@ -152,7 +152,7 @@ pub struct MasterFlags {
     /// this master acknowledged: `refuse` (stop with an error that says
     /// what was found) or `discard` (keep the damaged file aside, or remove
     /// the damaged nodes in ZooKeeper, and start with an empty registry:
-    /// every agent registers as new). Give `discard` only deliberately, for
+    /// every agent must register again). Give `discard` only deliberately, for
     /// one start.
     #[arg(long, env = "MESOS_REGISTRY_RECOVER", default_value = "refuse", value_parser = ["refuse", "discard"])]
     pub registry_recover: String,

@@ -86,7 +86,7 @@ pub fn recovery_advice(restore: &str, discarded: &str) -> String {
     format!(
         "The master does not start from it: it could have forgotten agents, quota, weights or maintenance it \
          acknowledged. To recover, {restore}; or start over with an empty registry, deliberately, with \
-         --registry_recover=discard ({discarded}; every agent then registers as new)."
+         --registry_recover=discard ({discarded}; every agent must then register again)."
     )
 }
 
