@@ -66,6 +66,21 @@ impl Master {
         self.call(Call { r#type: Some(kind as i32), ..Default::default() }).await
     }
 
+    /// GETs a legacy endpoint (`/registrar(1)/registry`, ...).
+    pub async fn get_path(&mut self, path: &str) -> Result<Bytes, CliError> {
+        for _ in 0..=MAX_REDIRECTS {
+            let url = format!("http://{}{path}", self.address);
+            match self.http.get(&url).await {
+                Ok((_, bytes)) => return Ok(bytes),
+                Err(error) => match error.redirect() {
+                    Some(leader) => self.address = leader,
+                    None => return Err(self.failure(error)),
+                },
+            }
+        }
+        Err(CliError::Protocol("too many redirects".into()))
+    }
+
     /// Posts a form to a legacy endpoint (`/master/...`).
     pub async fn post_form(&mut self, path: &str, form: &[(&str, &str)]) -> Result<Bytes, CliError> {
         let body: Vec<String> = form.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect();

@@ -49,6 +49,12 @@ pub enum Command {
         #[command(subcommand)]
         command: WeightsCommand,
     },
+    /// The registry (admitted, unreachable and gone agents, quota, weights,
+    /// maintenance): backups and restores.
+    Registry {
+        #[command(subcommand)]
+        command: RegistryCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -157,5 +163,33 @@ pub enum WeightsCommand {
     Set {
         #[arg(required = true)]
         weights: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegistryCommand {
+    /// Prints the registry as JSON, as `/registrar(1)/registry` shows it:
+    /// the leading master's, or with --work_dir the registry file of a
+    /// stopped master.
+    Export {
+        /// A stopped master's work directory: read its `registry.db`
+        /// (checked against its marker as the master would check it).
+        #[arg(long, visible_alias = "work_dir")]
+        work_dir: Option<std::path::PathBuf>,
+        /// With --work_dir, print what the file holds even when a master
+        /// would refuse it (it may be damaged or older than the last
+        /// registry stored).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Replaces a stopped master's registry with a backup made by
+    /// `export` (the old file is kept beside it). The master then starts
+    /// from the backup.
+    Import {
+        /// The stopped master's work directory.
+        #[arg(long, visible_alias = "work_dir", required = true)]
+        work_dir: std::path::PathBuf,
+        /// The backup (JSON; `-` for standard input).
+        file: std::path::PathBuf,
     },
 }

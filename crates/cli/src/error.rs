@@ -13,6 +13,8 @@ pub enum CliError {
     Usage(String),
     #[error("unexpected answer from the master: {0}")]
     Protocol(String),
+    #[error("{0}")]
+    Registry(String),
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
 }

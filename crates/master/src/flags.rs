@@ -148,6 +148,15 @@ pub struct MasterFlags {
     #[arg(long, env = "MESOS_REGISTRY_STRICT", default_value_t = false, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
     pub registry_strict: bool,
 
+    /// What to do with a registry that is damaged or older than the last one
+    /// this master acknowledged: `refuse` (stop with an error that says
+    /// what was found) or `discard` (keep the damaged file aside, or remove
+    /// the damaged nodes in ZooKeeper, and start with an empty registry:
+    /// every agent must register again). Give `discard` only deliberately, for
+    /// one start.
+    #[arg(long, env = "MESOS_REGISTRY_RECOVER", default_value = "refuse", value_parser = ["refuse", "discard"])]
+    pub registry_recover: String,
+
     /// How often unreachable and gone agents are pruned from the registry.
     #[arg(long, env = "MESOS_REGISTRY_GC_INTERVAL", default_value = "15mins")]
     pub registry_gc_interval: MesosDuration,
@@ -234,6 +243,7 @@ impl MasterFlags {
             ("registry_store_timeout".to_owned(), self.registry_store_timeout.to_string()),
             ("registry_fetch_timeout".to_owned(), self.registry_fetch_timeout.to_string()),
             ("registry_strict".to_owned(), self.registry_strict.to_string()),
+            ("registry_recover".to_owned(), self.registry_recover.clone()),
             ("registry_gc_interval".to_owned(), self.registry_gc_interval.to_string()),
             ("registry_max_agent_age".to_owned(), self.registry_max_agent_age.to_string()),
             ("registry_max_agent_count".to_owned(), self.registry_max_agent_count.to_string()),

@@ -20,7 +20,7 @@ use mesos_registry::Registry;
 use tokio::net::TcpListener;
 
 use crate::leadership::Leadership;
-use crate::registry::{MemoryStore, Store, file::FileStore, zookeeper::ZooKeeperStore};
+use crate::registry::{MemoryStore, Recover, Store, file::FileStore, zookeeper::ZooKeeperStore};
 
 pub use flags::MasterFlags;
 
@@ -135,7 +135,12 @@ async fn contend(
     tracing::info!(member = %contender.node(), "elected as the leading master");
     let store: Box<dyn Store> = match flags.registry.as_str() {
         "in_memory" => Box::new(MemoryStore),
-        _ => Box::new(ZooKeeperStore::new(contender.client().clone(), &url.path, contender.node())),
+        _ => match recover_mode(&flags) {
+            Ok(recover) => {
+                Box::new(ZooKeeperStore::new(contender.client().clone(), &url.path, contender.node(), recover))
+            }
+            Err(error) => leadership::abdicate(&format!("{error:#}")),
+        },
     };
     let (registry, store) = match load_registry(store, &flags).await {
         Ok(loaded) => loaded,
@@ -157,20 +162,37 @@ fn local_store(flags: &MasterFlags) -> anyhow::Result<Box<dyn Store>> {
                 .work_dir
                 .as_ref()
                 .context("--work_dir is required to keep the registry (or use --registry=in_memory)")?;
-            Box::new(FileStore::open(&work_dir.join(registry::file::FILE_NAME))?)
+            Box::new(FileStore::new(&work_dir.join(registry::file::FILE_NAME), recover_mode(flags)?))
         }
     })
 }
 
+/// `--registry_recover`, said loudly when it is not the default.
+fn recover_mode(flags: &MasterFlags) -> anyhow::Result<Recover> {
+    let mode: Recover = flags.registry_recover.parse().map_err(anyhow::Error::msg)?;
+    if mode == Recover::Discard {
+        tracing::warn!(
+            "--registry_recover=discard: a registry that is damaged or older than the last one stored will be \
+             DISCARDED and the master will start with an empty one"
+        );
+    }
+    Ok(mode)
+}
+
 /// Reads the registry from `store` within `--registry_fetch_timeout`. A
-/// registry that cannot be read is an error: the master never starts over
-/// an empty one by mistake.
+/// registry that cannot be read, or is not the one last stored, is an
+/// error that says how to recover: the master never starts over an empty
+/// or older one by mistake.
 async fn load_registry(mut store: Box<dyn Store>, flags: &MasterFlags) -> anyhow::Result<(Registry, Box<dyn Store>)> {
     let timeout = flags.registry_fetch_timeout.into();
-    let load = tokio::task::spawn_blocking(move || store.load().map(|registry| (registry, store)));
+    let load = tokio::task::spawn_blocking(move || match store.load() {
+        Ok(registry) => Ok((registry, store)),
+        Err(error) if error.is_damage() => Err(anyhow::anyhow!("{error}. {}", store.advice())),
+        Err(error) => Err(anyhow::Error::from(error)),
+    });
     let (registry, store) = tokio::time::timeout(timeout, load)
         .await
-        .context("reading the registry took longer than --registry_fetch_timeout")??
-        .map_err(anyhow::Error::from)?;
+        .context("reading the registry took longer than --registry_fetch_timeout")?
+        .context("reading the registry failed")??;
     Ok((registry, store))
 }

@@ -11,5 +11,9 @@ async fn main() -> anyhow::Result<()> {
     let address = SocketAddr::new(flags.ip.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)), flags.port);
     let listener =
         tokio::net::TcpListener::bind(address).await.map_err(|e| anyhow::anyhow!("failed to bind {address}: {e}"))?;
-    mesos_master::run(flags, listener, mesos_http::daemon::shutdown_signal()).await
+    let result = mesos_master::run(flags, listener, mesos_http::daemon::shutdown_signal()).await;
+    if let Err(error) = &result {
+        tracing::error!("mesos-master cannot go on: {error:#}");
+    }
+    result
 }

@@ -9,6 +9,9 @@
 //! no single record grows with the cluster. Frameworks, tasks, offers and
 //! reservations are not kept: agents and frameworks bring them back.
 //!
+//! `seal.rs` decides whether a store read back at start is the registry
+//! last acknowledged (see its docs).
+//!
 //! No I/O here: the master daemon's registrar owns a store and writes the
 //! changes; the master core asks for operations and waits for them.
 
@@ -16,8 +19,10 @@ mod error;
 mod operation;
 mod records;
 mod registry;
+mod seal;
 
 pub use error::RegistryError;
 pub use operation::Operation;
 pub use records::{Changes, Key};
 pub use registry::Registry;
+pub use seal::{Digest, Marker, Mismatch, Seal, Summary, Verdict, verify};

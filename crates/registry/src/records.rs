@@ -77,6 +77,54 @@ impl Changes {
     pub fn is_empty(&self) -> bool {
         self.put.is_empty() && self.delete.is_empty()
     }
+
+    /// The changes as bytes, for a store that must keep a batch aside
+    /// before applying it: each record is a tag (1 put, 2 delete), the
+    /// key's length and key, and for a put the value's length and value
+    /// (lengths as 4-byte little-endian numbers).
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        let field = |bytes: &[u8], out: &mut Vec<u8>| {
+            out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+            out.extend_from_slice(bytes);
+        };
+        for (key, value) in &self.put {
+            out.push(1);
+            field(key.as_bytes(), &mut out);
+            field(value, &mut out);
+        }
+        for key in &self.delete {
+            out.push(2);
+            field(key.as_bytes(), &mut out);
+        }
+        out
+    }
+
+    /// Reads [`Changes::encode`]'s bytes.
+    pub fn decode(mut bytes: &[u8]) -> Result<Changes, RegistryError> {
+        let bad = |reason: &str| RegistryError::BadRecord { key: "(a stored batch)".into(), reason: reason.into() };
+        let field = |bytes: &mut &[u8]| -> Result<Vec<u8>, RegistryError> {
+            let (length, rest) = bytes.split_first_chunk::<4>().ok_or_else(|| bad("truncated length"))?;
+            let length = u32::from_le_bytes(*length) as usize;
+            if rest.len() < length {
+                return Err(bad("truncated field"));
+            }
+            let (value, rest) = rest.split_at(length);
+            *bytes = rest;
+            Ok(value.to_vec())
+        };
+        let mut changes = Changes::default();
+        while let Some((tag, rest)) = bytes.split_first() {
+            bytes = rest;
+            let key = String::from_utf8(field(&mut bytes)?).map_err(|_| bad("a key is not text"))?;
+            match tag {
+                1 => changes.put.push((key, field(&mut bytes)?)),
+                2 => changes.delete.push(key),
+                _ => return Err(bad("unknown tag")),
+            }
+        }
+        Ok(changes)
+    }
 }
 
 impl Registry {

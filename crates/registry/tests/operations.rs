@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use mesos_proto::v1::quota::QuotaConfig;
 use mesos_proto::v1::{AgentId, AgentInfo, value};
-use mesos_registry::{Key, Operation, Registry, RegistryError};
+use mesos_registry::{Changes, Digest, Key, Operation, Registry, RegistryError};
 use proptest::prelude::*;
 
 fn info(id: &str) -> AgentInfo {
@@ -129,11 +129,14 @@ proptest! {
     fn a_store_of_changes_always_holds_the_registry(operations in prop::collection::vec(operation(), 0..40)) {
         let mut registry = Registry::new();
         let mut store: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+        let mut digest = Digest::default();
         for operation in &operations {
             let before = registry.clone();
             match registry.apply(operation) {
                 Ok(keys) => {
                     let changes = registry.changes(keys);
+                    prop_assert_eq!(Changes::decode(&changes.encode()).unwrap(), changes.clone());
+                    digest.apply(&changes);
                     for (key, bytes) in changes.put {
                         store.insert(key, bytes);
                     }
@@ -145,7 +148,9 @@ proptest! {
             }
             let expected: BTreeMap<String, Vec<u8>> = registry.records().into_iter().collect();
             prop_assert_eq!(&store, &expected);
+            prop_assert_eq!(digest.summary(), Digest::of(&store).summary());
         }
+        prop_assert_eq!(Registry::from_proto(registry.to_proto()).unwrap(), registry.clone());
         prop_assert_eq!(Registry::from_records(store).unwrap(), registry);
     }
 }

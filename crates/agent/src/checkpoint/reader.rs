@@ -1,7 +1,8 @@
 //! Reading the checkpoints back after a restart.
 //!
 //! Strict recovery (the default, `--strict`) fails with the path of any
-//! record that cannot be read; non-strict recovery skips it with a warning.
+//! record that cannot be read or fails its checksum; non-strict recovery
+//! skips it with a warning.
 
 use std::path::Path;
 
@@ -10,6 +11,7 @@ use mesos_proto::Message;
 use mesos_proto::internal::{CheckpointedResources, ContainerProcess, ExecutorRun, TaskUpdates};
 use mesos_proto::v1::{AgentInfo, FrameworkInfo, TaskInfo};
 
+use super::record::unframe;
 use crate::paths::Paths;
 
 /// Why the checkpoints could not be recovered.
@@ -53,15 +55,34 @@ impl Reader<'_> {
         }
     }
 
-    /// Decodes a record; a damaged one is an error when strict, else `None`.
-    fn record<M: Message + Default>(&self, path: &Path) -> Result<Option<M>, RecoveryError> {
+    /// A record's contents once its checksum is checked (`None` when there
+    /// is no record); a damaged one is an error when strict, else `None`.
+    fn contents(&self, path: &Path) -> Result<Option<Vec<u8>>, RecoveryError> {
         let bytes = match std::fs::read(path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return self.damaged(path, e),
         };
+        match unframe(&bytes) {
+            Ok(contents) => Ok(Some(contents.to_vec())),
+            Err(reason) => self.damaged(path, reason),
+        }
+    }
+
+    /// Decodes a record; a damaged one is an error when strict, else `None`.
+    fn record<M: Message + Default>(&self, path: &Path) -> Result<Option<M>, RecoveryError> {
+        let Some(bytes) = self.contents(path)? else { return Ok(None) };
         match M::decode(bytes.as_slice()) {
             Ok(message) => Ok(Some(message)),
+            Err(e) => self.damaged(path, e),
+        }
+    }
+
+    /// A record holding text (the agent's id, the boot id).
+    fn text(&self, path: &Path) -> Result<Option<String>, RecoveryError> {
+        let Some(bytes) = self.contents(path)? else { return Ok(None) };
+        match String::from_utf8(bytes) {
+            Ok(text) => Ok(Some(text.trim().to_owned())),
             Err(e) => self.damaged(path, e),
         }
     }
@@ -95,7 +116,7 @@ impl Reader<'_> {
 /// when nothing was recorded or the record cannot be read).
 pub fn checkpointed_resources(paths: &Paths) -> Option<Vec<mesos_proto::v1::Resource>> {
     let bytes = std::fs::read(paths.resources_info()).ok()?;
-    CheckpointedResources::decode(bytes.as_slice()).ok().map(|record| record.resources)
+    CheckpointedResources::decode(unframe(&bytes).ok()?).ok().map(|record| record.resources)
 }
 
 /// Reads everything back. `alive` tells whether a recorded container still
@@ -103,15 +124,12 @@ pub fn checkpointed_resources(paths: &Paths) -> Option<Vec<mesos_proto::v1::Reso
 pub fn recover(paths: &Paths, strict: bool) -> Result<Recovered, RecoveryError> {
     let reader = Reader { paths, strict };
     let containers = read_containers(&reader)?;
-    let agent = match std::fs::read_to_string(paths.latest_agent()) {
-        Ok(id) if !id.trim().is_empty() => id.trim().to_owned(),
-        Ok(_) => return Ok(Recovered { containers, ..Recovered::default() }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(Recovered { containers, ..Recovered::default() });
-        }
-        Err(e) => return Err(reader.error(&paths.latest_agent(), e)),
+    let agent = match reader.text(&paths.latest_agent())? {
+        Some(id) if !id.is_empty() => id,
+        _ => return Ok(Recovered { containers, ..Recovered::default() }),
     };
-    let rebooted = std::fs::read_to_string(paths.boot_id()).map(|b| b.trim() != boot_id()).unwrap_or(true);
+    // A boot id that cannot be read counts as another boot (when not strict).
+    let rebooted = reader.text(&paths.boot_id())?.is_none_or(|boot| boot != boot_id());
     let Some(agent_info) = reader.record::<AgentInfo>(&paths.agent_info(&agent))? else {
         return Err(reader.error(&paths.agent_info(&agent), "the agent's info is missing"));
     };
@@ -174,7 +192,8 @@ fn read_containers(reader: &Reader<'_>) -> Result<Vec<ContainerProcess>, Recover
         // A damaged runtime record only loses track of a process; it never
         // fails recovery.
         if let Ok(bytes) = std::fs::read(&path)
-            && let Ok(record) = ContainerProcess::decode(bytes.as_slice())
+            && let Ok(contents) = unframe(&bytes)
+            && let Ok(record) = ContainerProcess::decode(contents)
         {
             containers.push(record);
         }

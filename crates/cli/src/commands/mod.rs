@@ -1,10 +1,11 @@
 //! What each command does: `cluster.rs` (agents, frameworks), `tasks.rs`
 //! (listing and killing), `logs.rs` (sandbox files), `maintenance.rs`,
-//! `roles.rs` (quota and weights).
+//! `roles.rs` (quota and weights), `registry.rs` (backups and restores).
 
 mod cluster;
 mod logs;
 mod maintenance;
+mod registry;
 mod roles;
 mod tasks;
 
@@ -17,6 +18,11 @@ use crate::args::{AgentCommand, Cli, Command, FrameworkCommand, TaskCommand};
 use crate::error::CliError;
 
 pub async fn run(cli: Cli) -> Result<(), CliError> {
+    if let Command::Registry { command } = &cli.command
+        && let Some(outcome) = registry::offline(command)
+    {
+        return outcome;
+    }
     let mut master = Master::new(crate::master::locate(&cli.master).await?);
     let json = cli.json;
     match cli.command {
@@ -30,6 +36,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Maintenance { command } => maintenance::run(&mut master, command, json).await,
         Command::Quota { command } => roles::quota(&mut master, command, json).await,
         Command::Weights { command } => roles::weights(&mut master, command, json).await,
+        Command::Registry { .. } => registry::export(&mut master).await,
     }
 }
 

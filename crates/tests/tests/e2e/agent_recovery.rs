@@ -230,3 +230,52 @@ async fn an_agent_marked_gone_shuts_down_and_its_tasks_are_gone() {
     .await;
     assert_eq!(unknown.status, 404);
 }
+
+/// Files named `name` under `dir`.
+fn find_files(dir: &std::path::Path, name: &str, found: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            find_files(&path, name, found);
+        } else if entry.file_name() == name {
+            found.push(path);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_damaged_checkpoint_stops_a_strict_agent_and_is_skipped_otherwise() {
+    let mut cluster = Cluster::start(1).await;
+    let mut scheduler = checkpointing_scheduler(&cluster, "damaged").await;
+    let offer = scheduler.offer().await;
+    scheduler.call(launch(&offer, vec![command_task("damaged", &offer, "sleep 600")])).await.expect("launch");
+    scheduler.update("damaged", TaskState::TaskRunning).await;
+    cluster.agents[0].kill();
+
+    // One bit flipped inside the task's command: still a valid TaskInfo,
+    // with another command, were it not for the record's checksum.
+    let mut records = Vec::new();
+    find_files(&cluster.agents[0].work_dir.join("meta"), "task.info", &mut records);
+    assert_eq!(records.len(), 1, "{records:?}");
+    let mut bytes = std::fs::read(&records[0]).expect("the task's record");
+    let at = bytes.windows(9).position(|w| w == b"sleep 600").expect("the command in the record");
+    bytes[at] ^= 0x01;
+    std::fs::write(&records[0], &bytes).expect("damage the record");
+
+    let log_start = std::fs::metadata(&cluster.agents[0].log).map(|m| m.len() as usize).unwrap_or(0);
+    cluster.agents[0].restart(&[]);
+    let code = until("the strict agent to exit", DEADLINE, || {
+        let code = cluster.agents[0].exit_code();
+        async move { code }
+    })
+    .await;
+    assert_ne!(code, 0);
+    let log = std::fs::read(&cluster.agents[0].log).unwrap_or_default();
+    let log = String::from_utf8_lossy(&log[log_start.min(log.len())..]).into_owned();
+    assert!(log.contains("task.info") && log.contains("checksum"), "the error names the record:\n{log}");
+
+    // Without --strict the damaged record is skipped and the agent runs.
+    cluster.agents[0].restart(&["--strict=false"]);
+    cluster.wait_for_agents(1).await;
+    assert!(cluster.agents[0].running());
+}

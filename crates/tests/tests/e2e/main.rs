@@ -16,6 +16,7 @@ mod operator;
 mod partition;
 mod pymesos;
 mod registry;
+mod registry_zookeeper;
 mod sandbox_gc;
 mod scheduler;
 mod shapes;
