@@ -93,8 +93,13 @@ pub async fn start_over(master: &mut Daemon, address: &str, extra: &[&str]) -> O
             let log = std::fs::read(&master.log).unwrap_or_default();
             return Outcome::Refused(code, String::from_utf8_lossy(&log[logged.min(log.len())..]).into_owned());
         }
+        // Served once this master's own record is stored too, so that
+        // every start leaves the same number of batches behind it.
         if let Ok((_, body)) = http.get(&url).await
             && let Ok(registry) = serde_json::from_slice::<Value>(&body)
+            && let Ok((_, state)) = http.get(&format!("http://{address}/master/state")).await
+            && let Ok(state) = serde_json::from_slice::<Value>(&state)
+            && registry["master"]["id"] == state["id"]
         {
             master.kill();
             return Outcome::Served(registry);
