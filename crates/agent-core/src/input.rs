@@ -11,8 +11,8 @@ use mesos_proto::v1::{
     TaskState, task_status,
 };
 
-use crate::containers::ContainerLimitation;
-use crate::executors::ExecutorError;
+use crate::agent::containers::ContainerLimitation;
+use crate::agent::executors::ExecutorError;
 use crate::outbox::CheckpointTicket;
 use crate::records::ExecutorStream;
 

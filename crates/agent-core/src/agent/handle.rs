@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use crate::agent::Agent;
-use crate::executors::ExecutorError;
+use crate::agent::executors::ExecutorError;
 use crate::input::AgentInput;
 
 impl Agent {

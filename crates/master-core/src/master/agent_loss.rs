@@ -20,8 +20,8 @@ use mesos_proto::v1::scheduler::{Event, event};
 use mesos_proto::v1::{self, AgentId, FrameworkId, TaskState, task_status::Reason};
 
 use crate::error::ApiError;
+use crate::master::registrar::Continuation;
 use crate::master::{Action, Master};
-use crate::registrar::Continuation;
 use crate::task::master_status;
 use mesos_registry::Operation;
 

@@ -12,7 +12,7 @@ use mesos_registry::Operation;
 
 use crate::error::ApiError;
 use crate::master::Master;
-use crate::registrar::Continuation;
+use crate::master::registrar::Continuation;
 
 impl Master {
     fn registered(&self, agent: &AgentId) -> Result<(), ApiError> {

@@ -15,7 +15,7 @@ use mesos_resources::{Resource, ResourceFormat, Resources};
 
 use crate::error::ApiError;
 use crate::master::Master;
-use crate::scheduler::operations::{
+use crate::master::scheduler::operations::{
     Conversion, check_new_volume, check_reservation, check_unreservation, persistence_id,
 };
 

@@ -17,7 +17,7 @@ use mesos_registry::Operation;
 use super::{machine_key, to_allocator};
 use crate::error::ApiError;
 use crate::master::Master;
-use crate::registrar::Continuation;
+use crate::master::registrar::Continuation;
 
 fn check_machine(id: &MachineId) -> Result<(), ApiError> {
     let hostname = id.hostname.as_deref().unwrap_or("");

@@ -246,8 +246,8 @@ impl Agent {
             executor_id: ExecutorId { value: task.task_id.value.clone() },
             framework_id: Some(framework_id.clone()),
             resources: vec![
-                overhead("cpus", crate::containers::COMMAND_EXECUTOR_CPUS),
-                overhead("mem", crate::containers::COMMAND_EXECUTOR_MEM),
+                overhead("cpus", crate::agent::containers::COMMAND_EXECUTOR_CPUS),
+                overhead("mem", crate::agent::containers::COMMAND_EXECUTOR_MEM),
             ],
             command: Some(CommandInfo {
                 value: Some(format!("{}/{program}", self.config.launcher_dir)),

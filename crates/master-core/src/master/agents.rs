@@ -16,8 +16,8 @@ use crate::agent::{Agent, AgentConnection};
 use crate::error::ApiError;
 use crate::framework::Framework;
 use crate::input::AgentMessage;
+use crate::master::registrar::{Continuation, Registration, Reregistration};
 use crate::master::{Action, Master};
-use crate::registrar::{Continuation, Registration, Reregistration};
 use crate::task::{Task, master_status};
 use mesos_registry::Operation;
 

@@ -16,8 +16,8 @@ use mesos_proto::v1::{self, AgentId, FrameworkId, OfferId};
 use super::{machine_key, to_proto};
 use crate::error::ApiError;
 use crate::master::Master;
-use crate::operator::time_info;
-use crate::scheduler::refuse_duration;
+use crate::master::operator::time_info;
+use crate::master::scheduler::refuse_duration;
 
 /// An inverse offer waiting for its framework's answer.
 #[derive(Debug, Clone)]

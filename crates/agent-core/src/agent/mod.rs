@@ -3,6 +3,14 @@
 //! executor API and container lifecycle in `executors.rs`, the one door
 //! that dispatches every input in `handle.rs`.
 
+pub(crate) mod checkpoint;
+pub(crate) mod containers;
+pub(crate) mod executors;
+mod handle;
+mod master_messages;
+pub(crate) mod recovery;
+mod status;
+
 use mesos_proto::collections::Map;
 use std::time::Duration;
 
@@ -56,7 +64,7 @@ pub enum AgentAction {
     /// Write a record to disk, then answer
     /// [`crate::AgentInput::CheckpointStored`] (or `CheckpointFailed`) with
     /// its ticket. Nothing that follows is released before that answer.
-    Checkpoint { ticket: CheckpointTicket, write: Box<crate::checkpoint::CheckpointWrite> },
+    Checkpoint { ticket: CheckpointTicket, write: Box<crate::agent::checkpoint::CheckpointWrite> },
     /// A checkpoint could not be written: stop, so that a restart recovers
     /// from what is on disk.
     Abort { message: String },
@@ -82,17 +90,17 @@ pub struct LaunchSpec {
 /// The agent's state.
 #[derive(Debug)]
 pub struct Agent {
-    pub(crate) config: AgentConfig,
-    pub(crate) agent_id: Option<AgentId>,
-    pub(crate) frameworks: Map<FrameworkId, FrameworkEntry>,
-    pub(crate) streams: Map<ExecutorStream, (FrameworkId, ExecutorId)>,
-    pub(crate) updates: StatusUpdateManager,
-    pub(crate) actions: Outbox,
-    pub(crate) uuid_counter: u64,
-    pub(crate) registered: bool,
+    config: AgentConfig,
+    agent_id: Option<AgentId>,
+    frameworks: Map<FrameworkId, FrameworkEntry>,
+    streams: Map<ExecutorStream, (FrameworkId, ExecutorId)>,
+    updates: StatusUpdateManager,
+    actions: Outbox,
+    uuid_counter: u64,
+    registered: bool,
     /// Dynamic reservations and persistent volumes, as the master last sent
     /// them; reported when re-registering.
-    pub(crate) checkpointed_resources: Vec<v1::Resource>,
+    checkpointed_resources: Vec<v1::Resource>,
 }
 
 impl Agent {
@@ -170,7 +178,7 @@ impl Agent {
     pub(crate) fn registered(&mut self, agent_id: AgentId, now: Duration) {
         self.agent_id = Some(agent_id);
         self.registered = true;
-        self.checkpoint(crate::checkpoint::CheckpointWrite::Agent(self.info()));
+        self.checkpoint(crate::agent::checkpoint::CheckpointWrite::Agent(self.info()));
         for update in self.updates.flush(now) {
             self.send_update(update);
         }

@@ -3,6 +3,20 @@
 //! in `scheduler/` and `agents.rs`; both mutate this state and push
 //! [`Action`]s that the daemon carries out.
 
+mod agent_loss;
+mod agents;
+mod handle;
+pub(crate) mod maintenance;
+pub(crate) mod metrics;
+pub(crate) mod operator;
+mod queries;
+pub(crate) mod registrar;
+mod removal;
+mod reservations;
+mod sandbox;
+pub(crate) mod scheduler;
+mod updates;
+
 use std::collections::VecDeque;
 
 use mesos_proto::collections::{Map, Set};
@@ -17,10 +31,10 @@ use crate::StreamId;
 use crate::agent::Agent;
 use crate::framework::Framework;
 use crate::ids::IdGenerator;
-use crate::metrics::Counters;
+use crate::master::metrics::Counters;
+use crate::master::operator::OperatorStreams;
+use crate::master::registrar::PendingOperation;
 use crate::offer::Offer;
-use crate::operator::OperatorStreams;
-use crate::registrar::PendingOperation;
 use mesos_registry::{Operation, Registry};
 
 /// Settings of the master core, from the daemon's flags.
@@ -131,46 +145,45 @@ pub enum Action {
 /// to be drained with [`Master::take_actions`].
 #[derive(Debug)]
 pub struct Master {
-    pub(crate) config: MasterConfig,
-    pub(crate) ids: IdGenerator,
-    pub(crate) frameworks: Map<FrameworkId, Framework>,
-    pub(crate) completed_frameworks: VecDeque<Framework>,
-    pub(crate) agents: Map<AgentId, Agent>,
+    config: MasterConfig,
+    ids: IdGenerator,
+    frameworks: Map<FrameworkId, Framework>,
+    completed_frameworks: VecDeque<Framework>,
+    agents: Map<AgentId, Agent>,
     /// What is durable: admitted, unreachable and gone agents, quota,
     /// weights, maintenance. Changed only once the daemon has stored an
     /// operation (see `registrar.rs`).
-    pub(crate) registry: Registry,
+    registry: Registry,
     /// Registry operations asked for and not yet stored, by ticket.
-    pub(crate) pending_registry: Map<u64, PendingOperation>,
-    pub(crate) next_ticket: u64,
+    pending_registry: Map<u64, PendingOperation>,
+    next_ticket: u64,
     /// Registry agents that have not re-registered since this master
     /// recovered the registry, and when they will be marked unreachable.
-    pub(crate) recovered_agents: Map<AgentId, v1::AgentInfo>,
-    pub(crate) recovery_deadline: Option<Duration>,
+    recovered_agents: Map<AgentId, v1::AgentInfo>,
+    recovery_deadline: Option<Duration>,
     /// When the registry is next pruned of old unreachable and gone agents.
-    pub(crate) next_prune: Duration,
+    next_prune: Duration,
     /// Agents whose marking as unreachable waits to be stored.
-    pub(crate) marking_unreachable: Set<AgentId>,
+    marking_unreachable: Set<AgentId>,
     /// Agents waiting for a removal permit to be marked unreachable.
-    pub(crate) pending_unreachable: VecDeque<AgentId>,
+    pending_unreachable: VecDeque<AgentId>,
     /// When recent agents were marked unreachable (for the rate limit).
-    pub(crate) recent_removals: VecDeque<Duration>,
-    pub(crate) offers: Map<OfferId, Offer>,
-    pub(crate) allocator: Allocator,
-    pub(crate) scheduler_streams: Map<StreamId, FrameworkId>,
-    pub(crate) agent_streams: Map<StreamId, AgentId>,
-    pub(crate) operators: OperatorStreams,
+    recent_removals: VecDeque<Duration>,
+    offers: Map<OfferId, Offer>,
+    allocator: Allocator,
+    scheduler_streams: Map<StreamId, FrameworkId>,
+    agent_streams: Map<StreamId, AgentId>,
+    operators: OperatorStreams,
     /// Inverse offers waiting for an answer.
-    pub(crate) inverse_offers: Map<OfferId, crate::maintenance::InverseOfferRecord>,
+    inverse_offers: Map<OfferId, crate::master::maintenance::InverseOfferRecord>,
     /// Frameworks' answers to inverse offers, by machine key.
-    pub(crate) inverse_offer_statuses:
-        std::collections::BTreeMap<String, Vec<mesos_proto::v1::allocator::InverseOfferStatus>>,
-    pub(crate) removed_frameworks: Set<FrameworkId>,
-    pub(crate) actions: Vec<Action>,
-    pub(crate) counters: Counters,
-    pub(crate) start_time: Duration,
+    inverse_offer_statuses: std::collections::BTreeMap<String, Vec<mesos_proto::v1::allocator::InverseOfferStatus>>,
+    removed_frameworks: Set<FrameworkId>,
+    actions: Vec<Action>,
+    counters: Counters,
+    start_time: Duration,
     /// Set by events that may make new offers possible.
-    pub(crate) allocation_wanted: bool,
+    allocation_wanted: bool,
 }
 
 impl Master {
