@@ -10,7 +10,7 @@
 
 use std::collections::VecDeque;
 
-use mesos_proto::collections::Map;
+use mesos_proto::collections::{Map, SeededState};
 use std::time::Duration;
 
 use mesos_proto::internal::agent_call::StatusUpdate;
@@ -50,6 +50,12 @@ pub struct StatusUpdateManager {
 impl StatusUpdateManager {
     pub fn new() -> StatusUpdateManager {
         StatusUpdateManager::default()
+    }
+
+    /// A manager whose streams hash with `hasher` (tasks are keyed by ids
+    /// frameworks choose).
+    pub fn with_hasher(hasher: SeededState) -> StatusUpdateManager {
+        StatusUpdateManager { streams: hasher.map() }
     }
 
     /// Queues an update (which must carry a uuid). Returns the update to send

@@ -40,7 +40,6 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let master = master_link::master_source(&flags.master).map_err(anyhow::Error::msg)?;
-    mesos_proto::collections::set_hash_seed(rand::random());
     std::fs::create_dir_all(&flags.work_dir)
         .map_err(|e| anyhow::anyhow!("cannot create --work_dir {}: {e}", flags.work_dir.display()))?;
     let local = listener.local_addr()?;

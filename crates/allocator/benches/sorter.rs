@@ -19,7 +19,7 @@ const AGENT: [i64; 3] = [24_000, 4_096_000, 4_096_000];
 const SHARE: [i64; 3] = [16_000, 1_024_000, 1_024_000];
 
 fn sorter() -> DrfSorter {
-    let mut sorter = DrfSorter::new(false);
+    let mut sorter = DrfSorter::new(false, 0);
     for client in 0..CLIENTS {
         sorter.add(client, &format!("framework-{client}"));
         sorter.activate(client);

@@ -8,7 +8,7 @@
 //! their available unreserved non-revocable scalars (the quota headroom) are
 //! kept up to date here.
 
-use mesos_proto::collections::Map;
+use mesos_proto::collections::{Map, SeededState};
 use mesos_proto::v1::AgentId;
 use mesos_resources::{ResourceValue, Resources};
 
@@ -115,6 +115,12 @@ pub(crate) struct Agents {
 }
 
 impl Agents {
+    /// No agents; ids (which agents may bring back after a failover) hash
+    /// with `hasher`.
+    pub(crate) fn new(hasher: SeededState) -> Agents {
+        Agents { ids: hasher.map(), ..Agents::default() }
+    }
+
     pub(crate) fn index(&self, id: &AgentId) -> Option<u32> {
         self.ids.get(id).copied()
     }

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use mesos_proto::collections::SeededState;
 use mesos_proto::v1::{AgentId, FrameworkId};
 use mesos_resources::{Resources, Scalar};
 use rand::SeedableRng;
@@ -179,8 +180,8 @@ impl Allocator {
         Allocator {
             settings,
             names,
-            agents: Agents::default(),
-            frameworks: Frameworks::default(),
+            agents: Agents::new(SeededState::new(config.seed)),
+            frameworks: Frameworks::new(SeededState::new(config.seed)),
             roles: Roles::new(config.role_sorter, config.framework_sorter, config.seed),
             filters: OfferFilters::default(),
             rng: SmallRng::seed_from_u64(config.seed),

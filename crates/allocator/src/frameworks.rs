@@ -4,7 +4,7 @@
 //! Frameworks live in a slab indexed by a dense `u32` (the client id in the
 //! sorters and the bit in offer-filter sets); freed slots are reused.
 
-use mesos_proto::collections::Map;
+use mesos_proto::collections::{Map, SeededState};
 use mesos_proto::v1::FrameworkId;
 
 use crate::api::FrameworkCapabilities;
@@ -87,7 +87,7 @@ impl Framework {
 }
 
 /// All frameworks, by id and by index.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Frameworks {
     slots: Vec<Option<Framework>>,
     ids: Map<FrameworkId, u32>,
@@ -95,6 +95,11 @@ pub(crate) struct Frameworks {
 }
 
 impl Frameworks {
+    /// No frameworks; ids (which frameworks may choose) hash with `hasher`.
+    pub(crate) fn new(hasher: SeededState) -> Frameworks {
+        Frameworks { slots: Vec::new(), ids: hasher.map(), free: Vec::new() }
+    }
+
     pub(crate) fn index(&self, id: &FrameworkId) -> Option<u32> {
         self.ids.get(id).copied()
     }

@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use mesos_proto::collections::Map;
+use mesos_proto::collections::{Map, SeededState};
 use mesos_resources::{Resources, role};
 
 use crate::api::{Quota, SorterKind};
@@ -102,7 +102,7 @@ impl Roles {
     pub(crate) fn new(role_sorter: SorterKind, framework_sorter: SorterKind, seed: u64) -> Roles {
         Roles {
             roles: Vec::new(),
-            ids: Map::default(),
+            ids: SeededState::new(seed).map(),
             sorter: new_sorter(role_sorter, true, seed ^ 0x5eed_0001),
             framework_sorter,
             seed,

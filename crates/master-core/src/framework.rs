@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use mesos_proto::collections::{Map, Set};
+use mesos_proto::collections::{Map, SeededState, Set};
 use std::time::Duration;
 
 use mesos_proto::v1::{
@@ -102,7 +102,7 @@ pub struct Framework {
 }
 
 impl Framework {
-    pub fn new(id: FrameworkId, info: FrameworkInfo, now: Duration) -> Framework {
+    pub fn new(id: FrameworkId, info: FrameworkInfo, now: Duration, hasher: SeededState) -> Framework {
         Framework {
             roles: roles_of(&info),
             capabilities: Capabilities::of(&info),
@@ -116,10 +116,10 @@ impl Framework {
             reregistered_time: None,
             unregistered_time: None,
             failover_deadline: None,
-            tasks: Map::default(),
+            tasks: hasher.map(),
             completed_tasks: VecDeque::new(),
             unreachable_tasks: VecDeque::new(),
-            offers: Set::default(),
+            offers: hasher.set(),
         }
     }
 

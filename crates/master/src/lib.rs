@@ -39,10 +39,12 @@ pub async fn run(
     let ip = flags.advertise_ip.unwrap_or_else(|| identity::advertised_ip(local.ip(), &hostname));
     let port = flags.advertise_port.unwrap_or(local.port());
     let id = uuid::Uuid::new_v4();
-    mesos_proto::collections::set_hash_seed(uuid::Uuid::new_v4().as_u64_pair().1);
     let info = identity::master_info(&id.to_string(), ip, port, &hostname);
     let seed = id.as_u64_pair().0;
-    let config = config::master_config(&flags, info.clone(), seed)?;
+    let mut config = config::master_config(&flags, info.clone(), seed)?;
+    // A random hash seed keeps ids that clients choose from being crafted
+    // into collisions in the core's maps.
+    config.hash_seed = id.as_u64_pair().1;
     let start_time = actor::now();
     let (handle, inbox) = actor::handle(flags.event_stream_backlog as usize);
     let leadership = match &flags.zk {

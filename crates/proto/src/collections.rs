@@ -2,28 +2,33 @@
 //!
 //! The pure cores iterate maps in ways that decide the order of what they
 //! do, so a simulation replaying a seed needs the same order every time.
-//! These maps hash with SipHash keyed by a process-wide seed: zero unless a
-//! daemon sets a random one at startup ([`set_hash_seed`]), which keeps ids
-//! chosen by clients from being crafted into collisions.
+//! These maps hash with SipHash keyed by a seed that is an explicit input:
+//! each core takes it in its configuration and builds the maps keyed by ids
+//! that clients choose with it ([`SeededState::new`]), so a daemon that
+//! draws a random seed at start keeps such ids from being crafted into
+//! collisions, and a simulation that fixes it replays exactly. Maps keyed by
+//! the core's own values may use [`SeededState::default`] (seed zero).
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
 
-static SEED: AtomicU64 = AtomicU64::new(0);
-
-/// Sets the seed of every map created afterwards (call once, at startup).
-pub fn set_hash_seed(seed: u64) {
-    SEED.store(seed, Ordering::Relaxed);
-}
-
-/// Builds hashers from the process-wide seed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Builds hashers keyed by a seed; the default seed is zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SeededState(u64);
 
-impl Default for SeededState {
-    fn default() -> SeededState {
-        SeededState(SEED.load(Ordering::Relaxed))
+impl SeededState {
+    pub fn new(seed: u64) -> SeededState {
+        SeededState(seed)
+    }
+
+    /// An empty map hashing with this seed.
+    pub fn map<K, V>(self) -> Map<K, V> {
+        Map::with_hasher(self)
+    }
+
+    /// An empty set hashing with this seed.
+    pub fn set<T>(self) -> Set<T> {
+        Set::with_hasher(self)
     }
 }
 

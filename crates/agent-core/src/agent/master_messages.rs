@@ -5,7 +5,6 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use mesos_proto::collections::Map;
 use mesos_proto::internal::{AgentCall, agent_call};
 use mesos_proto::v1::executor::{Event as ExecutorEvent, event as executor_event};
 use mesos_proto::v1::{
@@ -117,9 +116,10 @@ impl Agent {
         now: Duration,
     ) {
         let new_framework = !self.frameworks.contains_key(&framework_id);
+        let hasher = self.hasher();
         let entry = self.frameworks.entry(framework_id.clone()).or_insert_with(|| FrameworkEntry {
             info: framework.clone(),
-            executors: Map::default(),
+            executors: hasher.map(),
             completed_executors: VecDeque::new(),
         });
         entry.info = framework.clone();
@@ -171,9 +171,9 @@ impl Agent {
                     phase: ExecutorPhase::Launching,
                     stream: None,
                     queued: vec![work],
-                    tasks: Map::default(),
+                    tasks: hasher.map(),
                     completed_tasks: VecDeque::new(),
-                    killed: Default::default(),
+                    killed: hasher.set(),
                     registration_deadline: Some(now + self.config.executor_registration_timeout),
                     shutdown_deadline: None,
                     launched_at: now,

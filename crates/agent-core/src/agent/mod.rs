@@ -11,7 +11,7 @@ mod master_messages;
 pub(crate) mod recovery;
 mod status;
 
-use mesos_proto::collections::Map;
+use mesos_proto::collections::{Map, SeededState};
 use std::time::Duration;
 
 use mesos_proto::internal::{AgentCall, agent_call};
@@ -42,7 +42,10 @@ pub struct AgentConfig {
     pub launcher_dir: String,
     /// `--max_completed_executors_per_framework`.
     pub max_completed_executors_per_framework: usize,
-    /// Seed for the uuids of agent-generated status updates.
+    /// Seed for the uuids of agent-generated status updates and container
+    /// ids, and of the hash maps keyed by ids frameworks choose (see
+    /// `mesos_proto::collections`): random in a daemon, fixed in a
+    /// simulation so that it replays.
     pub uuid_seed: u64,
 }
 
@@ -105,12 +108,13 @@ pub struct Agent {
 
 impl Agent {
     pub fn new(config: AgentConfig) -> Agent {
+        let hasher = SeededState::new(config.uuid_seed);
         Agent {
             agent_id: config.info.id.clone(),
             config,
-            frameworks: Map::default(),
-            streams: Map::default(),
-            updates: StatusUpdateManager::new(),
+            frameworks: hasher.map(),
+            streams: hasher.map(),
+            updates: StatusUpdateManager::with_hasher(hasher),
             actions: Outbox::default(),
             uuid_counter: 0,
             registered: false,
@@ -120,6 +124,11 @@ impl Agent {
 
     /// The actions decided so far that may be carried out now, in order
     /// (those behind a checkpoint not yet durable stay behind).
+    /// Builds the maps keyed by ids frameworks choose, from the seed.
+    pub(crate) fn hasher(&self) -> SeededState {
+        SeededState::new(self.config.uuid_seed)
+    }
+
     pub fn take_actions(&mut self) -> Vec<AgentAction> {
         self.actions.take()
     }

@@ -8,7 +8,6 @@
 
 use std::collections::VecDeque;
 
-use mesos_proto::collections::Map;
 use std::time::Duration;
 
 use mesos_proto::internal::{ExecutorRun, TaskUpdates};
@@ -60,7 +59,7 @@ impl Agent {
         let mut gone = Vec::new();
         for recovered in state.frameworks {
             let Some(framework_id) = recovered.info.id.clone() else { continue };
-            let mut executors = Map::default();
+            let mut executors = self.hasher().map();
             let mut completed_executors = VecDeque::new();
             for run in recovered.executors {
                 let mut executor = Executor {
@@ -70,9 +69,9 @@ impl Agent {
                     phase: ExecutorPhase::Launching,
                     stream: None,
                     queued: Vec::new(),
-                    tasks: Map::default(),
+                    tasks: self.hasher().map(),
                     completed_tasks: VecDeque::new(),
-                    killed: Default::default(),
+                    killed: self.hasher().set(),
                     registration_deadline: Some(now + self.config.executor_reregistration_timeout),
                     shutdown_deadline: None,
                     launched_at: now,

@@ -17,9 +17,11 @@ pub struct DrfSorter {
 }
 
 impl DrfSorter {
-    /// A sorter whose client paths are role paths when `hierarchical`.
-    pub fn new(hierarchical: bool) -> DrfSorter {
-        DrfSorter { tree: ClientTree::new(hierarchical, true), stack: Vec::new() }
+    /// A sorter whose client paths are role paths when `hierarchical`;
+    /// names hash with `hash_seed`.
+    pub fn new(hierarchical: bool, hash_seed: u64) -> DrfSorter {
+        let tree = ClientTree::new(hierarchical, true, mesos_proto::collections::SeededState::new(hash_seed));
+        DrfSorter { tree, stack: Vec::new() }
     }
 
     #[cfg(test)]
@@ -132,7 +134,7 @@ mod tests {
 
     #[test]
     fn lowest_share_first_then_fewer_allocations_then_name() {
-        let mut sorter = DrfSorter::new(false);
+        let mut sorter = DrfSorter::new(false, 0);
         sorter.set_total(&[10_000, 100_000]); // cpus:10, mem:100
         for (client, name) in ["c", "a", "b"].iter().enumerate() {
             sorter.add(client, name);
@@ -157,7 +159,7 @@ mod tests {
 
     #[test]
     fn weights_divide_shares_and_roles_nest() {
-        let mut sorter = DrfSorter::new(true);
+        let mut sorter = DrfSorter::new(true, 0);
         sorter.set_total(&[12_000]);
         for (client, role) in ["eng/web", "eng/db", "ops", "eng"].iter().enumerate() {
             sorter.add(client, role);

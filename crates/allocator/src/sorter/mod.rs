@@ -77,7 +77,7 @@ pub trait Sorter: std::fmt::Debug + Send {
 /// paths are role paths.
 pub fn new_sorter(kind: SorterKind, hierarchical: bool, seed: u64) -> Box<dyn Sorter> {
     match kind {
-        SorterKind::Drf => Box::new(DrfSorter::new(hierarchical)),
+        SorterKind::Drf => Box::new(DrfSorter::new(hierarchical, seed)),
         SorterKind::Random => Box::new(RandomSorter::new(hierarchical, seed)),
     }
 }

@@ -30,7 +30,7 @@ impl RandomSorter {
     /// A sorter whose client paths are role paths when `hierarchical`.
     pub fn new(hierarchical: bool, seed: u64) -> RandomSorter {
         RandomSorter {
-            tree: ClientTree::new(hierarchical, false),
+            tree: ClientTree::new(hierarchical, false, mesos_proto::collections::SeededState::new(seed)),
             rng: SmallRng::seed_from_u64(seed),
             stack: Vec::new(),
             spare: Vec::new(),

@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::ops::Bound;
 use std::sync::Arc;
 
-use mesos_proto::collections::Map;
+use mesos_proto::collections::{Map, SeededState};
 
 use crate::quantities::{add_slice, sub_slice};
 
@@ -96,16 +96,18 @@ pub(crate) struct ClientTree {
 }
 
 impl ClientTree {
-    pub(crate) fn new(hierarchical: bool, ordered: bool) -> ClientTree {
+    /// An empty tree; client and role names (which frameworks choose)
+    /// hash with `hasher`.
+    pub(crate) fn new(hierarchical: bool, ordered: bool, hasher: SeededState) -> ClientTree {
         ClientTree {
             hierarchical,
             ordered,
             nodes: vec![Node::new(Arc::from(""), NONE, NONE, 1.0)],
             keys: vec![Key::default()],
             free: Vec::new(),
-            internal: Map::default(),
+            internal: hasher.map(),
             leaves: Vec::new(),
-            weights: Map::default(),
+            weights: hasher.map(),
             total: Vec::new(),
             dirty: false,
         }

@@ -334,15 +334,15 @@ impl Master {
             version: version.unwrap_or_default(),
             capabilities,
             total,
-            used: Map::default(),
+            used: self.hasher().map(),
             offered: Resources::new(),
             connection,
             active: true,
             drain_info: None,
             registered_time: now,
             reregistered_time: None,
-            tasks: Default::default(),
-            executors: Map::default(),
+            tasks: self.hasher().set(),
+            executors: self.hasher().map(),
             missed_pings: 0,
             next_ping: now + self.config.agent_ping_timeout,
             disconnected_deadline: None,
@@ -372,7 +372,7 @@ impl Master {
         for info in &rr.frameworks {
             let Some(id) = info.id.clone() else { continue };
             if !self.frameworks.contains_key(&id) && !self.removed_frameworks.contains(&id) {
-                let mut framework = Framework::new(id.clone(), info.clone(), now);
+                let mut framework = Framework::new(id.clone(), info.clone(), now, self.hasher());
                 framework.recovered = true;
                 framework.registered_time = None;
                 self.allocator.add_framework(&id, framework.allocator_spec(), &[], false);
@@ -416,12 +416,13 @@ impl Master {
             self.send_update_event(&framework_id, status);
         }
         // Executors are taken from the agent's report.
-        let mut executors: Map<FrameworkId, Map<v1::ExecutorId, v1::ExecutorInfo>> = Map::default();
+        let hasher = self.hasher();
+        let mut executors: Map<FrameworkId, Map<v1::ExecutorId, v1::ExecutorInfo>> = hasher.map();
         for executor in &rr.executor_infos {
             if let Some(framework_id) = &executor.framework_id {
                 executors
                     .entry(framework_id.clone())
-                    .or_default()
+                    .or_insert_with(|| hasher.map())
                     .insert(executor.executor_id.clone(), executor.clone());
             }
         }

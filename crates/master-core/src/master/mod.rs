@@ -19,7 +19,7 @@ mod updates;
 
 use std::collections::VecDeque;
 
-use mesos_proto::collections::{Map, Set};
+use mesos_proto::collections::{Map, SeededState, Set};
 use std::time::Duration;
 
 use mesos_allocator::{Allocation, Allocator, AllocatorConfig};
@@ -84,6 +84,10 @@ pub struct MasterConfig {
     /// `--max_operator_event_stream_subscribers`.
     pub max_operator_event_stream_subscribers: usize,
     pub allocator: AllocatorConfig,
+    /// Seed of the hash maps keyed by ids that clients choose (see
+    /// `mesos_proto::collections`): random in a daemon, fixed in a
+    /// simulation so that it replays.
+    pub hash_seed: u64,
 }
 
 impl MasterConfig {
@@ -110,6 +114,7 @@ impl MasterConfig {
             registry_max_agent_count: 102_400,
             max_operator_event_stream_subscribers: 1000,
             allocator: AllocatorConfig::default(),
+            hash_seed: 0,
         }
     }
 }
@@ -146,6 +151,8 @@ pub enum Action {
 #[derive(Debug)]
 pub struct Master {
     config: MasterConfig,
+    /// Builds the maps keyed by ids clients choose.
+    hasher: SeededState,
     ids: IdGenerator,
     frameworks: Map<FrameworkId, Framework>,
     completed_frameworks: VecDeque<Framework>,
@@ -188,6 +195,7 @@ pub struct Master {
 
 impl Master {
     pub fn new(config: MasterConfig, now: Duration) -> Master {
+        let hasher = SeededState::new(config.hash_seed);
         let next_prune = now + config.registry_gc_interval;
         let mut allocator = Allocator::new(config.allocator.clone());
         allocator.set_allocation_interval(config.allocation_interval);
@@ -195,28 +203,29 @@ impl Master {
             allocator.update_weights(&config.weights);
         }
         Master {
+            hasher,
             ids: IdGenerator::new(&config.info.id),
             config,
-            frameworks: Map::default(),
+            frameworks: hasher.map(),
             completed_frameworks: VecDeque::new(),
-            agents: Map::default(),
+            agents: hasher.map(),
             registry: Registry::new(),
-            pending_registry: Map::default(),
+            pending_registry: hasher.map(),
             next_ticket: 0,
-            recovered_agents: Map::default(),
+            recovered_agents: hasher.map(),
             recovery_deadline: None,
             next_prune,
-            marking_unreachable: Set::default(),
+            marking_unreachable: hasher.set(),
             pending_unreachable: VecDeque::new(),
             recent_removals: VecDeque::new(),
-            offers: Map::default(),
+            offers: hasher.map(),
             allocator,
-            scheduler_streams: Map::default(),
-            agent_streams: Map::default(),
+            scheduler_streams: hasher.map(),
+            agent_streams: hasher.map(),
             operators: OperatorStreams::default(),
-            inverse_offers: Map::default(),
+            inverse_offers: hasher.map(),
             inverse_offer_statuses: Default::default(),
-            removed_frameworks: Set::default(),
+            removed_frameworks: hasher.set(),
             actions: Vec::new(),
             counters: Counters::default(),
             start_time: now,
@@ -225,6 +234,11 @@ impl Master {
     }
 
     /// Drains the actions decided so far, in order.
+    /// Builds the maps keyed by ids clients choose.
+    pub(crate) fn hasher(&self) -> SeededState {
+        self.hasher
+    }
+
     pub fn take_actions(&mut self) -> Vec<Action> {
         std::mem::take(&mut self.actions)
     }

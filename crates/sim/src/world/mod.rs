@@ -150,6 +150,7 @@ impl World {
         master_config.agent_ping_timeout = Duration::from_secs(2);
         master_config.max_agent_ping_timeouts = 3;
         master_config.allocator.seed = seed;
+        master_config.hash_seed = seed;
         master_config.agent_reregister_timeout = Duration::from_secs(20);
         let mut world = World {
             master_config: master_config.clone(),

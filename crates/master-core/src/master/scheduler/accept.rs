@@ -218,6 +218,7 @@ impl Master {
         now: Duration,
     ) {
         let framework_info = self.frameworks[framework_id].info.clone();
+        let hasher = self.hasher();
         let Some(agent) = self.agents.get_mut(agent_id) else {
             return;
         };
@@ -226,7 +227,7 @@ impl Master {
             agent
                 .executors
                 .entry(framework_id.clone())
-                .or_default()
+                .or_insert_with(|| hasher.map())
                 .insert(executor.executor_id.clone(), executor.clone());
         }
         for planned in &launch.tasks {

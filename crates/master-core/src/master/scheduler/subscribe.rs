@@ -175,7 +175,7 @@ impl Master {
         connection: Connection,
         now: Duration,
     ) {
-        let mut framework = Framework::new(id.clone(), info, now);
+        let mut framework = Framework::new(id.clone(), info, now, self.hasher());
         framework.suppressed_roles = suppressed;
         framework.connection = Some(connection);
         framework.active = true;
