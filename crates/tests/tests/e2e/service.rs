@@ -13,6 +13,7 @@ use mesos_proto::v1::TaskState;
 use mesos_proto::v1::master::{Call as OperatorCall, Event as OperatorEvent, call as operator_call};
 use mesos_tests::cluster::{Cluster, Daemon, command_name, is_running, kill_processes_under, processes_with_env};
 use mesos_tests::free_port;
+use mesos_tests::ha::HaCluster;
 use mesos_tests::raw_http::read_answer;
 use mesos_tests::wait::{DEADLINE, until};
 use nix::sys::signal::Signal;
@@ -192,6 +193,24 @@ async fn sigterm_stops_mesos_local_with_a_task_running() {
     assert!(ends_cleanly(&mut scheduler.stream).await, "the scheduler's stream ended, not cut");
     assert!(ends_cleanly(&mut operator).await, "the operator's stream ended, not cut");
     kill_processes_under(dir.path());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_to_the_leading_master_lets_a_standby_lead_without_waiting_for_its_session_to_expire() {
+    // Sessions that take a minute to expire: only a leader that closes its
+    // session lets another lead sooner.
+    let mut cluster = HaCluster::start(2, 1, &["--zk_session_timeout=60secs"]).await;
+    let leader = cluster.leader().await;
+    let mut scheduler = TestScheduler::subscribe(&cluster.master_address(leader), framework("ha")).await;
+    stop(&mut cluster.masters[leader]).await;
+    assert!(ends_cleanly(&mut scheduler.stream).await, "the scheduler's stream ended, not cut");
+    let standby = 1 - leader;
+    until("the standby to lead", Duration::from_secs(30), || async {
+        let metrics = cluster.get_json(standby, "/metrics/snapshot").await?;
+        (metrics["master/elected"] == 1.0).then_some(())
+    })
+    .await;
+    cluster.wait_for_agents(1).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
