@@ -5,8 +5,8 @@
 //! [`run`] takes an already bound listener and a shutdown signal, so tests
 //! and `mesos-local` can run agents on any port, several per process.
 //! When the signal comes the agent stops within `--shutdown_timeout`: it
-//! stops accepting connections, stops its event loop (checkpoints are
-//! written as each input is handled, so what it decided is on disk), which
+//! stops accepting connections, stops its event loop once the checkpoint
+//! records it asked for are written (so what it decided is on disk), which
 //! ends the executors' streams, closes its connection to the master and
 //! drops the connections still open. Executors keep running, as on any
 //! agent restart.
