@@ -55,6 +55,11 @@ pub enum Command {
     /// checkpoint results.
     Input(AgentInput),
     Inspect(Inspector),
+    /// Stop after the inputs queued before this one (see
+    /// [`AgentHandle::shut_down`]).
+    Shutdown {
+        done: oneshot::Sender<()>,
+    },
 }
 
 /// How many requests from HTTP handlers (executor calls, state queries)
@@ -100,6 +105,17 @@ impl AgentHandle {
             mpsc::error::TrySendError::Full(_) => Unavailable::Overloaded,
             mpsc::error::TrySendError::Closed(_) => Unavailable::ShuttingDown,
         })
+    }
+
+    /// Stops the event loop after the notifications already queued: the
+    /// executors' streams end and nothing more is done to containers, which
+    /// keep running. Resolves once the loop is gone and the checkpoint
+    /// records it asked for are written.
+    pub async fn shut_down(&self) {
+        let (done, stopped) = oneshot::channel();
+        if self.send(Command::Shutdown { done }) {
+            let _ = stopped.await;
+        }
     }
 
     /// Runs `inspect` on the core and returns its result; `None` when the
@@ -153,7 +169,7 @@ pub fn spawn(
     let handle = AgentHandle { requests, notifications, next_stream: Arc::new(AtomicU64::new(1)) };
     let (outbox, outbox_rx) = mpsc::unbounded_channel();
     tokio::spawn(post_to_master(outbox_rx));
-    let checkpoints = checkpoint::queue::spawn(launcher.paths.clone(), handle.clone());
+    let (checkpoints, written) = checkpoint::queue::spawn(launcher.paths.clone(), handle.clone());
     let event_loop = EventLoop {
         checkpoints,
         core,
@@ -200,7 +216,14 @@ pub fn spawn(
             forward.send(Command::Input(AgentInput::ContainerLimited { container_id, limitation }));
         }
     });
-    tokio::spawn(event_loop.run(requests_inbox, notifications_inbox));
+    tokio::spawn(async move {
+        if let Some(done) = event_loop.run(requests_inbox, notifications_inbox).await {
+            // The loop held the writer's only sender: it ends once the
+            // records asked for are on disk.
+            let _ = written.await;
+            let _ = done.send(());
+        }
+    });
     handle
 }
 
@@ -230,18 +253,25 @@ struct EventLoop {
 }
 
 impl EventLoop {
-    async fn run(mut self, mut requests: mpsc::Receiver<Command>, mut notifications: mpsc::UnboundedReceiver<Command>) {
+    /// Runs until every handle is gone, or until asked to stop (then returns
+    /// whom to tell); dropping the loop ends every executor stream.
+    async fn run(
+        mut self,
+        mut requests: mpsc::Receiver<Command>,
+        mut notifications: mpsc::UnboundedReceiver<Command>,
+    ) -> Option<oneshot::Sender<()>> {
         loop {
             let wait = self.core.next_deadline().map_or(Duration::from_secs(60), |d| d.saturating_sub(now()));
             tokio::select! {
                 biased;
                 command = notifications.recv() => {
-                    let Some(command) = command else { break };
-                    self.handle(command);
+                    match command? {
+                        Command::Shutdown { done } => return Some(done),
+                        command => self.handle(command),
+                    }
                 }
                 command = requests.recv() => {
-                    let Some(command) = command else { break };
-                    self.handle(command);
+                    self.handle(command?);
                 }
                 () = tokio::time::sleep(wait) => {}
             }
@@ -297,6 +327,8 @@ impl EventLoop {
                 let _ = self.input(input, now);
             }
             Command::Inspect(inspect) => inspect(&self.core, now),
+            // Taken by `run` before it gets here.
+            Command::Shutdown { .. } => {}
         }
         self.dispatch();
     }

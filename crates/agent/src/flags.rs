@@ -209,6 +209,22 @@ pub struct AgentFlags {
     /// Log nothing to standard error.
     #[arg(long, env = "MESOS_QUIET", default_value_t = false, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
     pub quiet: bool,
+
+    /// Directory for the agent's log file, `<log_dir>/mesos-agent.INFO`
+    /// (besides standard error), reopened on SIGHUP for logrotate. Unset:
+    /// nothing is written to disk.
+    #[arg(long, env = "MESOS_LOG_DIR")]
+    pub log_dir: Option<PathBuf>,
+
+    /// Longest a stop on SIGTERM or SIGINT may take: the agent stops
+    /// accepting connections, finishes the checkpoint it is writing, ends
+    /// the executors' streams and its connection to the master, and drops
+    /// connections still open after this long. Executors keep running, as on
+    /// any agent restart: those of checkpointing frameworks are recovered by
+    /// the next agent. A second signal exits at once. (An addition of this
+    /// project.)
+    #[arg(long, env = "MESOS_SHUTDOWN_TIMEOUT", default_value = "5secs")]
+    pub shutdown_timeout: MesosDuration,
 }
 
 impl AgentFlags {
@@ -254,9 +270,11 @@ impl AgentFlags {
             ("strict".to_owned(), self.strict.to_string()),
             ("logging_level".to_owned(), self.logging_level.clone()),
             ("quiet".to_owned(), self.quiet.to_string()),
+            ("shutdown_timeout".to_owned(), self.shutdown_timeout.to_string()),
         ];
         let optional = [
             ("ip", self.ip.map(|v| v.to_string())),
+            ("log_dir", self.log_dir.as_ref().map(|p| p.display().to_string())),
             ("advertise_ip", self.advertise_ip.map(|v| v.to_string())),
             ("advertise_port", self.advertise_port.map(|v| v.to_string())),
             ("hostname", self.hostname.clone()),

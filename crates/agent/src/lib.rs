@@ -4,6 +4,12 @@
 //!
 //! [`run`] takes an already bound listener and a shutdown signal, so tests
 //! and `mesos-local` can run agents on any port, several per process.
+//! When the signal comes the agent stops within `--shutdown_timeout`: it
+//! stops accepting connections, stops its event loop once the checkpoint
+//! records it asked for are written (so what it decided is on disk), which
+//! ends the executors' streams, closes its connection to the master and
+//! drops the connections still open. Executors keep running, as on any
+//! agent restart.
 
 pub mod actor;
 pub mod api_views;
@@ -145,26 +151,32 @@ pub async fn run(
         env!("CARGO_PKG_VERSION").to_owned(),
         flags.registration_backoff_factor.into(),
     ));
+    let shutdown_timeout: Duration = flags.shutdown_timeout.into();
     let state = http::AppState {
-        agent: handle,
+        agent: handle.clone(),
         containerizer,
         pid: format!("slave(1)@{endpoint}"),
         flags: Arc::new(flags),
         start_time: actor::now(),
     };
-    let stop = async move {
-        tokio::select! {
-            () = shutdown => {}
-            message = goodbye_rx.recv() => {
-                tracing::warn!(?message, "shutting down at the master's request");
-                // Give the executors' shutdown a moment to reach them.
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
+    let server = mesos_http::serve::Server::start(listener, http::router(state));
+    tokio::select! {
+        () = shutdown => {}
+        message = goodbye_rx.recv() => {
+            tracing::warn!(?message, "shutting down at the master's request");
+            // Give the executors' shutdown a moment to reach them.
+            tokio::time::sleep(Duration::from_secs(1)).await;
         }
-    };
-    let served = axum::serve(listener, http::router(state)).with_graceful_shutdown(stop).await;
+    }
+    let deadline = tokio::time::Instant::now() + shutdown_timeout;
+    tracing::info!(timeout = ?shutdown_timeout, "agent stopping; executors keep running");
+    server.stop_accepting();
+    if tokio::time::timeout_at(deadline, handle.shut_down()).await.is_err() {
+        tracing::warn!("the event loop did not stop within --shutdown_timeout");
+    }
     link.abort();
-    served?;
+    let dropped = server.close(deadline).await;
+    tracing::info!(dropped_connections = dropped, "agent stopped");
     Ok(())
 }
 

@@ -23,6 +23,9 @@ use crate::spec::container_spec;
 
 /// Grace period of a kill when the task names none.
 const DEFAULT_KILL_GRACE: Duration = Duration::from_secs(3);
+/// How long an ended container's remaining output may take to copy.
+const OUTPUT_DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// How long to wait for the agent to acknowledge the terminal update.
 const TERMINAL_ACK_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -190,10 +193,15 @@ impl State {
             }
         }
         let (engine, name) = (self.engine.clone(), self.name.clone());
-        tokio::spawn(async move { engine.follow_logs(&name, tokio::io::stdout(), tokio::io::stderr()).await });
+        let output =
+            tokio::spawn(async move { engine.follow_logs(&name, tokio::io::stdout(), tokio::io::stderr()).await });
         let (engine, name, exited) = (self.engine.clone(), self.name.clone(), exited.clone());
         tokio::spawn(async move {
             let code = engine.wait(&name).await.unwrap_or(-1);
+            // The container's last output is copied before its end is
+            // reported: this executor exits soon after, and the container
+            // goes with it.
+            let _ = tokio::time::timeout(OUTPUT_DRAIN_TIMEOUT, output).await;
             let _ = exited.send(code);
         });
         let _ = self.handle.update(status(&task_id, TaskState::TaskRunning, "")).await;

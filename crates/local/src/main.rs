@@ -1,5 +1,7 @@
 //! `mesos-local`: a master and `--num_slaves` agents in one process, on
-//! embedded defaults, for trying the system on one machine.
+//! embedded defaults, for trying the system on one machine. SIGTERM or
+//! Ctrl-C stops them all within `--shutdown_timeout` (executors keep
+//! running, as when an agent stops); a second signal exits at once.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -35,12 +37,32 @@ struct LocalFlags {
     /// Logging level: ERROR, WARNING, INFO (default) or a tracing filter.
     #[arg(long, env = "MESOS_LOGGING_LEVEL", default_value = "INFO")]
     logging_level: String,
+
+    /// Directory for the log file, `<log_dir>/mesos-local.INFO` (besides
+    /// standard error), reopened on SIGHUP for logrotate.
+    #[arg(long, env = "MESOS_LOG_DIR")]
+    log_dir: Option<PathBuf>,
+
+    /// Longest the master and each agent may take to stop on SIGTERM or
+    /// SIGINT (they stop at the same time).
+    #[arg(long, env = "MESOS_SHUTDOWN_TIMEOUT", default_value = "5secs")]
+    shutdown_timeout: mesos_flags::MesosDuration,
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let local = LocalFlags::parse();
-    mesos_http::daemon::init_logging(&local.logging_level, false);
+    mesos_http::daemon::block_on(run(local))?
+}
+
+async fn run(local: LocalFlags) -> anyhow::Result<()> {
+    mesos_http::daemon::Logging {
+        program: "mesos-local",
+        level: &local.logging_level,
+        quiet: false,
+        log_dir: local.log_dir.as_deref(),
+    }
+    .init()
+    .map_err(|e| anyhow::anyhow!("cannot open the log file in --log_dir: {e}"))?;
     let work_dir = match &local.work_dir {
         Some(dir) => dir.clone(),
         None => std::env::temp_dir().join(format!("mesos-local-{}", std::process::id())),
@@ -55,6 +77,7 @@ async fn main() -> anyhow::Result<()> {
         format!("--ip={}", local.ip),
         format!("--port={}", local.port),
         format!("--work_dir={}", work_dir.join("master").display()),
+        format!("--shutdown_timeout={}", local.shutdown_timeout),
     ]);
     let (stop, _) = tokio::sync::broadcast::channel::<()>(1);
     let mut tasks = Vec::new();
@@ -69,6 +92,7 @@ async fn main() -> anyhow::Result<()> {
             format!("--master={master_address}"),
             format!("--ip={}", local.ip),
             format!("--work_dir={}", work_dir.join(format!("agent-{index}")).display()),
+            format!("--shutdown_timeout={}", local.shutdown_timeout),
         ];
         if let Some(resources) = &local.resources {
             args.push(format!("--resources={resources}"));
@@ -89,10 +113,15 @@ async fn main() -> anyhow::Result<()> {
         local.num_slaves,
         work_dir.display()
     );
-    mesos_http::daemon::shutdown_signal().await;
+    mesos_http::signals::shutdown_signal().await;
     let _ = stop.send(());
     for task in tasks {
-        let _ = task.await;
+        match task.await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::error!(error = %format!("{error:#}"), "a daemon failed"),
+            Err(error) => tracing::error!(%error, "a daemon's task failed"),
+        }
     }
+    tracing::info!("mesos-local stopped");
     Ok(())
 }

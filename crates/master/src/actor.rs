@@ -61,9 +61,13 @@ pub struct Command {
 pub struct MasterHandle {
     requests: mpsc::Sender<Command>,
     notifications: mpsc::UnboundedSender<Command>,
+    stops: mpsc::UnboundedSender<Stop>,
     next_stream: Arc<AtomicU64>,
     event_backlog: usize,
 }
+
+/// A request to stop, answered once the loop is gone.
+type Stop = oneshot::Sender<()>;
 
 impl MasterHandle {
     /// The queue for one stream's events.
@@ -91,6 +95,17 @@ impl MasterHandle {
     /// Opens a stream: its events go to `sender` if the core takes `input`.
     pub async fn open(&self, stream: StreamId, sender: StreamSender, input: Input) -> Result<Reply, ApiError> {
         self.send(input, Some((stream, sender))).await
+    }
+
+    /// Stops the event loop after the inputs already queued: every stream
+    /// it feeds (schedulers, agents, operators) ends, and this resolves once
+    /// the registry operations the core asked for are stored. A loop that
+    /// has not started (a standby's) answers when its inbox is dropped.
+    pub async fn shut_down(&self) {
+        let (done, stopped) = oneshot::channel();
+        if self.stops.send(done).is_ok() {
+            let _ = stopped.await;
+        }
     }
 
     /// Asks the core a question.
@@ -123,6 +138,7 @@ pub struct RegistrySetup {
 pub struct Inbox {
     requests: mpsc::Receiver<Command>,
     notifications: mpsc::UnboundedReceiver<Command>,
+    stops: mpsc::UnboundedReceiver<Stop>,
 }
 
 /// A handle whose event loop starts later (once this master leads):
@@ -131,8 +147,10 @@ pub struct Inbox {
 pub fn handle(event_backlog: usize) -> (MasterHandle, Inbox) {
     let (requests, requests_inbox) = mpsc::channel(REQUEST_BACKLOG);
     let (notifications, notifications_inbox) = mpsc::unbounded_channel();
-    let handle = MasterHandle { requests, notifications, next_stream: Arc::new(AtomicU64::new(1)), event_backlog };
-    (handle, Inbox { requests: requests_inbox, notifications: notifications_inbox })
+    let (stops, stops_inbox) = mpsc::unbounded_channel();
+    let next_stream = Arc::new(AtomicU64::new(1));
+    let handle = MasterHandle { requests, notifications, stops, next_stream, event_backlog };
+    (handle, Inbox { requests: requests_inbox, notifications: notifications_inbox, stops: stops_inbox })
 }
 
 /// Starts the event loop around `core` on `inbox`, with a registrar writing
@@ -144,8 +162,17 @@ pub fn start(
     allocation_interval: Duration,
     registry: RegistrySetup,
 ) {
-    let registrar = registrar::spawn(registry.registry, registry.store, registry.store_timeout, handle.clone());
-    tokio::spawn(EventLoop::new(core, allocation_interval, registrar).run(inbox));
+    let (registrar, written) =
+        registrar::spawn(registry.registry, registry.store, registry.store_timeout, handle.clone());
+    tokio::spawn(async move {
+        let stopped = EventLoop::new(core, allocation_interval, registrar).run(inbox).await;
+        // The loop held the registrar's only sender: it ends once it has
+        // stored what it was asked.
+        let _ = written.await;
+        if let Some(done) = stopped {
+            let _ = done.send(());
+        }
+    });
 }
 
 struct EventLoop {
@@ -181,19 +208,20 @@ impl EventLoop {
         }
     }
 
-    async fn run(mut self, mut inbox: Inbox) {
+    /// Runs until every handle is gone, or until asked to stop (then
+    /// returns whom to tell, after the inputs queued before); dropping the
+    /// loop ends every stream it feeds.
+    async fn run(mut self, mut inbox: Inbox) -> Option<Stop> {
         loop {
             let deadline = self.core.next_deadline().map_or(self.next_allocation, |d| d.min(self.next_allocation));
             let wait = deadline.saturating_sub(now());
             tokio::select! {
                 biased;
                 command = inbox.notifications.recv() => {
-                    let Some(command) = command else { break };
-                    self.handle(command);
+                    self.handle(command?);
                 }
                 command = inbox.requests.recv() => {
-                    let Some(command) = command else { break };
-                    self.handle(command);
+                    self.handle(command?);
                     // Take what else is waiting, so a burst makes one
                     // allocation cycle; notifications first.
                     loop {
@@ -205,6 +233,12 @@ impl EventLoop {
                             break;
                         }
                     }
+                }
+                Some(stop) = inbox.stops.recv() => {
+                    while let Ok(command) = inbox.notifications.try_recv().or_else(|_| inbox.requests.try_recv()) {
+                        self.handle(command);
+                    }
+                    return Some(stop);
                 }
                 () = tokio::time::sleep(wait) => {}
             }

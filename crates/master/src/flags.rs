@@ -201,9 +201,19 @@ pub struct MasterFlags {
     #[arg(long, env = "MESOS_LOGGING_LEVEL", default_value = "INFO")]
     pub logging_level: String,
 
-    /// Directory for the master's log file (standard error when unset).
+    /// Directory for the master's log file, `<log_dir>/mesos-master.INFO`
+    /// (besides standard error), reopened on SIGHUP for logrotate. Unset:
+    /// nothing is written to disk.
     #[arg(long, env = "MESOS_LOG_DIR")]
     pub log_dir: Option<PathBuf>,
+
+    /// Longest a stop on SIGTERM or SIGINT may take: the master stops
+    /// accepting connections, ends every event stream (schedulers, agents
+    /// and operators see their connection end), stores the registry
+    /// operations in flight, and drops connections still open after this
+    /// long. A second signal exits at once. (An addition of this project.)
+    #[arg(long, env = "MESOS_SHUTDOWN_TIMEOUT", default_value = "5secs")]
+    pub shutdown_timeout: MesosDuration,
 
     /// Log nothing to standard error.
     #[arg(long, env = "MESOS_QUIET", default_value_t = false, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
@@ -249,6 +259,7 @@ impl MasterFlags {
             ("registry_max_agent_count".to_owned(), self.registry_max_agent_count.to_string()),
             ("agent_reregister_timeout".to_owned(), self.agent_reregister_timeout.to_string()),
             ("recovery_agent_removal_limit".to_owned(), self.recovery_agent_removal_limit.clone()),
+            ("shutdown_timeout".to_owned(), self.shutdown_timeout.to_string()),
         ];
         let optional = [
             ("ip", self.ip.map(|v| v.to_string())),

@@ -3,6 +3,11 @@
 //!
 //! [`run`] takes an already bound listener and a shutdown signal, so tests
 //! and `mesos-local` can start masters on any port, several per process.
+//! When the signal comes the master stops within `--shutdown_timeout`: it
+//! stops accepting connections, stops its event loop (every scheduler,
+//! agent and operator stream ends) once the registry operations in flight
+//! are stored, leaves the masters' group in ZooKeeper at once so that
+//! another master can lead, and drops the connections still open.
 
 pub mod actor;
 pub mod config;
@@ -47,12 +52,12 @@ pub async fn run(
     config.hash_seed = id.as_u64_pair().1;
     let start_time = actor::now();
     let (handle, inbox) = actor::handle(flags.event_stream_backlog as usize);
-    let leadership = match &flags.zk {
+    let (leadership, candidacy) = match &flags.zk {
         None => {
             let store = local_store(&flags)?;
             let (registry, store) = load_registry(store, &flags).await?;
             lead(&handle, inbox, Master::new(config, start_time), registry, store, &flags);
-            Leadership::standalone(&info)
+            (Leadership::standalone(&info), None)
         }
         Some(zk) => {
             let url = mesos_zk::ZkUrl::parse(zk)?;
@@ -60,20 +65,39 @@ pub async fn run(
             let detector = mesos_zk::Detector::start(url.clone(), session_timeout);
             let leadership = Leadership::standby(detector.leader());
             let candidacy = Candidacy { url, info: info.clone(), session_timeout, config };
-            tokio::spawn(contend(candidacy, handle.clone(), inbox, leadership.clone(), flags.clone()));
-            leadership
+            let (resign, resignation) = tokio::sync::watch::channel(false);
+            let task =
+                tokio::spawn(contend(candidacy, handle.clone(), inbox, leadership.clone(), flags.clone(), resignation));
+            (leadership, Some((resign, task)))
         }
     };
+    let shutdown_timeout: std::time::Duration = flags.shutdown_timeout.into();
     tracing::info!(master_id = %id, address = %format!("{ip}:{port}"), hostname = %hostname, "master started");
     let state = http::AppState {
-        master: handle,
+        master: handle.clone(),
         flags: Arc::new(flags),
         info: Arc::new(info),
         start_time,
         leadership,
         http: mesos_http::client::Client::new().with_timeout(std::time::Duration::from_secs(15)),
     };
-    axum::serve(listener, http::router(state)).with_graceful_shutdown(shutdown).await?;
+    let server = mesos_http::serve::Server::start(listener, http::router(state));
+    shutdown.await;
+    let deadline = tokio::time::Instant::now() + shutdown_timeout;
+    tracing::info!(timeout = ?shutdown_timeout, "master stopping");
+    server.stop_accepting();
+    let stopped = match candidacy {
+        None => tokio::time::timeout_at(deadline, handle.shut_down()).await.is_ok(),
+        Some((resign, task)) => {
+            let _ = resign.send(true);
+            tokio::time::timeout_at(deadline, task).await.is_ok()
+        }
+    };
+    if !stopped {
+        tracing::warn!("the event loop or the registry did not stop within --shutdown_timeout");
+    }
+    let dropped = server.close(deadline).await;
+    tracing::info!(dropped_connections = dropped, "master stopped");
     Ok(())
 }
 
@@ -97,6 +121,11 @@ fn lead(
     actor::start(handle, inbox, core, flags.allocation_interval.into(), setup);
 }
 
+/// Completes when the master is told to resign (or can no longer be told).
+async fn resigned(resign: &mut tokio::sync::watch::Receiver<bool>) {
+    let _ = resign.wait_for(|r| *r).await;
+}
+
 /// What a master contends with.
 struct Candidacy {
     url: mesos_zk::ZkUrl,
@@ -106,17 +135,25 @@ struct Candidacy {
 }
 
 /// Contends in ZooKeeper until elected (joining again if the session is
-/// lost while standing by), then leads until the session is lost.
+/// lost while standing by), then leads until the session is lost. When
+/// `resign` turns true it stops: a leader stops its event loop first (so
+/// that the registry writes in flight, fenced by its membership, are
+/// stored), then closes its session.
 async fn contend(
     candidacy: Candidacy,
     handle: actor::MasterHandle,
     inbox: actor::Inbox,
     leadership: Leadership,
     flags: MasterFlags,
+    mut resign: tokio::sync::watch::Receiver<bool>,
 ) {
     let Candidacy { url, info, session_timeout, config } = candidacy;
     let contender = loop {
-        let contender = match mesos_zk::Contender::contend(&url, &info, session_timeout).await {
+        let contended = tokio::select! {
+            contended = mesos_zk::Contender::contend(&url, &info, session_timeout) => contended,
+            () = resigned(&mut resign) => return,
+        };
+        let contender = match contended {
             Ok(contender) => contender,
             Err(error) => {
                 tracing::warn!(%error, "cannot contend for leadership; trying again");
@@ -131,6 +168,10 @@ async fn contend(
             },
             state = contender.session_lost() => {
                 tracing::warn!(?state, "lost the ZooKeeper session while standing by; contending again");
+            }
+            () = resigned(&mut resign) => {
+                contender.close().await;
+                return;
             }
         }
     };
@@ -150,8 +191,15 @@ async fn contend(
     };
     lead(&handle, inbox, Master::new(config, actor::now()), registry, store, &flags);
     leadership.set_leading();
-    let state = contender.session_lost().await;
-    leadership::abdicate(&format!("lost leadership: the ZooKeeper session is {state:?}"));
+    tokio::select! {
+        state = contender.session_lost() => {
+            leadership::abdicate(&format!("lost leadership: the ZooKeeper session is {state:?}"));
+        }
+        () = resigned(&mut resign) => {
+            handle.shut_down().await;
+            contender.close().await;
+        }
+    }
 }
 
 /// The store of a master that leads on its own: `<work_dir>/registry.db`,

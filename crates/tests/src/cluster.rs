@@ -24,6 +24,8 @@ pub struct Daemon {
     pub port: u16,
     pub work_dir: PathBuf,
     args: Vec<String>,
+    /// Extra environment variables.
+    env: Vec<(String, String)>,
 }
 
 impl Daemon {
@@ -53,6 +55,33 @@ impl Daemon {
             port,
             work_dir,
             args,
+            env: Vec::new(),
+        };
+        daemon.start(&[]);
+        daemon
+    }
+
+    /// Like [`Daemon::spawn`], with extra environment variables.
+    pub fn spawn_with_env(
+        program: &str,
+        name: &str,
+        port: u16,
+        work_dir: PathBuf,
+        args: Vec<String>,
+        env: &[(&str, &str)],
+        logs: &Path,
+    ) -> Daemon {
+        let log = logs.join(format!("{name}.log"));
+        let mut daemon = Daemon {
+            name: name.to_owned(),
+            program: program.to_owned(),
+            netns: None,
+            child: None,
+            log,
+            port,
+            work_dir,
+            args,
+            env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         };
         daemon.start(&[]);
         daemon
@@ -73,6 +102,7 @@ impl Daemon {
             .args(&self.args)
             .args(extra)
             .env("MESOS_LOGGING_LEVEL", "debug,hyper=info,h2=info,bollard=info,zookeeper_client::session=info")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdout(file.try_clone().expect("log file"))
             .stderr(file)
             .stdin(Stdio::null())
@@ -113,6 +143,30 @@ impl Daemon {
     /// Whether the process is still running.
     pub fn running(&mut self) -> bool {
         self.child.as_mut().is_some_and(|c| matches!(c.try_wait(), Ok(None)))
+    }
+
+    /// Sends `signal` to the process (SIGTERM, as a service manager stops it).
+    pub fn signal(&self, signal: nix::sys::signal::Signal) {
+        if let Some(pid) = self.pid().and_then(|pid| i32::try_from(pid).ok()) {
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal);
+        }
+    }
+
+    /// Polls until the process exits, for at most `deadline`; its exit
+    /// status, or `None` if it still runs (it is then left running).
+    pub async fn exited_within(&mut self, deadline: std::time::Duration) -> Option<std::process::ExitStatus> {
+        let start = tokio::time::Instant::now();
+        loop {
+            let status = self.child.as_mut()?.try_wait().ok().flatten();
+            if let Some(status) = status {
+                self.child = None;
+                return Some(status);
+            }
+            if start.elapsed() > deadline {
+                return None;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
     }
 
     /// The process's exit code once it ended.
@@ -232,6 +286,7 @@ impl Cluster {
                     port,
                     work_dir,
                     args,
+                    env: Vec::new(),
                 };
                 agent.start(&[]);
                 agent

@@ -101,3 +101,30 @@ pub async fn request(address: &str, method: &str, path: &str, headers: &[(&str, 
         .collect();
     FullResponse { status, headers, body: response[split + 4..].to_vec() }
 }
+
+/// Reads one answer from a connection kept alive (its body has a
+/// `Content-Length`), leaving the connection idle; returns its status.
+pub async fn read_answer(stream: &mut tokio::net::TcpStream) -> u16 {
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        if let Some(split) = received.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&received[..split]).into_owned();
+            let length: usize = head
+                .lines()
+                .filter_map(|l| l.split_once(':'))
+                .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
+                .and_then(|(_, value)| value.trim().parse().ok())
+                .unwrap_or(0);
+            if received.len() >= split + 4 + length {
+                return head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+            }
+        }
+        let read = tokio::time::timeout(Duration::from_secs(30), stream.read(&mut buffer))
+            .await
+            .expect("an answer in time")
+            .expect("read");
+        assert!(read > 0, "the connection closed before a whole answer: {}", String::from_utf8_lossy(&received));
+        received.extend_from_slice(&buffer[..read]);
+    }
+}

@@ -1,5 +1,7 @@
 //! Shared helpers of the command-line tools.
 
+pub mod execute;
+
 use mesos_proto::v1::{Offer, TaskState, TaskStatus, task_status};
 
 /// The name of the user running this process, for `FrameworkInfo.user`.

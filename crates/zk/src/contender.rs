@@ -68,6 +68,23 @@ impl Contender {
         }
     }
 
+    /// Leaves the group now: closes the session, so that the member goes at
+    /// once rather than when the session times out, and another master can
+    /// be elected without waiting. Resolves when the session is closed (or
+    /// was already lost); callers bound the wait.
+    pub async fn close(self) {
+        let mut states = self.client.state_watcher();
+        drop(self.client);
+        loop {
+            let state = states.state();
+            if state.is_terminated() {
+                tracing::info!(member = %self.node, ?state, "left the masters' group");
+                return;
+            }
+            states.changed().await;
+        }
+    }
+
     /// The session, for writes fenced by this member (see [`Contender::node`]).
     pub fn client(&self) -> &zk::Client {
         &self.client

@@ -16,13 +16,15 @@ pub struct Job {
     pub write: Box<CheckpointWrite>,
 }
 
-/// Starts the writer; jobs sent to the returned channel are written in order.
-pub fn spawn(paths: Paths, handle: AgentHandle) -> mpsc::UnboundedSender<Job> {
+/// Starts the writer; jobs sent to the returned channel are written in
+/// order. The task ends once every sender is gone and what was asked is
+/// written (or a write failed).
+pub fn spawn(paths: Paths, handle: AgentHandle) -> (mpsc::UnboundedSender<Job>, tokio::task::JoinHandle<()>) {
     // Unbounded on purpose: the core holds back every action behind an
     // unwritten record, so the queue cannot outgrow what the agent decides
     // while one write is in flight.
     let (jobs, mut inbox) = mpsc::unbounded_channel::<Job>();
-    tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         while let Some(job) = inbox.recv().await {
             let paths = paths.clone();
             let Job { ticket, agent_id, write } = job;
@@ -33,12 +35,15 @@ pub fn spawn(paths: Paths, handle: AgentHandle) -> mpsc::UnboundedSender<Job> {
                 Err(error) => AgentInput::CheckpointFailed { ticket, error: error.to_string() },
             };
             let failed = matches!(input, AgentInput::CheckpointFailed { .. });
-            if !handle.send(Command::Input(input)) || failed {
+            // Once the event loop has stopped nobody hears the result, but
+            // what it asked for is still written: the agent's stop waits.
+            handle.send(Command::Input(input));
+            if failed {
                 // Nothing after a failed write may reach the disk: the
                 // agent stops and recovers from what is there.
                 break;
             }
         }
     });
-    jobs
+    (jobs, task)
 }

@@ -22,16 +22,17 @@ use crate::actor::MasterHandle;
 pub type Request = (u64, Operation);
 
 /// Starts the registrar over `registry` (as loaded from `store`); results
-/// are reported to `master`.
+/// are reported to `master`. The task ends once every sender of requests is
+/// gone and what they asked for is stored.
 pub fn spawn(
     registry: Registry,
     store: Box<dyn Store>,
     store_timeout: Duration,
     master: MasterHandle,
-) -> mpsc::UnboundedSender<Request> {
+) -> (mpsc::UnboundedSender<Request>, tokio::task::JoinHandle<()>) {
     let (requests, inbox) = mpsc::unbounded_channel();
-    tokio::spawn(run(registry, store, store_timeout, master, inbox));
-    requests
+    let task = tokio::spawn(run(registry, store, store_timeout, master, inbox));
+    (requests, task)
 }
 
 async fn run(
@@ -78,10 +79,10 @@ async fn run(
                 }
             }
         }
+        // Once the master's loop has stopped nobody hears the results, but
+        // what it asked for is still written: the loop's stop waits for it.
         for (ticket, result) in results {
-            if !master.notify(Input::RegistryApplied { ticket, result }) {
-                return;
-            }
+            master.notify(Input::RegistryApplied { ticket, result });
         }
     }
 }

@@ -1,9 +1,11 @@
-//! `mesos-execute` reports a task's outcome through its exit code.
+//! `mesos-execute` reports a task's outcome through its exit code, and runs
+//! a task in an image with one command.
 
 use std::process::{Output, Stdio};
 
 use mesos_tests::binary;
 use mesos_tests::cluster::Cluster;
+use mesos_tests::images::{LAYERED, docker_busybox, saved_registry};
 use mesos_tests::wait::DEADLINE;
 
 async fn execute(cluster: &Cluster, args: &[&str]) -> Output {
@@ -87,4 +89,100 @@ async fn resource_strings_that_do_not_parse_are_refused_clearly() {
     assert!(!status.status.success());
     let stderr = String::from_utf8_lossy(&status.stderr);
     assert!(stderr.contains("mem:[1-2"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_task_runs_in_a_locally_stored_image_with_one_command_needs_root() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).expect("host directory");
+    std::fs::write(data.join("file"), "from-the-host\n").expect("host file");
+    let registry = format!("--docker_registry={}", saved_registry().display());
+    let store = format!("--docker_store_dir={}", dir.path().join("store").display());
+    let cluster = Cluster::start_with(
+        &[],
+        1,
+        &["--launcher=linux", "--isolation=filesystem/linux,docker/runtime", &registry, &store],
+    )
+    .await;
+    // Volumes come from a file, as Mesos's tool allows.
+    let volumes = dir.path().join("volumes.json");
+    let json = format!(r#"[{{"container_path":"/data","host_path":"{}","mode":"RO"}}]"#, data.display());
+    std::fs::write(&volumes, json).expect("volumes file");
+    let command = "cat /etc/image-marker /data/file && echo $IMAGE_GREETING $FROM_FLAG && test ! -e /etc/removed";
+    let output = execute(
+        &cluster,
+        &[
+            "--name=imaged",
+            &format!("--command={command}"),
+            &format!("--docker_image={LAYERED}"),
+            "--containerizer=mesos",
+            &format!("--volumes=file://{}", volumes.display()),
+            r#"--env={"FROM_FLAG":"set-by-env"}"#,
+            "--resources=cpus:0.2;mem:64",
+            "--framework_name=imaged-runner",
+            "--checkpoint",
+        ],
+    )
+    .await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        cluster.logs()
+    );
+    assert!(stdout.contains("Received status update TASK_FINISHED for task 'imaged'"), "{stdout}");
+    let sandbox = super::containers::sandbox(&cluster, 0, "imaged").expect("the task's sandbox");
+    let printed = std::fs::read_to_string(sandbox.join("stdout")).expect("the task's output");
+    assert!(
+        printed.contains("mesos-test-layered-busybox\nfrom-the-host\nhello-from-the-image set-by-env\n"),
+        "{printed}"
+    );
+    let frameworks = cluster.get_json("/master/frameworks").await;
+    let framework = frameworks["completed_frameworks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(frameworks["frameworks"].as_array().into_iter().flatten())
+        .find(|f| f["name"] == "imaged-runner")
+        .cloned()
+        .unwrap_or_else(|| panic!("the framework by its --framework_name: {frameworks}"));
+    assert_eq!(framework["checkpoint"], true, "{framework}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_task_runs_in_a_docker_image_on_the_docker_containerizer_needs_docker() {
+    let cluster = Cluster::start_with(&[], 1, &["--containerizers=docker,mesos"]).await;
+    let output = execute(
+        &cluster,
+        &[
+            "--name=dockered",
+            "--command=cat /image-marker && echo $FROM_FLAG",
+            &format!("--docker_image={}", docker_busybox()),
+            "--containerizer=docker",
+            r#"--env={"FROM_FLAG":"set-by-env"}"#,
+            "--resources=cpus:0.2;mem:64",
+        ],
+    )
+    .await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        cluster.logs()
+    );
+    assert!(stdout.contains("Received status update TASK_FINISHED for task 'dockered'"), "{stdout}");
+    // The container's output is in the sandbox by the time its end is
+    // reported, however short it lived.
+    let sandbox = super::containers::sandbox(&cluster, 0, "dockered").expect("the task's sandbox");
+    let printed = std::fs::read_to_string(sandbox.join("stdout")).expect("the container's output");
+    assert!(printed.contains("mesos-test-busybox\nset-by-env\n"), "{printed}");
+    // The Docker containerizer needs an image.
+    let refused = execute(&cluster, &["--name=x", "--command=true", "--containerizer=docker"]).await;
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--docker_image"), "{refused:?}");
 }

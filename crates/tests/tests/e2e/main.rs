@@ -19,6 +19,7 @@ mod registry;
 mod registry_zookeeper;
 mod sandbox_gc;
 mod scheduler;
+mod service;
 mod shapes;
 mod volumes;
 mod webui;

@@ -1,6 +1,7 @@
 //! `mesos-execute`: launches one task (or one task group) on the first offer
 //! that fits, prints its status updates, and exits with its outcome: 0 when
-//! it finished, 1 otherwise.
+//! it finished, 1 otherwise. A command task can run in a Docker image, with
+//! the Mesos or the Docker containerizer, with volumes and networks.
 
 use std::time::Duration;
 
@@ -9,11 +10,12 @@ use mesos_client::scheduler::{Scheduler, SchedulerConfig, SchedulerEvent, Schedu
 use mesos_proto::ContentType;
 use mesos_proto::v1::scheduler::event;
 use mesos_proto::v1::{
-    CommandInfo, Environment, ExecutorId, ExecutorInfo, FrameworkInfo, Offer, TaskGroupInfo, TaskId, TaskInfo,
-    TaskState, TaskStatus, environment, executor_info, framework_info::Capability, framework_info::capability,
-    offer::Operation, offer::operation,
+    CommandInfo, ExecutorId, ExecutorInfo, FrameworkInfo, Offer, TaskGroupInfo, TaskId, TaskInfo, TaskState,
+    TaskStatus, executor_info, framework_info::Capability, framework_info::capability, offer::Operation,
+    offer::operation,
 };
 use mesos_resources::{ResourceFormat, Resources};
+use mesos_tools::execute::{self, ContainerFlags};
 use mesos_tools::{current_user, reason_name, source_name, state_name};
 
 /// mesos-execute: runs one task and reports its fate.
@@ -33,22 +35,54 @@ struct Flags {
     /// Run the command through the shell (otherwise it is an executable path).
     #[arg(long, default_value_t = true, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
     shell: bool,
-    /// Environment of the command, as a JSON object `{"NAME": "value"}`.
+    /// Environment of the command, as a JSON object `{"NAME": "value"}`
+    /// (or a path to a file holding it, `/path` or `file:///path`). With
+    /// --task_group, added to every task (a task's own variables win).
     #[arg(long)]
     env: Option<String>,
     /// Resources of the task.
     #[arg(long, default_value = "cpus:1;mem:128")]
     resources: String,
+    /// Docker image to run the task in, `<name>[:<tag>]` (e.g.
+    /// `busybox:latest`). With --containerizer=mesos the agent provisions it
+    /// (it needs `--isolation=filesystem/linux` and the image in its
+    /// `--docker_registry`); with --containerizer=docker the Docker Engine
+    /// runs it.
+    #[arg(long)]
+    docker_image: Option<String>,
+    /// Containerizer of the task: mesos or docker (which needs
+    /// --docker_image).
+    #[arg(long, default_value = "mesos", value_parser = ["mesos", "docker"])]
+    containerizer: String,
+    /// Volumes of the task's container, as a JSON array of Volume
+    /// (`[{"container_path":"/data","host_path":"/srv/data","mode":"RO"}]`),
+    /// or a path to a file holding it (`/path` or `file:///path`).
+    #[arg(long)]
+    volumes: Option<String>,
+    /// Comma-separated names of the CNI networks the container joins
+    /// (`net1,net2`); the Docker containerizer joins one user network. With
+    /// --task_group, the default executor's container joins them. (This
+    /// agent's Mesos containerizer has no CNI isolator: its tasks share the
+    /// host's network whatever is named.)
+    #[arg(long)]
+    networks: Option<String>,
     /// The whole task as JSON TaskInfo (or a path to a file holding it).
-    #[arg(long, conflicts_with_all = ["name", "command", "task_group"])]
+    #[arg(long, conflicts_with_all = ["name", "command", "task_group", "env", "docker_image", "volumes", "networks"])]
     task: Option<String>,
-    /// A task group as JSON TaskGroupInfo (or a path), run by the default executor.
-    #[arg(long, conflicts_with_all = ["name", "command"])]
+    /// A task group as JSON TaskGroupInfo (or a path), run by the default
+    /// executor. Takes --env and --networks; its tasks cannot be given an
+    /// image or volumes here (write them in each task's `container`).
+    #[arg(long, conflicts_with_all = ["name", "command", "docker_image", "volumes"])]
     task_group: Option<String>,
+    /// Name of the framework (an addition of this project; Mesos's tool
+    /// always uses the default).
+    #[arg(long, default_value = "mesos-execute instance")]
+    framework_name: String,
     /// Role of the framework.
     #[arg(long, default_value = "*")]
     role: String,
-    /// Whether the framework checkpoints.
+    /// Whether the framework checkpoints, so that its task survives a
+    /// restart of its agent.
     #[arg(long, default_value_t = false, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
     checkpoint: bool,
     /// Whether the framework is partition-aware.
@@ -203,7 +237,7 @@ fn framework_info(flags: &Flags) -> Result<FrameworkInfo, String> {
     }
     Ok(FrameworkInfo {
         user: current_user(),
-        name: "mesos-execute instance".into(),
+        name: flags.framework_name.clone(),
         role: Some(flags.role.clone()),
         checkpoint: Some(flags.checkpoint),
         principal: flags.principal.clone(),
@@ -214,19 +248,30 @@ fn framework_info(flags: &Flags) -> Result<FrameworkInfo, String> {
 
 /// Reads `--task`, `--task_group`, or builds a task from `--name` and `--command`.
 fn work(flags: &Flags) -> Result<Work, String> {
+    let environment = flags.env.as_deref().map(execute::environment).transpose()?;
+    let networks = flags.networks.as_deref().map(execute::networks).unwrap_or_default();
     if let Some(text) = &flags.task {
         let task: TaskInfo =
-            mesos_proto::json::from_slice(read_json(text)?.as_bytes()).map_err(|e| format!("--task: {e}"))?;
+            mesos_proto::json::from_slice(execute::read_json(text)?.as_bytes()).map_err(|e| format!("--task: {e}"))?;
         return Ok(Work::Task(Box::new(task)));
     }
     if let Some(text) = &flags.task_group {
-        let group: TaskGroupInfo =
-            mesos_proto::json::from_slice(read_json(text)?.as_bytes()).map_err(|e| format!("--task_group: {e}"))?;
+        let mut group: TaskGroupInfo = mesos_proto::json::from_slice(execute::read_json(text)?.as_bytes())
+            .map_err(|e| format!("--task_group: {e}"))?;
+        if flags.containerizer != "mesos" {
+            return Err(
+                "--task_group runs in the default executor's Mesos container: --containerizer must be mesos".into()
+            );
+        }
+        if let Some(environment) = &environment {
+            execute::add_environment(&mut group, environment);
+        }
         let resources = mesos_resources::parse::resources("cpus:0.1;mem:32;disk:32", "*").map_err(|e| e.to_string())?;
         let executor = ExecutorInfo {
             r#type: Some(executor_info::Type::Default as i32),
             executor_id: ExecutorId { value: "default-executor".into() },
             resources: resources.to_proto(ResourceFormat::PostRefinement),
+            container: execute::group_executor_container(&networks),
             ..Default::default()
         };
         return Ok(Work::Group { executor: Box::new(executor), group });
@@ -235,22 +280,12 @@ fn work(flags: &Flags) -> Result<Work, String> {
     let command = flags.command.clone().ok_or("--command is required (or --task / --task_group)")?;
     let resources =
         mesos_resources::parse::resources(&flags.resources, "*").map_err(|e| format!("--resources: {e}"))?;
-    let environment = match &flags.env {
-        Some(text) => {
-            let object: serde_json::Map<String, serde_json::Value> =
-                serde_json::from_str(&read_json(text)?).map_err(|e| format!("--env: {e}"))?;
-            let variables = object
-                .into_iter()
-                .map(|(name, value)| environment::Variable {
-                    name,
-                    value: Some(value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string())),
-                    ..Default::default()
-                })
-                .collect();
-            Some(Environment { variables })
-        }
-        None => None,
-    };
+    let container = execute::container_info(&ContainerFlags {
+        containerizer: flags.containerizer.parse()?,
+        docker_image: flags.docker_image.clone(),
+        volumes: flags.volumes.as_deref().map(execute::volumes).transpose()?.unwrap_or_default(),
+        networks,
+    })?;
     Ok(Work::Task(Box::new(TaskInfo {
         name: name.clone(),
         task_id: TaskId { value: name },
@@ -261,18 +296,9 @@ fn work(flags: &Flags) -> Result<Work, String> {
             environment,
             ..Default::default()
         }),
+        container,
         ..Default::default()
     })))
-}
-
-/// Inline JSON, or a path to a file holding it.
-fn read_json(text: &str) -> Result<String, String> {
-    let trimmed = text.trim();
-    if trimmed.starts_with('{') || trimmed.starts_with('[') {
-        return Ok(trimmed.to_owned());
-    }
-    std::fs::read_to_string(trimmed.strip_prefix("file://").unwrap_or(trimmed))
-        .map_err(|e| format!("cannot read '{trimmed}': {e}"))
 }
 
 fn needed_resources(work: &Work) -> Result<Resources, String> {
