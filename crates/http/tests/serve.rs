@@ -1,5 +1,5 @@
 //! The daemons' HTTP server stops in a bounded time with streams, idle
-//! keep-alive connections and half-sent requests open.
+//! keep-alive connections and long polls open.
 
 use std::time::Duration;
 
@@ -15,9 +15,21 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 /// A router whose `/stream` never ends on its own (the stream holds its own
-/// sender), and whose `/echo` reads a body.
-fn router() -> Router {
+/// sender), whose `/echo` reads a body, and whose `/hold` answers only
+/// after an hour (a long poll), saying on `held` that it started.
+fn router_with(held: mpsc::Sender<()>) -> Router {
     Router::new()
+        .route(
+            "/hold",
+            get(move || {
+                let held = held.clone();
+                async move {
+                    let _ = held.send(()).await;
+                    tokio::time::sleep(Duration::from_secs(3600)).await;
+                    "late"
+                }
+            }),
+        )
         .route(
             "/stream",
             get(|| async {
@@ -28,6 +40,10 @@ fn router() -> Router {
             }),
         )
         .route("/echo", post(|body: String| async move { body }))
+}
+
+fn router() -> Router {
+    router_with(mpsc::channel(1).0)
 }
 
 async fn request(port: u16, text: &str) -> TcpStream {
@@ -58,21 +74,21 @@ async fn read_to_end(mut stream: TcpStream) -> String {
 async fn streams_end_cleanly_and_stuck_connections_are_dropped_at_the_deadline() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().expect("address").port();
-    let server = Server::start(listener, router());
+    let (held, mut holding) = mpsc::channel(1);
+    let server = Server::start(listener, router_with(held));
 
     let mut stream = request(port, "GET /stream HTTP/1.1\r\nHost: x\r\n\r\n").await;
     let mut first = [0u8; 64];
     let read = stream.read(&mut first).await.expect("the stream's first bytes");
     assert!(String::from_utf8_lossy(&first[..read]).starts_with("HTTP/1.1 200"), "a stream is open");
     let streamed = tokio::spawn(read_to_end(stream));
-    // An idle keep-alive connection, and one whose second request's body
-    // never comes (both answered once, so surely taken by the server).
+    // An idle keep-alive connection (answered once, so surely taken by the
+    // server), and a long poll whose handler is surely running.
     let mut idle = request(port, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok").await;
     read_answer(&mut idle, "ok").await;
     let idle = tokio::spawn(read_to_end(idle));
-    let mut stuck = request(port, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nfirst").await;
-    read_answer(&mut stuck, "first").await;
-    stuck.write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nhalf").await.expect("write");
+    let stuck = request(port, "GET /hold HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    holding.recv().await.expect("the long poll's handler started");
     let stuck = tokio::spawn(read_to_end(stuck));
 
     server.stop_accepting();
@@ -90,13 +106,13 @@ async fn streams_end_cleanly_and_stuck_connections_are_dropped_at_the_deadline()
     let started = Instant::now();
     let dropped = server.close(started + Duration::from_secs(2)).await;
     let elapsed = started.elapsed();
-    assert_eq!(dropped, 1, "only the half-sent request was still open at the deadline");
+    assert_eq!(dropped, 1, "only the long poll was still open at the deadline");
     assert!(elapsed < Duration::from_secs(10), "closed in {elapsed:?}");
 
     let streamed = streamed.await.expect("stream reader");
     assert!(streamed.ends_with("0\r\n\r\n"), "the stream ended with the last chunk: {streamed:?}");
     assert!(idle.await.expect("idle reader").is_empty(), "the idle keep-alive connection was closed");
-    assert!(!stuck.await.expect("stuck reader").contains("200 OK"), "the half-sent request was dropped unanswered");
+    assert!(!stuck.await.expect("stuck reader").contains("200 OK"), "the long poll was dropped unanswered");
 }
 
 #[tokio::test(flavor = "multi_thread")]
