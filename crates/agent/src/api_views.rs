@@ -19,23 +19,10 @@ fn task(
     executor: &Executor,
     agent: &v1::AgentId,
 ) -> v1::Task {
-    v1::Task {
-        name: info.name.clone(),
-        task_id: info.task_id.clone(),
-        framework_id: framework.clone(),
-        executor_id: (!executor.command_executor).then(|| executor.info.executor_id.clone()),
-        agent_id: agent.clone(),
-        state: state as i32,
-        resources: info.resources.clone(),
-        statuses: latest.cloned().into_iter().collect(),
-        labels: info.labels.clone(),
-        discovery: info.discovery.clone(),
-        container: info.container.clone(),
-        health_check: info.health_check.clone(),
-        kill_policy: info.kill_policy,
-        limits: info.limits.clone(),
-        ..Default::default()
-    }
+    let executor_id = (!executor.command_executor).then(|| executor.info.executor_id.clone());
+    let mut record = v1::Task::of_info(info, framework.clone(), agent.clone(), executor_id, state);
+    record.statuses = latest.cloned().into_iter().collect();
+    record
 }
 
 fn framework_id(entry: &FrameworkEntry) -> FrameworkId {

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use common::timed;
 use criterion::{Criterion, criterion_group, criterion_main};
-use mesos_allocator::sorter::{DrfSorter, Sorter};
+use mesos_allocator::sorter::Sorter;
 
 const AGENTS: usize = 50_000;
 const CLIENTS: usize = 1_000;
@@ -18,8 +18,8 @@ const AGENT: [i64; 3] = [24_000, 4_096_000, 4_096_000];
 /// What each agent gives its client: `cpus:16;mem:1024;disk:1024`.
 const SHARE: [i64; 3] = [16_000, 1_024_000, 1_024_000];
 
-fn sorter() -> DrfSorter {
-    let mut sorter = DrfSorter::new(false, 0);
+fn sorter() -> Sorter {
+    let mut sorter = Sorter::drf(false, 0);
     for client in 0..CLIENTS {
         sorter.add(client, &format!("framework-{client}"));
         sorter.activate(client);
@@ -30,7 +30,7 @@ fn sorter() -> DrfSorter {
     sorter
 }
 
-fn add_all(sorter: &mut DrfSorter) {
+fn add_all(sorter: &mut Sorter) {
     for agent in 0..AGENTS {
         sorter.allocated(agent % CLIENTS, &SHARE);
     }

@@ -36,7 +36,7 @@ pub(crate) struct Role {
     pub(crate) quota: Option<RoleQuota>,
     /// The frameworks tracked under this role (subscribed to it, or holding
     /// resources allocated to it), when there are any.
-    pub(crate) frameworks: Option<Box<dyn Sorter>>,
+    pub(crate) frameworks: Option<Sorter>,
     /// The frameworks active in `frameworks`.
     pub(crate) active: Bits,
     tracked: usize,
@@ -91,7 +91,7 @@ pub(crate) struct Roles {
     pub(crate) roles: Vec<Role>,
     ids: Map<String, RoleId>,
     /// Orders the roles that have frameworks; active when one is active.
-    pub(crate) sorter: Box<dyn Sorter>,
+    pub(crate) sorter: Sorter,
     framework_sorter: SorterKind,
     seed: u64,
     /// The fair-sharing total given to every sorter.

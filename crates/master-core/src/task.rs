@@ -20,29 +20,19 @@ pub struct Task {
 impl Task {
     /// A task just accepted for launch, in TASK_STAGING.
     pub fn staging(info: &v1::TaskInfo, framework: &v1::FrameworkInfo, resources: Resources, role: &str) -> Task {
-        let record = v1::Task {
-            name: info.name.clone(),
-            task_id: info.task_id.clone(),
-            framework_id: framework.id.clone().unwrap_or_default(),
-            executor_id: info.executor.as_ref().map(|e| e.executor_id.clone()),
-            agent_id: info.agent_id.clone(),
-            state: TaskState::TaskStaging as i32,
-            resources: resources.to_proto(ResourceFormat::PostRefinement),
-            statuses: Vec::new(),
-            status_update_state: None,
-            status_update_uuid: None,
-            labels: info.labels.clone(),
-            discovery: info.discovery.clone(),
-            container: info.container.clone(),
-            health_check: info.health_check.clone(),
-            kill_policy: info.kill_policy,
-            user: info
-                .command
-                .as_ref()
-                .and_then(|c| c.user.clone())
-                .or_else(|| Some(framework.user.clone()).filter(|u| !u.is_empty())),
-            limits: info.limits.clone(),
-        };
+        let mut record = v1::Task::of_info(
+            info,
+            framework.id.clone().unwrap_or_default(),
+            info.agent_id.clone(),
+            info.executor.as_ref().map(|e| e.executor_id.clone()),
+            TaskState::TaskStaging,
+        );
+        record.resources = resources.to_proto(ResourceFormat::PostRefinement);
+        record.user = info
+            .command
+            .as_ref()
+            .and_then(|c| c.user.clone())
+            .or_else(|| Some(framework.user.clone()).filter(|u| !u.is_empty()));
         Task { record: Box::new(record), resources, role: role.to_owned() }
     }
 

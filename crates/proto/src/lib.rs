@@ -17,6 +17,7 @@ pub mod json;
 pub mod recordio;
 mod reflect;
 mod states;
+mod task_record;
 
 /// The Mesos v1 public API (`mesos.v1` and its sub-packages).
 #[allow(clippy::all, missing_docs)]

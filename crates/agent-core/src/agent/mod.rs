@@ -247,23 +247,10 @@ impl Agent {
                     .filter(|t| self.updates.pending(framework_id, &t.info.task_id).next().is_some())
                     .map(|t| (&t.info, t.state, t.latest.clone()));
                 for (info, state, latest) in queued.chain(launched).chain(unacknowledged) {
-                    records.push(v1::Task {
-                        name: info.name.clone(),
-                        task_id: info.task_id.clone(),
-                        framework_id: framework_id.clone(),
-                        executor_id: executor_id.clone(),
-                        agent_id: agent_id.clone(),
-                        state: state as i32,
-                        resources: info.resources.clone(),
-                        statuses: latest.into_iter().collect(),
-                        labels: info.labels.clone(),
-                        discovery: info.discovery.clone(),
-                        container: info.container.clone(),
-                        health_check: info.health_check.clone(),
-                        kill_policy: info.kill_policy,
-                        limits: info.limits.clone(),
-                        ..Default::default()
-                    });
+                    let mut record =
+                        v1::Task::of_info(info, framework_id.clone(), agent_id.clone(), executor_id.clone(), state);
+                    record.statuses = latest.into_iter().collect();
+                    records.push(record);
                 }
             }
         }

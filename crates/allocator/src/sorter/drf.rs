@@ -5,110 +5,48 @@
 //! a depth-first walk over the sorted child lists, so taking the first `k`
 //! clients costs `O(k + depth)`.
 
-use super::Sorter;
+use super::Order;
 use super::tree::{ClientTree, ROOT};
 
-/// Hierarchical (weighted) Dominant Resource Fairness.
-#[derive(Debug)]
-pub struct DrfSorter {
-    tree: ClientTree,
+/// Hierarchical (weighted) Dominant Resource Fairness: a depth-first walk
+/// over the tree's child lists, which the tree keeps sorted by share.
+#[derive(Debug, Default)]
+pub(crate) struct DrfOrder {
     /// The pass in progress: nodes being walked and the next child index.
     stack: Vec<(u32, usize)>,
 }
 
-impl DrfSorter {
-    /// A sorter whose client paths are role paths when `hierarchical`;
-    /// names hash with `hash_seed`.
-    pub fn new(hierarchical: bool, hash_seed: u64) -> DrfSorter {
-        let tree = ClientTree::new(hierarchical, true, mesos_proto::collections::SeededState::new(hash_seed));
-        DrfSorter { tree, stack: Vec::new() }
+impl Order for DrfOrder {
+    fn sorted(&self) -> bool {
+        true
     }
 
-    #[cfg(test)]
-    pub(crate) fn check(&self) {
-        self.tree.check();
-    }
-}
-
-impl Sorter for DrfSorter {
-    fn add(&mut self, client: usize, path: &str) {
-        self.tree.add(client, path);
-    }
-
-    fn remove(&mut self, client: usize) {
-        self.tree.remove(client);
-    }
-
-    fn contains(&self, client: usize) -> bool {
-        self.tree.contains(client)
-    }
-
-    fn activate(&mut self, client: usize) {
-        self.tree.activate(client);
-    }
-
-    fn deactivate(&mut self, client: usize) {
-        self.tree.deactivate(client);
-    }
-
-    fn is_active(&self, client: usize) -> bool {
-        self.tree.is_active(client)
-    }
-
-    fn active_count(&self) -> usize {
-        self.tree.active_count()
-    }
-
-    fn update_weight(&mut self, path: &str, weight: f64) {
-        self.tree.update_weight(path, weight);
-    }
-
-    fn allocated(&mut self, client: usize, quantities: &[i64]) {
-        self.tree.allocated(client, quantities);
-    }
-
-    fn unallocated(&mut self, client: usize, quantities: &[i64]) {
-        self.tree.unallocated(client, quantities);
-    }
-
-    fn allocation(&self, client: usize) -> &[i64] {
-        self.tree.allocation(client)
-    }
-
-    fn set_total(&mut self, total: &[i64]) {
-        self.tree.set_total(total);
-    }
-
-    fn share(&self, client: usize) -> f64 {
-        self.tree.client_share(client)
-    }
-
-    fn pick(&mut self, clients: &mut Vec<usize>) -> Option<usize> {
-        let index = if self.tree.is_flat() {
-            self.tree.resort();
-            let tree = &self.tree;
+    fn pick(&mut self, tree: &mut ClientTree, clients: &mut Vec<usize>) -> Option<usize> {
+        let index = if tree.is_flat() {
+            tree.resort();
+            let tree = &*tree;
             (0..clients.len()).min_by(|&a, &b| tree.compare(tree.leaf(clients[a]), tree.leaf(clients[b])))?
         } else {
-            self.start();
-            let first = std::iter::from_fn(|| self.next()).find(|c| clients.contains(c))?;
+            self.start(tree);
+            let first = std::iter::from_fn(|| self.next(tree)).find(|c| clients.contains(c))?;
             clients.iter().position(|&c| c == first)?
         };
         Some(clients.swap_remove(index))
     }
 
-    fn start(&mut self) {
-        self.tree.resort();
+    fn start(&mut self, tree: &mut ClientTree) {
+        tree.resort();
         self.stack.clear();
         self.stack.push((ROOT, 0));
     }
 
-    fn next(&mut self) -> Option<usize> {
+    fn next(&mut self, tree: &ClientTree) -> Option<usize> {
         while let Some(top) = self.stack.last_mut() {
             let (node, index) = *top;
-            match self.tree.nodes[node as usize].children.get(index) {
+            match tree.nodes[node as usize].children.get(index) {
                 Some(&child) => {
                     top.1 += 1;
-                    let entry = &self.tree.nodes[child as usize];
+                    let entry = &tree.nodes[child as usize];
                     if entry.is_leaf() {
                         return Some(entry.client as usize);
                     }
@@ -125,16 +63,16 @@ impl Sorter for DrfSorter {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::sorter::Sorter;
 
-    fn pass(sorter: &mut DrfSorter) -> Vec<usize> {
+    fn pass(sorter: &mut Sorter) -> Vec<usize> {
         sorter.start();
         std::iter::from_fn(|| sorter.next()).collect()
     }
 
     #[test]
     fn lowest_share_first_then_fewer_allocations_then_name() {
-        let mut sorter = DrfSorter::new(false, 0);
+        let mut sorter = Sorter::drf(false, 0);
         sorter.set_total(&[10_000, 100_000]); // cpus:10, mem:100
         for (client, name) in ["c", "a", "b"].iter().enumerate() {
             sorter.add(client, name);
@@ -159,7 +97,7 @@ mod tests {
 
     #[test]
     fn weights_divide_shares_and_roles_nest() {
-        let mut sorter = DrfSorter::new(true, 0);
+        let mut sorter = Sorter::drf(true, 0);
         sorter.set_total(&[12_000]);
         for (client, role) in ["eng/web", "eng/db", "ops", "eng"].iter().enumerate() {
             sorter.add(client, role);

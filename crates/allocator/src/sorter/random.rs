@@ -6,13 +6,12 @@
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-use super::Sorter;
+use super::Order;
 use super::tree::{ClientTree, ROOT};
 
 /// Weighted random order.
 #[derive(Debug)]
-pub struct RandomSorter {
-    tree: ClientTree,
+pub(crate) struct RandomOrder {
     rng: SmallRng,
     /// The pass in progress: per level, the children not drawn yet.
     stack: Vec<Frame>,
@@ -26,22 +25,17 @@ struct Frame {
     weighted: bool,
 }
 
-impl RandomSorter {
-    /// A sorter whose client paths are role paths when `hierarchical`.
-    pub fn new(hierarchical: bool, seed: u64) -> RandomSorter {
-        RandomSorter {
-            tree: ClientTree::new(hierarchical, false, mesos_proto::collections::SeededState::new(seed)),
-            rng: SmallRng::seed_from_u64(seed),
-            stack: Vec::new(),
-            spare: Vec::new(),
-        }
+impl RandomOrder {
+    /// Draws from `seed`.
+    pub(crate) fn new(seed: u64) -> RandomOrder {
+        RandomOrder { rng: SmallRng::seed_from_u64(seed), stack: Vec::new(), spare: Vec::new() }
     }
 
-    fn push(&mut self, node: u32) {
+    fn push(&mut self, tree: &ClientTree, node: u32) {
         let mut pool = self.spare.pop().unwrap_or_default();
         pool.clear();
-        pool.extend(self.tree.nodes[node as usize].children.iter().copied());
-        let weight = |child: &u32| self.tree.nodes[*child as usize].weight;
+        pool.extend(tree.nodes[node as usize].children.iter().copied());
+        let weight = |child: &u32| tree.nodes[*child as usize].weight;
         let first = pool.first().map(weight);
         let weighted = pool.iter().any(|child| Some(weight(child)) != first);
         if weighted {
@@ -62,62 +56,14 @@ impl RandomSorter {
     }
 }
 
-impl Sorter for RandomSorter {
-    fn add(&mut self, client: usize, path: &str) {
-        self.tree.add(client, path);
+impl Order for RandomOrder {
+    fn sorted(&self) -> bool {
+        false
     }
 
-    fn remove(&mut self, client: usize) {
-        self.tree.remove(client);
-    }
-
-    fn contains(&self, client: usize) -> bool {
-        self.tree.contains(client)
-    }
-
-    fn activate(&mut self, client: usize) {
-        self.tree.activate(client);
-    }
-
-    fn deactivate(&mut self, client: usize) {
-        self.tree.deactivate(client);
-    }
-
-    fn is_active(&self, client: usize) -> bool {
-        self.tree.is_active(client)
-    }
-
-    fn active_count(&self) -> usize {
-        self.tree.active_count()
-    }
-
-    fn update_weight(&mut self, path: &str, weight: f64) {
-        self.tree.update_weight(path, weight);
-    }
-
-    fn allocated(&mut self, client: usize, quantities: &[i64]) {
-        self.tree.allocated(client, quantities);
-    }
-
-    fn unallocated(&mut self, client: usize, quantities: &[i64]) {
-        self.tree.unallocated(client, quantities);
-    }
-
-    fn allocation(&self, client: usize) -> &[i64] {
-        self.tree.allocation(client)
-    }
-
-    fn set_total(&mut self, total: &[i64]) {
-        self.tree.set_total(total);
-    }
-
-    fn share(&self, client: usize) -> f64 {
-        self.tree.client_share(client)
-    }
-
-    fn pick(&mut self, clients: &mut Vec<usize>) -> Option<usize> {
+    fn pick(&mut self, tree: &mut ClientTree, clients: &mut Vec<usize>) -> Option<usize> {
         // Weighted by the clients' own weights (frameworks all weigh 1).
-        let weights: Vec<f64> = clients.iter().map(|&c| self.tree.nodes[self.tree.leaf(c) as usize].weight).collect();
+        let weights: Vec<f64> = clients.iter().map(|&c| tree.nodes[tree.leaf(c) as usize].weight).collect();
         let total: f64 = weights.iter().sum();
         if clients.is_empty() || total <= 0.0 {
             return None;
@@ -134,14 +80,14 @@ impl Sorter for RandomSorter {
         Some(clients.swap_remove(index))
     }
 
-    fn start(&mut self) {
+    fn start(&mut self, tree: &mut ClientTree) {
         while let Some(frame) = self.stack.pop() {
             self.spare.push(frame.pool);
         }
-        self.push(ROOT);
+        self.push(tree, ROOT);
     }
 
-    fn next(&mut self) -> Option<usize> {
+    fn next(&mut self, tree: &ClientTree) -> Option<usize> {
         loop {
             let frame = self.stack.last_mut()?;
             let child = if frame.pool.is_empty() {
@@ -153,26 +99,27 @@ impl Sorter for RandomSorter {
                 Some(frame.pool.swap_remove(index))
             };
             let Some(child) = child else {
-                let frame = self.stack.pop().expect("a frame is on the stack");
-                self.spare.push(frame.pool);
+                if let Some(frame) = self.stack.pop() {
+                    self.spare.push(frame.pool);
+                }
                 continue;
             };
-            let entry = &self.tree.nodes[child as usize];
+            let entry = &tree.nodes[child as usize];
             if entry.is_leaf() {
                 return Some(entry.client as usize);
             }
-            self.push(child);
+            self.push(tree, child);
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::sorter::Sorter;
 
     #[test]
     fn every_active_client_once_in_varying_orders() {
-        let mut sorter = RandomSorter::new(true, 7);
+        let mut sorter = Sorter::random(true, 7);
         for (client, role) in ["a", "b", "c/x", "c/y", "d"].iter().enumerate() {
             sorter.add(client, role);
             sorter.activate(client);
