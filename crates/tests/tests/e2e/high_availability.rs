@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use mesos_client::scheduler::{Scheduler, SchedulerConfig, SchedulerEvent, SchedulerHandle};
 use mesos_proto::v1::scheduler::Event;
 use mesos_proto::v1::{CommandInfo, FrameworkInfo, Resource, TaskId, TaskInfo, TaskState, value};
+use mesos_tests::cluster::Daemon;
 use mesos_tests::ha::{HaCluster, ZK_PATH};
 use mesos_tests::netns::NetNs;
 use mesos_tests::raw_http::{get, post};
@@ -153,34 +154,27 @@ async fn a_leader_cut_off_from_zookeeper_stops_before_another_leads() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let url_from = |host: &str| format!("--zk=zk://{host}:{}{ZK_PATH}", zookeeper.port);
     let start = |netns: Option<&str>, ip: &str, zk: String, index: usize| {
-        let port = mesos_tests::free_port();
         let work_dir = dir.path().join(format!("master-{index}"));
         let args = vec![
             format!("--ip={ip}"),
-            format!("--port={port}"),
             format!("--hostname={ip}"),
             format!("--work_dir={}", work_dir.display()),
             zk,
             SESSION.to_owned(),
         ];
-        (
-            format!("{ip}:{port}"),
-            mesos_tests::cluster::Daemon::spawn_in(
-                netns,
-                "mesos-master",
-                &format!("master-{index}"),
-                port,
-                work_dir,
-                args,
-                dir.path(),
-            ),
-        )
+        let (ip, name) = (ip.to_owned(), format!("master-{index}"));
+        let netns = netns.map(str::to_owned);
+        let logs = dir.path().to_owned();
+        async move {
+            let master = Daemon::spawn_in(netns.as_deref(), "mesos-master", &name, work_dir, args, &logs).await;
+            (format!("{ip}:{}", master.port), master)
+        }
     };
     // The first master, behind the link that will be cut, leads.
-    let (cut_address, mut cut) = start(Some(&netns.name), &netns.inner_ip, url_from(&netns.host_ip), 0);
+    let (cut_address, mut cut) = start(Some(&netns.name), &netns.inner_ip, url_from(&netns.host_ip), 0).await;
     until("the first master to lead", DEADLINE, || async { (elected(&cut_address).await == Some(true)).then_some(()) })
         .await;
-    let (other_address, _other) = start(None, "127.0.0.1", url_from("127.0.0.1"), 1);
+    let (other_address, _other) = start(None, "127.0.0.1", url_from("127.0.0.1"), 1).await;
     until("the second master to stand by", DEADLINE, || async {
         (elected(&other_address).await == Some(false)).then_some(())
     })
