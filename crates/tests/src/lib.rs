@@ -3,6 +3,8 @@
 //! (`--port=0`, the port read back from `--port_file`), each in a temporary
 //! directory, stopped (with every executor they started) when dropped.
 //! Waiting is always polling with a deadline, never sleeping for a guess.
+//! Tests that need root, ZooKeeper, Docker or Chromium say so with
+//! [`require!`] (see [`prerequisites`]).
 //!
 //! The binaries must be built first (`cargo build --workspace --bins`); the
 //! harness finds them beside the test executable's `deps` directory.
@@ -12,6 +14,7 @@ pub mod ha;
 pub mod images;
 pub mod netns;
 pub mod ports;
+pub mod prerequisites;
 pub mod raw_http;
 pub mod wait;
 pub mod webdriver;

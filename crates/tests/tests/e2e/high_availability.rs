@@ -84,7 +84,8 @@ async fn redirects_to(cluster: &HaCluster, standby: usize, leader: usize) {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_new_leader_takes_over_and_the_framework_finds_its_task() {
+async fn a_new_leader_takes_over_and_the_framework_finds_its_task_needs_zookeeper() {
+    mesos_tests::require!(ZooKeeper; "masters elect their leader in ZooKeeper");
     let mut cluster = HaCluster::start(3, 2, &[SESSION]).await;
     let leader = cluster.leader().await;
     let standbys: Vec<usize> = (0..3).filter(|i| *i != leader).collect();
@@ -148,7 +149,8 @@ async fn a_new_leader_takes_over_and_the_framework_finds_its_task() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_leader_cut_off_from_zookeeper_stops_before_another_leads() {
+async fn a_leader_cut_off_from_zookeeper_stops_before_another_leads_needs_root_and_zookeeper() {
+    mesos_tests::require!(Root, ZooKeeper; "the leader is cut off from ZooKeeper by a network namespace");
     let zookeeper = ZooKeeper::start_on("0.0.0.0").await;
     let netns = NetNs::create();
     let dir = tempfile::tempdir().expect("temporary directory");
@@ -235,7 +237,8 @@ async fn elected(address: &str) -> Option<bool> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn kazoo_and_the_mesos_command_find_the_leader_in_zookeeper() {
+async fn kazoo_and_the_mesos_command_find_the_leader_in_zookeeper_needs_zookeeper() {
+    mesos_tests::require!(ZooKeeper; "the leader is read from ZooKeeper");
     // One agent, so that the leader has written its registry.
     let cluster = HaCluster::start(2, 1, &[SESSION]).await;
     let leader = cluster.leader().await;
