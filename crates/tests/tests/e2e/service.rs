@@ -193,7 +193,8 @@ async fn sigterm_stops_mesos_local_with_a_task_running() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn sigterm_to_the_leading_master_lets_a_standby_lead_without_waiting_for_its_session_to_expire() {
+async fn sigterm_to_the_leading_master_lets_a_standby_lead_without_waiting_for_its_session_to_expire_needs_zookeeper() {
+    mesos_tests::require!(ZooKeeper; "masters elect their leader in ZooKeeper");
     // Sessions that take a minute to expire: only a leader that closes its
     // session lets another lead sooner.
     let mut cluster = HaCluster::start(2, 1, &["--zk_session_timeout=60secs"]).await;
