@@ -33,9 +33,15 @@ pub struct AgentFlags {
     #[arg(long, env = "MESOS_IP")]
     pub ip: Option<IpAddr>,
 
-    /// Port to listen on.
+    /// Port to listen on; 0 binds a port the kernel picks (see --port_file).
     #[arg(long, env = "MESOS_PORT", default_value_t = 5051)]
     pub port: u16,
+
+    /// Once listening, write the bound port (decimal, then a newline) to this
+    /// file, atomically (a temporary file renamed over it): how a supervisor
+    /// or test learns the port chosen with --port=0. Not an Apache Mesos flag.
+    #[arg(long, env = "MESOS_PORT_FILE")]
+    pub port_file: Option<PathBuf>,
 
     /// IP address advertised to the master and executors.
     #[arg(long, env = "MESOS_ADVERTISE_IP")]
@@ -277,6 +283,7 @@ impl AgentFlags {
             ("log_dir", self.log_dir.as_ref().map(|p| p.display().to_string())),
             ("advertise_ip", self.advertise_ip.map(|v| v.to_string())),
             ("advertise_port", self.advertise_port.map(|v| v.to_string())),
+            ("port_file", self.port_file.as_ref().map(|v| v.display().to_string())),
             ("hostname", self.hostname.clone()),
             ("resources", self.resources.clone()),
             ("attributes", self.attributes.clone()),

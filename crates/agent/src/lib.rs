@@ -144,6 +144,7 @@ pub async fn run(
     let handle = actor::spawn(core, launcher, containerizer.clone(), collector, adopted, limited_rx, goodbye);
     let address = Address { hostname: Some(hostname.clone()), ip: Some(ip.to_string()), port: i32::from(port) };
     tracing::info!(%endpoint, %hostname, resources = %total, "agent started");
+    mesos_http::daemon::announce_listening("mesos-agent", local, flags.port_file.as_deref())?;
     let link = tokio::spawn(master_link::run(
         handle.clone(),
         master.follow(),

@@ -1,6 +1,7 @@
 //! What every daemon's `main` does the same way: logging set up from Mesos's
-//! `--logging_level`, `--quiet` and `--log_dir`, the runtime it runs on, and
-//! the logging verbosity operators read and raise for a while
+//! `--logging_level`, `--quiet` and `--log_dir`, the runtime it runs on,
+//! announcing the port it listens on (`--port_file`), and the logging
+//! verbosity operators read and raise for a while
 //! (GET_LOGGING_LEVEL, SET_LOGGING_LEVEL, `/logging/toggle`).
 //!
 //! Log lines are plain text, one per event: timestamp, level, target (the
@@ -125,6 +126,29 @@ fn apply(verbosity: &Verbosity, level: u32) {
     if verbosity.handle.reload(EnvFilter::new(filter)).is_ok() {
         verbosity.level.store(level, Ordering::SeqCst);
     }
+}
+
+/// Says where a daemon listens once it serves: the log line
+/// `<daemon> listening on <ip>:<port>` (INFO), and, with `--port_file`, the
+/// bound port in decimal followed by a newline, written to a temporary file
+/// beside `port_file` and renamed over it, so that a reader never sees a
+/// partial file. With `--port=0` the port is the one the kernel chose.
+pub fn announce_listening(
+    daemon: &str,
+    bound: std::net::SocketAddr,
+    port_file: Option<&std::path::Path>,
+) -> std::io::Result<()> {
+    tracing::info!("{daemon} listening on {bound}");
+    let Some(path) = port_file else { return Ok(()) };
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(format!(".{}.tmp", std::process::id()));
+    let temporary = std::path::PathBuf::from(temporary);
+    std::fs::write(&temporary, format!("{}\n", bound.port())).and_then(|()| std::fs::rename(&temporary, path)).map_err(
+        |error| {
+            let _ = std::fs::remove_file(&temporary);
+            std::io::Error::new(error.kind(), format!("cannot write --port_file {}: {error}", path.display()))
+        },
+    )
 }
 
 #[cfg(test)]

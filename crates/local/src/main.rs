@@ -18,9 +18,15 @@ struct LocalFlags {
     #[arg(long, env = "MESOS_IP", default_value = "127.0.0.1")]
     ip: IpAddr,
 
-    /// Port of the master (agents take free ports).
+    /// Port of the master; 0 binds one the kernel picks (agents always
+    /// take ports the kernel picks).
     #[arg(long, env = "MESOS_PORT", default_value_t = 5050)]
     port: u16,
+
+    /// Once the master listens, write its port (decimal, then a newline) to
+    /// this file, atomically.
+    #[arg(long, env = "MESOS_PORT_FILE")]
+    port_file: Option<PathBuf>,
 
     /// Number of agents.
     #[arg(long, env = "MESOS_NUM_SLAVES", default_value_t = 1)]
@@ -68,17 +74,23 @@ async fn run(local: LocalFlags) -> anyhow::Result<()> {
         None => std::env::temp_dir().join(format!("mesos-local-{}", std::process::id())),
     };
     std::fs::create_dir_all(&work_dir)?;
-    let master_address = SocketAddr::new(local.ip, local.port);
-    let master_listener = tokio::net::TcpListener::bind(master_address)
+    let requested = SocketAddr::new(local.ip, local.port);
+    let master_listener = tokio::net::TcpListener::bind(requested)
         .await
-        .map_err(|e| anyhow::anyhow!("failed to bind {master_address}: {e}"))?;
-    let master_flags = MasterFlags::parse_from([
+        .map_err(|e| anyhow::anyhow!("failed to bind {requested}: {e}"))?;
+    // With --port=0 the agents must be told the port the kernel picked.
+    let master_address = master_listener.local_addr()?;
+    let mut master_args = vec![
         "mesos-master".to_owned(),
         format!("--ip={}", local.ip),
-        format!("--port={}", local.port),
+        format!("--port={}", master_address.port()),
         format!("--work_dir={}", work_dir.join("master").display()),
         format!("--shutdown_timeout={}", local.shutdown_timeout),
-    ]);
+    ];
+    if let Some(port_file) = &local.port_file {
+        master_args.push(format!("--port_file={}", port_file.display()));
+    }
+    let master_flags = MasterFlags::parse_from(master_args);
     let (stop, _) = tokio::sync::broadcast::channel::<()>(1);
     let mut tasks = Vec::new();
     let mut stopped = stop.subscribe();
@@ -97,14 +109,16 @@ async fn run(local: LocalFlags) -> anyhow::Result<()> {
         if let Some(resources) = &local.resources {
             args.push(format!("--resources={resources}"));
         }
-        let agent_flags = AgentFlags::parse_from(args);
+        let mut agent_flags = AgentFlags::parse_from(args);
+        // MESOS_PORT_FILE in the environment names the master's port file.
+        agent_flags.port_file = None;
         let mut stopped = stop.subscribe();
         tasks.push(tokio::spawn(mesos_agent::run(agent_flags, listener, async move {
             let _ = stopped.recv().await;
         })));
     }
     let web = if local.ip == IpAddr::V4(Ipv4Addr::UNSPECIFIED) {
-        format!("127.0.0.1:{}", local.port)
+        format!("127.0.0.1:{}", master_address.port())
     } else {
         master_address.to_string()
     };

@@ -20,9 +20,15 @@ pub struct MasterFlags {
     #[arg(long, env = "MESOS_IP")]
     pub ip: Option<IpAddr>,
 
-    /// Port to listen on.
+    /// Port to listen on; 0 binds a port the kernel picks (see --port_file).
     #[arg(long, env = "MESOS_PORT", default_value_t = 5050)]
     pub port: u16,
+
+    /// Once listening, write the bound port (decimal, then a newline) to this
+    /// file, atomically (a temporary file renamed over it): how a supervisor
+    /// or test learns the port chosen with --port=0. Not an Apache Mesos flag.
+    #[arg(long, env = "MESOS_PORT_FILE")]
+    pub port_file: Option<PathBuf>,
 
     /// IP address advertised to frameworks and agents, when it differs from
     /// the one bound (behind NAT, in containers).
@@ -265,6 +271,7 @@ impl MasterFlags {
             ("ip", self.ip.map(|v| v.to_string())),
             ("advertise_ip", self.advertise_ip.map(|v| v.to_string())),
             ("advertise_port", self.advertise_port.map(|v| v.to_string())),
+            ("port_file", self.port_file.as_ref().map(|v| v.display().to_string())),
             ("hostname", self.hostname.clone()),
             ("work_dir", self.work_dir.as_ref().map(|p| p.display().to_string())),
             ("cluster", self.cluster.clone()),

@@ -73,6 +73,7 @@ pub async fn run(
     };
     let shutdown_timeout: std::time::Duration = flags.shutdown_timeout.into();
     tracing::info!(master_id = %id, address = %format!("{ip}:{port}"), hostname = %hostname, "master started");
+    mesos_http::daemon::announce_listening("mesos-master", local, flags.port_file.as_deref())?;
     let state = http::AppState {
         master: handle.clone(),
         flags: Arc::new(flags),

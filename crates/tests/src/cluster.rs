@@ -1,6 +1,7 @@
-//! A cluster of real processes for one test: a master and agents on free
-//! loopback ports, their logs in the test's temporary directory (shown when
-//! the test fails), all of it killed on drop, executors included.
+//! A cluster of real processes for one test: a master and agents on
+//! loopback ports they bound themselves, their logs in the test's
+//! temporary directory (shown when the test fails), all of it killed on
+//! drop, executors included.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -8,12 +9,14 @@ use std::process::{Child, Command, Stdio};
 use serde_json::Value;
 
 use crate::wait::{DEADLINE, until};
-use crate::{binary, free_port};
+use crate::{binary, ports};
 
 /// Resources every test agent offers unless told otherwise.
 pub const AGENT_RESOURCES: &str = "cpus:4;mem:4096;disk:4096;ports:[31000-31999]";
 
-/// A daemon process and its log file.
+/// A daemon process and its log file. It binds a port the kernel picks
+/// (`--port=0`) and says which in its `--port_file`; restarted, it takes
+/// the same port again, as an agent must to recover.
 pub struct Daemon {
     pub name: String,
     program: String,
@@ -21,7 +24,9 @@ pub struct Daemon {
     netns: Option<String>,
     child: Option<Child>,
     pub log: PathBuf,
+    /// The port it listens on: the one it bound at its first start.
     pub port: u16,
+    port_file: PathBuf,
     pub work_dir: PathBuf,
     args: Vec<String>,
     /// Extra environment variables.
@@ -29,66 +34,71 @@ pub struct Daemon {
 }
 
 impl Daemon {
-    /// Starts `program` (a workspace binary) with `args`, logging to
-    /// `<logs>/<name>.log`.
-    pub fn spawn(program: &str, name: &str, port: u16, work_dir: PathBuf, args: Vec<String>, logs: &Path) -> Daemon {
-        Daemon::spawn_in(None, program, name, port, work_dir, args, logs)
+    /// Starts `program` (a workspace binary) with `args` (no `--port`),
+    /// logging to `<logs>/<name>.log`; returns once it listens.
+    pub async fn spawn(program: &str, name: &str, work_dir: PathBuf, args: Vec<String>, logs: &Path) -> Daemon {
+        Daemon::spawn_in(None, program, name, work_dir, args, logs).await
     }
 
     /// Like [`Daemon::spawn`], inside a network namespace when given.
-    pub fn spawn_in(
+    pub async fn spawn_in(
         netns: Option<&str>,
         program: &str,
         name: &str,
-        port: u16,
         work_dir: PathBuf,
         args: Vec<String>,
         logs: &Path,
     ) -> Daemon {
-        let log = logs.join(format!("{name}.log"));
-        let mut daemon = Daemon {
-            name: name.to_owned(),
-            program: program.to_owned(),
-            netns: netns.map(str::to_owned),
-            child: None,
-            log,
-            port,
-            work_dir,
-            args,
-            env: Vec::new(),
-        };
-        daemon.start(&[]);
-        daemon
+        Daemon::new(netns, program, name, work_dir, args, &[], logs).listening().await
     }
 
     /// Like [`Daemon::spawn`], with extra environment variables.
-    pub fn spawn_with_env(
+    pub async fn spawn_with_env(
         program: &str,
         name: &str,
-        port: u16,
         work_dir: PathBuf,
         args: Vec<String>,
         env: &[(&str, &str)],
         logs: &Path,
     ) -> Daemon {
-        let log = logs.join(format!("{name}.log"));
-        let mut daemon = Daemon {
+        Daemon::new(None, program, name, work_dir, args, env, logs).listening().await
+    }
+
+    fn new(
+        netns: Option<&str>,
+        program: &str,
+        name: &str,
+        work_dir: PathBuf,
+        args: Vec<String>,
+        env: &[(&str, &str)],
+        logs: &Path,
+    ) -> Daemon {
+        Daemon {
             name: name.to_owned(),
             program: program.to_owned(),
-            netns: None,
+            netns: netns.map(str::to_owned),
             child: None,
-            log,
-            port,
+            log: logs.join(format!("{name}.log")),
+            port: 0,
+            port_file: logs.join(format!("{name}.port")),
             work_dir,
             args,
             env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-        };
-        daemon.start(&[]);
-        daemon
+        }
     }
 
+    /// Starts it on port 0 and learns the port it bound.
+    async fn listening(mut self) -> Daemon {
+        self.start(&[]);
+        let child = self.child.as_mut().expect("just started");
+        self.port = ports::from_port_file(child, &self.port_file, &self.name, &self.log).await;
+        self
+    }
+
+    /// Runs the program: on port 0 the first time, then on the port it bound.
     fn start(&mut self, extra: &[&str]) {
         let program = self.program.clone();
+        let _ = std::fs::remove_file(&self.port_file);
         let file = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).expect("log file");
         let mut command = match &self.netns {
             Some(netns) => {
@@ -101,6 +111,8 @@ impl Daemon {
         let child = command
             .args(&self.args)
             .args(extra)
+            .arg(format!("--port={}", self.port))
+            .arg(format!("--port_file={}", self.port_file.display()))
             .env("MESOS_LOGGING_LEVEL", "debug,hyper=info,h2=info,bollard=info,zookeeper_client::session=info")
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdout(file.try_clone().expect("log file"))
@@ -124,7 +136,8 @@ impl Daemon {
         }
     }
 
-    /// Starts the process again with its flags (plus `extra`), after a kill.
+    /// Starts the process again with its flags (plus `extra`) on the port
+    /// it bound first, after a kill.
     pub fn restart(&mut self, extra: &[&str]) {
         self.kill();
         self.start(extra);
@@ -216,16 +229,11 @@ impl Cluster {
     /// A master listening on `ip`, without agents.
     pub async fn start_on(ip: &str, master_flags: &[&str]) -> Cluster {
         let dir = tempfile::Builder::new().prefix("mesos-e2e-").tempdir().expect("temporary directory");
-        let port = free_port();
         let work_dir = dir.path().join("master");
-        let mut args = vec![
-            format!("--ip={ip}"),
-            format!("--port={port}"),
-            format!("--hostname={ip}"),
-            format!("--work_dir={}", work_dir.display()),
-        ];
+        let mut args =
+            vec![format!("--ip={ip}"), format!("--hostname={ip}"), format!("--work_dir={}", work_dir.display())];
         args.extend(master_flags.iter().map(|f| f.to_string()));
-        let master = Daemon::spawn("mesos-master", "master", port, work_dir, args, dir.path());
+        let master = Daemon::spawn("mesos-master", "master", work_dir, args, dir.path()).await;
         let cluster = Cluster {
             dir,
             master_ip: ip.to_owned(),
@@ -256,13 +264,11 @@ impl Cluster {
     /// Starts an agent, inside `netns` if given (listening on its address).
     pub async fn add_agent_in(&mut self, netns: Option<&crate::netns::NetNs>, flags: &[&str]) -> usize {
         let index = self.agents.len();
-        let port = free_port();
         let work_dir = self.dir.path().join(format!("agent-{index}"));
         let ip = netns.map_or("127.0.0.1".to_owned(), |n| n.inner_ip.clone());
         let mut args = vec![
             format!("--master={}", self.master_address()),
             format!("--ip={ip}"),
-            format!("--port={port}"),
             format!("--hostname={ip}"),
             format!("--work_dir={}", work_dir.display()),
             "--registration_backoff_factor=10ms".to_owned(),
@@ -273,25 +279,8 @@ impl Cluster {
         }
         args.extend(flags.iter().map(|f| f.to_string()));
         let name = format!("agent-{index}");
-        let agent = match netns {
-            None => Daemon::spawn("mesos-agent", &name, port, work_dir, args, self.dir.path()),
-            Some(netns) => {
-                let log = self.dir.path().join(format!("{name}.log"));
-                let mut agent = Daemon {
-                    name,
-                    program: "mesos-agent".into(),
-                    netns: Some(netns.name.clone()),
-                    child: None,
-                    log,
-                    port,
-                    work_dir,
-                    args,
-                    env: Vec::new(),
-                };
-                agent.start(&[]);
-                agent
-            }
-        };
+        let netns = netns.map(|n| n.name.as_str());
+        let agent = Daemon::spawn_in(netns, "mesos-agent", &name, work_dir, args, self.dir.path()).await;
         self.agents.push(agent);
         let expected = self.agents.len();
         self.wait_for_agents(expected).await;

@@ -7,7 +7,6 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::cluster::{AGENT_RESOURCES, Daemon};
-use crate::free_port;
 use crate::wait::{DEADLINE, until};
 use crate::zookeeper::ZooKeeper;
 
@@ -32,11 +31,11 @@ impl HaCluster {
         let http = mesos_http::client::Client::new().with_timeout(Duration::from_secs(5));
         let mut cluster = HaCluster { dir, zookeeper, masters: Vec::new(), agents: Vec::new(), http };
         for _ in 0..masters {
-            cluster.add_master(None, "127.0.0.1", master_flags);
+            cluster.add_master(None, "127.0.0.1", master_flags).await;
         }
         cluster.leader().await;
         for _ in 0..agents {
-            cluster.add_agent();
+            cluster.add_agent().await;
         }
         cluster.wait_for_agents(agents).await;
         cluster
@@ -48,13 +47,11 @@ impl HaCluster {
     }
 
     /// Starts one more master (inside `netns` if given, listening on `ip`).
-    pub fn add_master(&mut self, netns: Option<&str>, ip: &str, flags: &[&str]) -> usize {
+    pub async fn add_master(&mut self, netns: Option<&str>, ip: &str, flags: &[&str]) -> usize {
         let index = self.masters.len();
-        let port = free_port();
         let work_dir = self.dir.path().join(format!("master-{index}"));
         let mut args = vec![
             format!("--ip={ip}"),
-            format!("--port={port}"),
             format!("--hostname={ip}"),
             format!("--work_dir={}", work_dir.display()),
             format!("--zk={}", self.zk_url()),
@@ -62,25 +59,24 @@ impl HaCluster {
         ];
         args.extend(flags.iter().map(|f| f.to_string()));
         let name = format!("master-{index}");
-        self.masters.push(Daemon::spawn_in(netns, "mesos-master", &name, port, work_dir, args, self.dir.path()));
+        let master = Daemon::spawn_in(netns, "mesos-master", &name, work_dir, args, self.dir.path()).await;
+        self.masters.push(master);
         index
     }
 
-    fn add_agent(&mut self) -> usize {
+    async fn add_agent(&mut self) -> usize {
         let index = self.agents.len();
-        let port = free_port();
         let work_dir = self.dir.path().join(format!("agent-{index}"));
         let args = vec![
             format!("--master={}", self.zk_url()),
             "--ip=127.0.0.1".to_owned(),
-            format!("--port={port}"),
             "--hostname=127.0.0.1".to_owned(),
             format!("--work_dir={}", work_dir.display()),
             "--registration_backoff_factor=10ms".to_owned(),
             format!("--resources={AGENT_RESOURCES}"),
         ];
         let name = format!("agent-{index}");
-        self.agents.push(Daemon::spawn("mesos-agent", &name, port, work_dir, args, self.dir.path()));
+        self.agents.push(Daemon::spawn("mesos-agent", &name, work_dir, args, self.dir.path()).await);
         index
     }
 

@@ -1,7 +1,10 @@
 //! The harness of the end-to-end tests: real `mesos-master` and
-//! `mesos-agent` processes on free loopback ports, each in a temporary
+//! `mesos-agent` processes on loopback ports they bind themselves
+//! (`--port=0`, the port read back from `--port_file`), each in a temporary
 //! directory, stopped (with every executor they started) when dropped.
 //! Waiting is always polling with a deadline, never sleeping for a guess.
+//! Tests that need root, ZooKeeper, Docker or Chromium say so with
+//! [`require!`] (see [`prerequisites`]).
 //!
 //! The binaries must be built first (`cargo build --workspace --bins`); the
 //! harness finds them beside the test executable's `deps` directory.
@@ -10,6 +13,8 @@ pub mod cluster;
 pub mod ha;
 pub mod images;
 pub mod netns;
+pub mod ports;
+pub mod prerequisites;
 pub mod raw_http;
 pub mod wait;
 pub mod webdriver;
@@ -28,9 +33,4 @@ pub fn binary(name: &str) -> PathBuf {
         path.display()
     );
     path
-}
-
-/// A free TCP port on loopback.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }

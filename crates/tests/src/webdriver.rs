@@ -1,7 +1,8 @@
 //! A small WebDriver client for browser tests: Debian's `chromedriver`
-//! started on a free port, driving headless `chromium` with flags that keep
-//! it off the network, and the few commands the tests need (navigate, run a
-//! script, take a screenshot).
+//! started on a port it picks itself (`--port=0`, read back from its log),
+//! driving headless `chromium` with flags that keep it off the network, and
+//! the few commands the tests need (navigate, run a script, take a
+//! screenshot).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -11,7 +12,6 @@ use base64::Engine;
 use mesos_http::client::Client;
 use serde_json::{Value, json};
 
-use crate::free_port;
 use crate::wait::{DEADLINE, until};
 
 /// A browser session, ended (with its driver) on drop.
@@ -31,15 +31,15 @@ impl Browser {
     /// Starts chromedriver and opens a headless Chromium session.
     pub async fn start(log: &Path) -> Browser {
         assert!(available(), "chromium and chromium-driver are missing: run scripts/install-test-deps.sh");
-        let port = free_port();
         let file = std::fs::File::create(log).expect("driver log");
-        let driver = Command::new("/usr/bin/chromedriver")
-            .arg(format!("--port={port}"))
+        let mut driver = Command::new("/usr/bin/chromedriver")
+            .arg("--port=0")
             .stdout(file.try_clone().expect("log"))
             .stderr(file)
             .stdin(Stdio::null())
             .spawn()
             .expect("chromedriver starts");
+        let port = driver_port(&mut driver, log).await;
         let profile = tempfile::Builder::new().prefix("mesos-webui-").tempdir().expect("profile directory");
         let http = Client::new().with_timeout(Duration::from_secs(60));
         let base = format!("http://127.0.0.1:{port}");
@@ -121,6 +121,29 @@ impl Browser {
             std::fs::create_dir_all(parent).expect("artifact directory");
         }
         std::fs::write(path, png).expect("screenshot written");
+    }
+}
+
+/// The port chromedriver bound, from the line it prints once listening:
+/// `ChromeDriver was started successfully on port <port>.`
+async fn driver_port(driver: &mut Child, log: &Path) -> u16 {
+    const STARTED: &str = "started successfully on port ";
+    let start = tokio::time::Instant::now();
+    loop {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        let port = text.lines().find_map(|line| {
+            // Only a whole line ends with the full stop.
+            let digits = line[line.find(STARTED)? + STARTED.len()..].trim_end().strip_suffix('.')?;
+            digits.parse::<u16>().ok()
+        });
+        if let Some(port) = port {
+            return port;
+        }
+        if let Ok(Some(status)) = driver.try_wait() {
+            panic!("chromedriver exited ({status}) before it listened:\n{text}");
+        }
+        assert!(start.elapsed() < DEADLINE, "chromedriver did not listen within {DEADLINE:?}:\n{text}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 

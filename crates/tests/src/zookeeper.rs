@@ -1,15 +1,21 @@
 //! A real ZooKeeper server for a test (Debian's `zookeeper` package, on the
-//! installed Java): its own data directory and free port, no admin server,
-//! stopped when dropped. Ready once a client can open a session.
+//! installed Java): its own data directory, no admin server, stopped when
+//! dropped. ZooKeeper cannot bind port 0, so the harness offers it a port
+//! that was free a moment ago and starts it again on another if it lost
+//! that port to someone else; it is ready once the process itself listens
+//! there and a client can open a session.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::free_port;
+use crate::ports;
 use crate::wait::{DEADLINE, until};
 
 const JARS: &str = "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar";
+
+/// How many ports to try before giving up.
+const ATTEMPTS: usize = 10;
 
 pub struct ZooKeeper {
     pub ip: String,
@@ -17,6 +23,11 @@ pub struct ZooKeeper {
     pub dir: tempfile::TempDir,
     child: Option<Child>,
     log: PathBuf,
+}
+
+/// Whether ZooKeeper can run here (its jar; Java is checked when it starts).
+pub fn available() -> bool {
+    std::path::Path::new("/usr/share/java/zookeeper.jar").exists()
 }
 
 impl ZooKeeper {
@@ -28,21 +39,18 @@ impl ZooKeeper {
     /// A server listening on `ip`.
     pub async fn start_on(ip: &str) -> ZooKeeper {
         assert!(
-            std::path::Path::new("/usr/share/java/zookeeper.jar").exists(),
+            available(),
             "ZooKeeper is missing: scripts/install-test-deps.sh installs it (apt-get install zookeeper)"
         );
         let dir = tempfile::Builder::new().prefix("zookeeper-").tempdir().expect("temporary directory");
-        let port = free_port();
-        let config = format!(
-            "tickTime=500\ninitLimit=10\nsyncLimit=5\ndataDir={}\nclientPort={port}\nclientPortAddress={ip}\n\
-             admin.enableServer=false\nmaxSessionTimeout=60000\n",
-            dir.path().join("data").display()
-        );
         std::fs::create_dir_all(dir.path().join("data")).expect("data directory");
-        std::fs::write(dir.path().join("zoo.cfg"), config).expect("zoo.cfg");
         let log = dir.path().join("zookeeper.log");
-        let mut zookeeper = ZooKeeper { ip: ip.to_owned(), port, dir, child: None, log };
-        zookeeper.run();
+        let mut zookeeper = ZooKeeper { ip: ip.to_owned(), port: 0, dir, child: None, log };
+        let mut attempt = 0;
+        while !zookeeper.listen_on(candidate_port()).await {
+            attempt += 1;
+            assert!(attempt < ATTEMPTS, "ZooKeeper found no free port in {ATTEMPTS} attempts");
+        }
         let servers = zookeeper.servers();
         until("ZooKeeper to accept sessions", DEADLINE, || {
             let servers = servers.clone();
@@ -54,6 +62,35 @@ impl ZooKeeper {
         })
         .await;
         zookeeper
+    }
+
+    /// Starts the server on `port`; whether it bound it (false: it lost
+    /// the port to another process and exited).
+    async fn listen_on(&mut self, port: u16) -> bool {
+        let config = format!(
+            "tickTime=500\ninitLimit=10\nsyncLimit=5\ndataDir={}\nclientPort={port}\nclientPortAddress={}\n\
+             admin.enableServer=false\nmaxSessionTimeout=60000\n",
+            self.dir.path().join("data").display(),
+            self.ip
+        );
+        std::fs::write(self.dir.path().join("zoo.cfg"), config).expect("zoo.cfg");
+        self.port = port;
+        self.run();
+        let child = self.child.as_mut().expect("just started");
+        let start = tokio::time::Instant::now();
+        loop {
+            if ports::listens_on(child.id(), port) {
+                return true;
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+                assert!(log.contains("Address already in use"), "ZooKeeper exited ({status}):\n{log}");
+                self.child = None;
+                return false;
+            }
+            assert!(start.elapsed() < DEADLINE, "ZooKeeper did not listen on {port} within {DEADLINE:?}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     fn run(&mut self) {
@@ -89,4 +126,10 @@ impl Drop for ZooKeeper {
             let _ = child.wait();
         }
     }
+}
+
+/// A port that was free when asked: only a candidate, which ZooKeeper may
+/// find taken by the time it binds.
+fn candidate_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }

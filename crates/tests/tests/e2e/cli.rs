@@ -73,7 +73,9 @@ async fn the_cli_lists_kills_and_reports_errors() {
     let ended = mesos(&master, &["task", "kill", "cli-task"]).await;
     assert!(!ended.status.success());
     assert_eq!(stderr(&ended).lines().count(), 1, "{}", stderr(&ended));
-    let unreachable_port = mesos_tests::free_port();
+    // Nobody listens there, and nobody can start to while it is held.
+    let refused = mesos_tests::ports::RefusedPort::new();
+    let unreachable_port = refused.port;
     let unreachable = mesos(&format!("127.0.0.1:{unreachable_port}"), &["agent", "list"]).await;
     assert!(!unreachable.status.success());
     let message = stderr(&unreachable);
@@ -82,7 +84,7 @@ async fn the_cli_lists_kills_and_reports_errors() {
         message.starts_with(&format!("mesos: cannot reach the master at 127.0.0.1:{unreachable_port}")),
         "{message}"
     );
-    let zk = mesos("zk://127.0.0.1:2181/mesos", &["agent", "list"]).await;
+    let zk = mesos(&format!("zk://127.0.0.1:{unreachable_port}/mesos"), &["agent", "list"]).await;
     assert!(!zk.status.success() && stderr(&zk).contains("ZooKeeper"), "{}", stderr(&zk));
     let bad = mesos(&master, &["weights", "set", "analytics"]).await;
     assert!(!bad.status.success() && stderr(&bad).contains("ROLE=WEIGHT"));

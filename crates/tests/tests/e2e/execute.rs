@@ -93,6 +93,7 @@ async fn resource_strings_that_do_not_parse_are_refused_clearly() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_task_runs_in_a_locally_stored_image_with_one_command_needs_root() {
+    mesos_tests::require!(Root; "images are mounted with overlayfs in a mount namespace");
     let dir = tempfile::tempdir().expect("temporary directory");
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data).expect("host directory");
@@ -154,6 +155,7 @@ async fn a_task_runs_in_a_locally_stored_image_with_one_command_needs_root() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_task_runs_in_a_docker_image_on_the_docker_containerizer_needs_docker() {
+    mesos_tests::require!(Docker; "the task runs in a Docker container");
     let cluster = Cluster::start_with(&[], 1, &["--containerizers=docker,mesos"]).await;
     let output = execute(
         &cluster,

@@ -14,6 +14,7 @@ mod high_availability;
 mod maintenance;
 mod operator;
 mod partition;
+mod ports;
 mod pymesos;
 mod registry;
 mod registry_zookeeper;

@@ -13,7 +13,8 @@ use mesos_tests::wait::{DEADLINE, until};
 use crate::scheduler::{TestScheduler, framework};
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_partitioned_agent_is_unreachable_then_reconciled_when_it_heals() {
+async fn a_partitioned_agent_is_unreachable_then_reconciled_when_it_heals_needs_root() {
+    mesos_tests::require!(Root; "the partition is a network namespace whose link is cut");
     let netns = NetNs::create();
     let mut cluster =
         Cluster::start_on(&netns.host_ip, &["--agent_ping_timeout=1secs", "--max_agent_ping_timeouts=3"]).await;

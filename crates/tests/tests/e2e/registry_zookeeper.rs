@@ -79,7 +79,8 @@ async fn agent_node(client: &zk::Client) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_damaged_registry_in_zookeeper_is_refused_and_a_half_written_batch_finished() {
+async fn a_damaged_registry_in_zookeeper_is_refused_and_a_half_written_batch_finished_needs_zookeeper() {
+    mesos_tests::require!(ZooKeeper; "the registry is kept in ZooKeeper");
     let mut cluster = HaCluster::start(1, 1, &[]).await;
     let client = connect(&cluster).await;
     let sealed_before_weights = data(&client, &format!("{BASE}/seal")).await;

@@ -12,7 +12,6 @@ use mesos_proto::ContentType;
 use mesos_proto::v1::TaskState;
 use mesos_proto::v1::master::{Call as OperatorCall, Event as OperatorEvent, call as operator_call};
 use mesos_tests::cluster::{Cluster, Daemon, command_name, is_running, kill_processes_under, processes_with_env};
-use mesos_tests::free_port;
 use mesos_tests::ha::HaCluster;
 use mesos_tests::raw_http::read_answer;
 use mesos_tests::wait::{DEADLINE, until};
@@ -160,19 +159,17 @@ async fn sigterm_stops_the_agent_and_its_checkpointed_executor_lives_on_into_the
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_stops_mesos_local_with_a_task_running() {
     let dir = tempfile::Builder::new().prefix("mesos-e2e-").tempdir().expect("temporary directory");
-    let port = free_port();
     let work_dir = dir.path().join("work");
     let args = vec![
         "--ip=127.0.0.1".to_owned(),
-        format!("--port={port}"),
         format!("--work_dir={}", work_dir.display()),
         "--resources=cpus:2;mem:1024;disk:1024".to_owned(),
     ];
     // The agent inside takes its launcher from the environment, like any
     // agent flag.
     let env = [("MESOS_LAUNCHER", "posix"), ("MESOS_ISOLATION", "posix/cpu,posix/mem")];
-    let mut local = Daemon::spawn_with_env("mesos-local", "mesos-local", port, work_dir, args, &env, dir.path());
-    let master = format!("127.0.0.1:{port}");
+    let mut local = Daemon::spawn_with_env("mesos-local", "mesos-local", work_dir, args, &env, dir.path()).await;
+    let master = format!("127.0.0.1:{}", local.port);
     let http = Client::new().with_timeout(Duration::from_secs(10));
     until("mesos-local's agent to register", DEADLINE, || {
         let (http, url) = (http.clone(), format!("http://{master}/master/state"));
@@ -196,7 +193,8 @@ async fn sigterm_stops_mesos_local_with_a_task_running() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn sigterm_to_the_leading_master_lets_a_standby_lead_without_waiting_for_its_session_to_expire() {
+async fn sigterm_to_the_leading_master_lets_a_standby_lead_without_waiting_for_its_session_to_expire_needs_zookeeper() {
+    mesos_tests::require!(ZooKeeper; "masters elect their leader in ZooKeeper");
     // Sessions that take a minute to expire: only a leader that closes its
     // session lets another lead sooner.
     let mut cluster = HaCluster::start(2, 1, &["--zk_session_timeout=60secs"]).await;
@@ -234,9 +232,8 @@ async fn a_second_sigterm_exits_at_once() {
 async fn logs_off_a_terminal_are_plain_and_the_log_dir_file_is_reopened_on_sighup() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let log_dir = dir.path().join("logs");
-    let port = free_port();
     let mut master = tokio::process::Command::new(mesos_tests::binary("mesos-master"))
-        .args(["--ip=127.0.0.1", &format!("--port={port}"), "--registry=in_memory"])
+        .args(["--ip=127.0.0.1", "--port=0", "--registry=in_memory"])
         .arg(format!("--log_dir={}", log_dir.display()))
         .env_remove("MESOS_LOGGING_LEVEL")
         .stdin(std::process::Stdio::null())

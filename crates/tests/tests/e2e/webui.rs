@@ -13,7 +13,8 @@ use crate::operator::launch;
 use crate::scheduler::{TestScheduler, framework};
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_web_ui_shows_the_cluster_and_follows_a_task_live() {
+async fn the_web_ui_shows_the_cluster_and_follows_a_task_live_needs_chromium() {
+    mesos_tests::require!(Chromium; "a headless Chromium loads the pages");
     let cluster = Cluster::start_with(&["--cluster=webui-test", "--weights=analytics=3"], 1, &[]).await;
     let master = cluster.master_address();
     let browser = Browser::start(&cluster.dir.path().join("chromedriver.log")).await;

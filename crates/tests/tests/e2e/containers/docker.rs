@@ -1,5 +1,5 @@
-//! The Docker containerizer on a real Docker Engine (these tests need
-//! root and a running `dockerd`).
+//! The Docker containerizer on a real Docker Engine (these tests need a
+//! running `dockerd` they can reach, and skip without one).
 
 use mesos_proto::v1::container_info::{DockerInfo, docker_info};
 use mesos_proto::v1::{ContainerInfo, Offer, Resource, TaskInfo, TaskState, container_info, value};
@@ -44,6 +44,7 @@ fn offered_port(offer: &Offer) -> u32 {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_docker_task_on_a_bridge_serves_http_on_its_host_port_needs_docker() {
+    mesos_tests::require!(Docker; "the task runs in a Docker container");
     let cluster = Cluster::start_with(&[], 1, &["--containerizers=docker,mesos"]).await;
     let mut scheduler = TestScheduler::subscribe(&cluster.master_address(), framework("web")).await;
     let offer = scheduler.offer().await;
@@ -86,6 +87,7 @@ async fn a_docker_task_on_a_bridge_serves_http_on_its_host_port_needs_docker() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_docker_task_keeps_running_across_an_agent_restart_needs_docker() {
+    mesos_tests::require!(Docker; "the task runs in a Docker container");
     let mut cluster = Cluster::start_with(&[], 1, &["--containerizers=docker,mesos"]).await;
     let agent_id = cluster.state().await["slaves"][0]["id"].as_str().expect("an agent").to_owned();
     let mut info = framework("durable");

@@ -32,6 +32,7 @@ fn image_task(id: &str, offer: &Offer, command: &str, image_name: &str, volumes:
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_task_runs_in_its_docker_images_root_filesystem_with_its_sandbox_mounted_needs_root() {
+    mesos_tests::require!(Root; "images are mounted with overlayfs in a mount namespace");
     let dir = tempfile::tempdir().expect("temporary directory");
     let store = dir.path().join("store");
     let data = dir.path().join("data");
@@ -109,6 +110,7 @@ async fn an_image_without_filesystem_linux_fails_its_task_clearly() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_custom_executor_with_an_image_runs_inside_it_needs_root() {
+    mesos_tests::require!(Root; "images are mounted with overlayfs in a mount namespace");
     let dir = tempfile::tempdir().expect("temporary directory");
     let registry = format!("--docker_registry={}", saved_registry().display());
     let store_flag = format!("--docker_store_dir={}", dir.path().join("store").display());

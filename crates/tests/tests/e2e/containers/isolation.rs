@@ -10,6 +10,7 @@ use crate::scheduler::{TestScheduler, framework};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_memory_hog_is_oom_killed_and_failed_as_a_memory_limitation_needs_root() {
+    mesos_tests::require!(Root; "the memory cgroup enforces the limit");
     let cluster = Cluster::start_with(&[], 1, &["--isolation=cgroups/cpu,cgroups/mem"]).await;
     let mut scheduler = TestScheduler::subscribe(&cluster.master_address(), framework("hog")).await;
     let offer = scheduler.offer().await;
@@ -28,6 +29,7 @@ async fn a_memory_hog_is_oom_killed_and_failed_as_a_memory_limitation_needs_root
 
 #[tokio::test(flavor = "multi_thread")]
 async fn killing_a_task_kills_its_double_forked_daemons_in_its_pid_namespace_needs_root() {
+    mesos_tests::require!(Root; "the Linux launcher makes cgroups and a pid namespace");
     let cluster =
         Cluster::start_with(&[], 1, &["--launcher=linux", "--isolation=cgroups/cpu,cgroups/mem,namespaces/pid"]).await;
     let mut scheduler = TestScheduler::subscribe(&cluster.master_address(), framework("forker")).await;
@@ -69,6 +71,7 @@ async fn killing_a_task_kills_its_double_forked_daemons_in_its_pid_namespace_nee
 
 #[tokio::test(flavor = "multi_thread")]
 async fn monitor_statistics_report_a_busy_tasks_cpu_time_growing_needs_root() {
+    mesos_tests::require!(Root; "cpu time is read from the container's cgroups");
     let cluster = Cluster::start_with(&[], 1, &["--isolation=cgroups/cpu,cgroups/mem"]).await;
     let mut scheduler = TestScheduler::subscribe(&cluster.master_address(), framework("busy")).await;
     let offer = scheduler.offer().await;
@@ -101,6 +104,7 @@ async fn monitor_statistics_report_a_busy_tasks_cpu_time_growing_needs_root() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn gpu_nvidia_on_a_machine_without_gpus_offers_none_and_still_runs_tasks_needs_root() {
+    mesos_tests::require!(Root; "gpu/nvidia runs with the Linux launcher");
     let gpus = std::fs::read_dir("/dev")
         .into_iter()
         .flatten()
@@ -140,6 +144,7 @@ async fn refused_agent(cluster: &Cluster, name: &str, flags: &[&str]) -> String 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn gpus_need_the_gpu_isolator_and_gpus_that_exist_needs_root() {
+    mesos_tests::require!(Root; "gpu/nvidia runs with the Linux launcher");
     let cluster = Cluster::start(0).await;
     let stderr = refused_agent(&cluster, "no-isolator", &["--resources=cpus:1;mem:128;gpus:1"]).await;
     assert!(stderr.contains("gpu/nvidia"), "{stderr}");
