@@ -29,8 +29,8 @@ struct LocalFlags {
     port_file: Option<PathBuf>,
 
     /// Number of agents.
-    #[arg(long, env = "MESOS_NUM_SLAVES", default_value_t = 1)]
-    num_slaves: usize,
+    #[arg(long = "num_slaves", env = "MESOS_NUM_SLAVES", default_value_t = 1)]
+    num_agents: usize,
 
     /// Directory for the agents' sandboxes (a new temporary directory when unset).
     #[arg(long, env = "MESOS_WORK_DIR")]
@@ -97,7 +97,7 @@ async fn run(local: LocalFlags) -> anyhow::Result<()> {
     tasks.push(tokio::spawn(mesos_master::run(master_flags, master_listener, async move {
         let _ = stopped.recv().await;
     })));
-    for index in 0..local.num_slaves {
+    for index in 0..local.num_agents {
         let listener = tokio::net::TcpListener::bind(SocketAddr::new(local.ip, 0)).await?;
         let mut args = vec![
             "mesos-agent".to_owned(),
@@ -124,7 +124,7 @@ async fn run(local: LocalFlags) -> anyhow::Result<()> {
     };
     println!(
         "mesos-local: master at http://{web} with {} agent(s); sandboxes under {}",
-        local.num_slaves,
+        local.num_agents,
         work_dir.display()
     );
     mesos_http::signals::shutdown_signal().await;

@@ -52,7 +52,7 @@ pub fn state_summary(master: &Master, cluster: Option<&str>) -> Value {
     };
     let mut agents: Vec<_> = master.agents().collect();
     agents.sort_by(|a, b| a.id.value.cmp(&b.id.value));
-    let slaves: Vec<Value> = agents
+    let agent_views: Vec<Value> = agents
         .iter()
         .map(|agent| {
             let here = || frameworks.iter().flat_map(|f| all_tasks(f)).filter(|t| t.record.agent_id == agent.id);
@@ -71,14 +71,14 @@ pub fn state_summary(master: &Master, cluster: Option<&str>) -> Value {
         .iter()
         .map(|framework| {
             let info = &framework.info;
-            let mut slave_ids: Vec<&str> = agents
+            let mut agent_ids: Vec<&str> = agents
                 .iter()
                 .filter(|a| {
                     all_tasks(framework).any(|t| t.record.agent_id == a.id) || a.executors.contains_key(&framework.id)
                 })
                 .map(|a| a.id.value.as_str())
                 .collect();
-            slave_ids.dedup();
+            agent_ids.dedup();
             let object = json!({
                 "id": framework.id.value,
                 "name": info.name,
@@ -90,14 +90,14 @@ pub fn state_summary(master: &Master, cluster: Option<&str>) -> Value {
                 "active": framework.active,
                 "connected": framework.connected(),
                 "recovered": framework.recovered,
-                "slave_ids": slave_ids,
+                "slave_ids": agent_ids,
             });
             with_counts(object, counts(all_tasks(framework)))
         })
         .collect();
     let mut object = json!({
         "hostname": master.info().hostname.clone().unwrap_or_default(),
-        "slaves": slaves,
+        "slaves": agent_views,
         "frameworks": frameworks,
     });
     if let Some(cluster) = cluster {

@@ -135,10 +135,10 @@ async fn state_endpoints_have_mesos_key_names_and_types() {
         ],
     );
     assert_eq!(get(&master, "/state").await["id"], state["id"], "/state is /master/state");
-    let slave = first("state", &state, "slaves");
+    let agent_view = first("state", &state, "slaves");
     check(
         "slave",
-        slave,
+        agent_view,
         &[
             ("id", Str),
             ("hostname", Str),
@@ -159,7 +159,7 @@ async fn state_endpoints_have_mesos_key_names_and_types() {
     );
     check(
         "slave resources",
-        &slave["resources"],
+        &agent_view["resources"],
         &[("cpus", Num), ("mem", Num), ("disk", Num), ("gpus", Num), ("ports", Str)],
     );
     let framework = first("state", &state, "frameworks");
@@ -211,22 +211,22 @@ async fn state_endpoints_have_mesos_key_names_and_types() {
 
     let summary = get(&master, "/master/state-summary").await;
     check("state-summary", &summary, &[("hostname", Str), ("slaves", Arr), ("frameworks", Arr)]);
-    let slave = first("state-summary", &summary, "slaves");
+    let agent_view = first("state-summary", &summary, "slaves");
     check(
         "summary slave",
-        slave,
+        agent_view,
         &[("id", Str), ("TASK_RUNNING", Num), ("TASK_FINISHED", Num), ("framework_ids", Arr)],
     );
-    assert_eq!(slave["TASK_RUNNING"], 1);
+    assert_eq!(agent_view["TASK_RUNNING"], 1);
     let framework = first("state-summary", &summary, "frameworks");
     check("summary framework", framework, &[("id", Str), ("name", Str), ("TASK_RUNNING", Num), ("slave_ids", Arr)]);
     assert!(framework.get("tasks").is_none(), "the summary has no task lists");
 
-    let slaves = get(&master, "/master/slaves").await;
-    check("slaves", &slaves, &[("slaves", Arr), ("recovered_slaves", Arr)]);
+    let agents_view = get(&master, "/master/slaves").await;
+    check("slaves", &agents_view, &[("slaves", Arr), ("recovered_slaves", Arr)]);
     check(
         "slaves slave",
-        first("slaves", &slaves, "slaves"),
+        first("slaves", &agents_view, "slaves"),
         &[
             ("reserved_resources_full", Obj),
             ("unreserved_resources_full", Arr),

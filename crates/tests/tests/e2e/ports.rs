@@ -29,9 +29,9 @@ async fn daemons_on_port_zero_advertise_the_ports_they_bound() {
     assert_eq!(master_info["port"], master, "{master_info}");
     assert_eq!(master_info["address"]["port"], master, "{master_info}");
 
-    let slave = &state["slaves"][0];
-    assert_eq!(slave["pid"], format!("slave(1)@{agent_address}"), "{slave}");
-    assert_eq!(slave["port"], agent, "{slave}");
+    let agent_view = &state["slaves"][0];
+    assert_eq!(agent_view["pid"], format!("slave(1)@{agent_address}"), "{agent_view}");
+    assert_eq!(agent_view["port"], agent, "{agent_view}");
     let agent_state = super::containers::agent_json(&cluster, 0, "/state").await;
     assert_eq!(agent_state["pid"], format!("slave(1)@{agent_address}"));
 

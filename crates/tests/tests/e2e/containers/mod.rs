@@ -54,8 +54,8 @@ pub fn launch(offer: &Offer, tasks: Vec<TaskInfo>) -> Call {
 
 /// The latest sandbox of executor `executor` on agent `agent`.
 pub fn sandbox(cluster: &Cluster, agent: usize, executor: &str) -> Option<PathBuf> {
-    let slaves = cluster.agents[agent].work_dir.join("slaves");
-    for agent_dir in std::fs::read_dir(slaves).ok()?.flatten() {
+    let agents_dir = cluster.agents[agent].work_dir.join("slaves");
+    for agent_dir in std::fs::read_dir(agents_dir).ok()?.flatten() {
         for framework in std::fs::read_dir(agent_dir.path().join("frameworks")).ok()?.flatten() {
             let latest = framework.path().join("executors").join(executor).join("runs").join("latest");
             if latest.exists() {
