@@ -63,7 +63,7 @@ fn history() -> Vec<CheckpointWrite> {
 }
 
 fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+    for entry in std::fs::read_dir(dir).expect("the checkpoint directory").flatten() {
         let path = entry.path();
         if path.is_dir() {
             files(&path, out);

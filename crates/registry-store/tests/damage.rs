@@ -15,7 +15,7 @@ fn admit(registry: &mut Registry, id: usize) -> mesos_registry::Changes {
         id: Some(AgentId { value: format!("a6b2c9d0-{id:04}-S0") }),
         ..Default::default()
     };
-    let keys = registry.apply(&Operation::AdmitAgent(info)).unwrap();
+    let keys = registry.apply(&Operation::AdmitAgent(info)).expect("a new agent");
     registry.changes(keys)
 }
 
@@ -25,7 +25,7 @@ fn written(dir: &Path, batches: usize) -> (Vec<Vec<u8>>, Registry) {
     let path = dir.join(FILE_NAME);
     let mut registry = Registry::new();
     let mut store = FileStore::new(&path, Recover::Refuse);
-    store.load().unwrap();
+    store.load().expect("an empty store loads");
     let mut versions = Vec::new();
     for batch in 0..batches {
         let mut changes = mesos_registry::Changes::default();
@@ -33,11 +33,11 @@ fn written(dir: &Path, batches: usize) -> (Vec<Vec<u8>>, Registry) {
             let more = admit(&mut registry, batch * 5 + id);
             changes.put.extend(more.put);
         }
-        store.write(&changes).unwrap();
-        versions.push(std::fs::read(&path).unwrap());
+        store.write(&changes).expect("written");
+        versions.push(std::fs::read(&path).expect("the file"));
     }
     drop(store);
-    versions.push(std::fs::read(&path).unwrap());
+    versions.push(std::fs::read(&path).expect("the file"));
     (versions, registry)
 }
 

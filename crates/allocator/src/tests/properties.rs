@@ -219,6 +219,8 @@ fn check_quota(
     Ok(())
 }
 
+// One match arm per event kind, each checking its own property.
+#[allow(clippy::too_many_lines)]
 fn run(events: Vec<Event>) -> Result<(), TestCaseError> {
     let mut h = Harness::new();
     let mut model = Model::default();

@@ -230,7 +230,7 @@ impl Harness {
             hostname: "host".into(),
             id: Some(agent.id.clone()),
             resources: mesos_resources::parse::resources("cpus:2;mem:1024;disk:1000", "*")
-                .unwrap()
+                .expect("constant resources")
                 .to_proto(ResourceFormat::PostRefinement),
             ..Default::default()
         };

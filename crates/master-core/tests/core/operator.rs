@@ -8,7 +8,7 @@ use mesos_proto::v1::scheduler::{Call, call};
 use crate::harness::{Harness, launch_call};
 
 fn kinds(events: &[mesos_proto::v1::master::Event]) -> Vec<event::Type> {
-    events.iter().map(|e| event::Type::try_from(e.r#type.unwrap_or(0)).unwrap()).collect()
+    events.iter().map(|e| event::Type::try_from(e.r#type.unwrap_or(0)).expect("a known event type")).collect()
 }
 
 #[test]

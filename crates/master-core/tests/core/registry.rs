@@ -64,9 +64,9 @@ fn registry_with(agents: &[&str]) -> Registry {
     for id in agents {
         let info =
             AgentInfo { hostname: "host".into(), id: Some(AgentId { value: (*id).into() }), ..Default::default() };
-        registry.apply(&Operation::AdmitAgent(info)).unwrap();
+        registry.apply(&Operation::AdmitAgent(info)).expect("a new agent");
     }
-    registry.apply(&Operation::UpdateWeights(vec![("eng".into(), 3.0)])).unwrap();
+    registry.apply(&Operation::UpdateWeights(vec![("eng".into(), 3.0)])).expect("valid weights");
     registry
 }
 

@@ -41,7 +41,7 @@ fn books(h: &Harness, agent: &TestAgent, fw: &TestFramework) -> (Resources, Reso
         .into_iter()
         .filter(|(on, _)| *on == agent.id)
         .fold(Resources::new(), |sum, (_, r)| sum.plus(&r.unallocated()));
-    let master = h.master.agent(&agent.id).unwrap();
+    let master = h.master.agent(&agent.id).expect("the agent is known");
     (held, master.offered.unallocated().plus(&master.used_total().unallocated()))
 }
 

@@ -18,7 +18,8 @@ use crate::operator::{launch, operator};
 use crate::scheduler::{TestScheduler, framework};
 
 fn in_an_hour() -> u64 {
-    (SystemTime::now().duration_since(UNIX_EPOCH).unwrap() + Duration::from_secs(3600)).as_nanos() as u64
+    (SystemTime::now().duration_since(UNIX_EPOCH).expect("after the epoch") + Duration::from_secs(3600)).as_nanos()
+        as u64
 }
 
 #[tokio::test(flavor = "multi_thread")]

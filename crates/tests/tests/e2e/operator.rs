@@ -96,6 +96,9 @@ impl OperatorStream {
     }
 }
 
+// One cluster's every endpoint, checked shape by shape: a long list that
+// reads top to bottom.
+#[allow(clippy::too_many_lines)]
 #[tokio::test(flavor = "multi_thread")]
 async fn state_endpoints_have_mesos_key_names_and_types() {
     let cluster = Cluster::start_with(&["--weights=analytics=2"], 1, &[]).await;
@@ -347,6 +350,8 @@ async fn state_endpoints_have_mesos_key_names_and_types() {
     assert_eq!(agent_metrics["slave/tasks_running"], 1.0);
 }
 
+// One scenario, call after call, that reads top to bottom.
+#[allow(clippy::too_many_lines)]
 #[tokio::test(flavor = "multi_thread")]
 async fn operator_calls_answer_in_mesos_shapes_and_the_event_stream_follows_a_task() {
     let cluster = Cluster::start(1).await;
