@@ -1,7 +1,6 @@
 //! The agent's flags, with Mesos's names and defaults; each can also be
 //! given as `MESOS_<NAME>` in the environment.
 
-use std::net::IpAddr;
 use std::path::PathBuf;
 
 use clap::Parser;
@@ -29,35 +28,13 @@ pub struct AgentFlags {
     #[arg(long, env = "MESOS_WORK_DIR")]
     pub work_dir: PathBuf,
 
-    /// IP address to listen on (all interfaces when unset).
-    #[arg(long, env = "MESOS_IP")]
-    pub ip: Option<IpAddr>,
-
     /// Port to listen on; 0 binds a port the kernel picks (see --port_file).
     #[arg(long, env = "MESOS_PORT", default_value_t = 5051)]
     pub port: u16,
 
-    /// Once listening, write the bound port (decimal, then a newline) to this
-    /// file, atomically (a temporary file renamed over it): how a supervisor
-    /// or test learns the port chosen with --port=0. Not an Apache Mesos flag.
-    #[arg(long, env = "MESOS_PORT_FILE")]
-    pub port_file: Option<PathBuf>,
-
-    /// IP address advertised to the master and executors.
-    #[arg(long, env = "MESOS_ADVERTISE_IP")]
-    pub advertise_ip: Option<IpAddr>,
-
-    /// Port advertised to the master and executors.
-    #[arg(long, env = "MESOS_ADVERTISE_PORT")]
-    pub advertise_port: Option<u16>,
-
-    /// Hostname the agent reports (default: this machine's hostname).
-    #[arg(long, env = "MESOS_HOSTNAME")]
-    pub hostname: Option<String>,
-
-    /// Whether to look up this machine's hostname when --hostname is unset.
-    #[arg(long, env = "MESOS_HOSTNAME_LOOKUP", default_value_t = true, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
-    pub hostname_lookup: bool,
+    /// Listening, advertising, logging and stopping, as every daemon has them.
+    #[command(flatten)]
+    pub daemon: mesos_http::daemon_flags::DaemonFlags,
 
     /// Resources to offer: `cpus:4;mem:1024;disk:8192;ports:[31000-32000]`,
     /// `cpus(role):2`, or a JSON array of Resource objects. What is left out
@@ -207,30 +184,6 @@ pub struct AgentFlags {
     /// sandboxes sooner.
     #[arg(long, env = "MESOS_DISK_WATCH_INTERVAL", default_value = "1mins")]
     pub disk_watch_interval: MesosDuration,
-
-    /// Logging level: ERROR, WARNING, INFO (default) or a tracing filter.
-    #[arg(long, env = "MESOS_LOGGING_LEVEL", default_value = "INFO")]
-    pub logging_level: String,
-
-    /// Log nothing to standard error.
-    #[arg(long, env = "MESOS_QUIET", default_value_t = false, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
-    pub quiet: bool,
-
-    /// Directory for the agent's log file, `<log_dir>/mesos-agent.INFO`
-    /// (besides standard error), reopened on SIGHUP for logrotate. Unset:
-    /// nothing is written to disk.
-    #[arg(long, env = "MESOS_LOG_DIR")]
-    pub log_dir: Option<PathBuf>,
-
-    /// Longest a stop on SIGTERM or SIGINT may take: the agent stops
-    /// accepting connections, finishes the checkpoint it is writing, ends
-    /// the executors' streams and its connection to the master, and drops
-    /// connections still open after this long. Executors keep running, as on
-    /// any agent restart: those of checkpointing frameworks are recovered by
-    /// the next agent. A second signal exits at once. (An addition of this
-    /// project.)
-    #[arg(long, env = "MESOS_SHUTDOWN_TIMEOUT", default_value = "5secs")]
-    pub shutdown_timeout: MesosDuration,
 }
 
 impl AgentFlags {
@@ -245,7 +198,6 @@ impl AgentFlags {
             ("master".to_owned(), self.master.clone()),
             ("work_dir".to_owned(), self.work_dir.display().to_string()),
             ("port".to_owned(), self.port.to_string()),
-            ("hostname_lookup".to_owned(), self.hostname_lookup.to_string()),
             ("default_role".to_owned(), self.default_role.clone()),
             ("executor_registration_timeout".to_owned(), self.executor_registration_timeout.to_string()),
             ("executor_shutdown_grace_period".to_owned(), self.executor_shutdown_grace_period.to_string()),
@@ -274,17 +226,8 @@ impl AgentFlags {
             ("executor_reregistration_timeout".to_owned(), self.executor_reregistration_timeout.to_string()),
             ("recover".to_owned(), self.recover.clone()),
             ("strict".to_owned(), self.strict.to_string()),
-            ("logging_level".to_owned(), self.logging_level.clone()),
-            ("quiet".to_owned(), self.quiet.to_string()),
-            ("shutdown_timeout".to_owned(), self.shutdown_timeout.to_string()),
         ];
         let optional = [
-            ("ip", self.ip.map(|v| v.to_string())),
-            ("log_dir", self.log_dir.as_ref().map(|p| p.display().to_string())),
-            ("advertise_ip", self.advertise_ip.map(|v| v.to_string())),
-            ("advertise_port", self.advertise_port.map(|v| v.to_string())),
-            ("port_file", self.port_file.as_ref().map(|v| v.display().to_string())),
-            ("hostname", self.hostname.clone()),
             ("resources", self.resources.clone()),
             ("attributes", self.attributes.clone()),
             ("launcher_dir", self.launcher_dir.as_ref().map(|p| p.display().to_string())),
@@ -293,6 +236,7 @@ impl AgentFlags {
             ("nvidia_gpu_devices", self.nvidia_gpu_devices.clone()),
         ];
         pairs.extend(optional.into_iter().filter_map(|(name, value)| Some((name.to_owned(), value?))));
+        pairs.extend(self.daemon.to_pairs());
         pairs.sort();
         pairs
     }

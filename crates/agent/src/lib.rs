@@ -49,7 +49,7 @@ pub async fn run(
     std::fs::create_dir_all(&flags.work_dir)
         .map_err(|e| anyhow::anyhow!("cannot create --work_dir {}: {e}", flags.work_dir.display()))?;
     let local = listener.local_addr()?;
-    let hostname = match (&flags.hostname, flags.hostname_lookup) {
+    let hostname = match (&flags.daemon.hostname, flags.daemon.hostname_lookup) {
         (Some(hostname), _) => hostname.clone(),
         (None, true) => {
             nix::unistd::gethostname().ok().and_then(|h| h.into_string().ok()).unwrap_or_else(|| "localhost".into())
@@ -57,9 +57,10 @@ pub async fn run(
         (None, false) => local.ip().to_string(),
     };
     let ip = flags
+        .daemon
         .advertise_ip
         .unwrap_or_else(|| if local.ip().is_unspecified() { std::net::Ipv4Addr::LOCALHOST.into() } else { local.ip() });
-    let port = flags.advertise_port.unwrap_or(local.port());
+    let port = flags.daemon.advertise_port.unwrap_or(local.port());
     let given = match &flags.resources {
         Some(text) => mesos_resources::parse::resources(&mesos_flags::read_value(text)?, &flags.default_role)?,
         None => mesos_resources::Resources::new(),
@@ -144,7 +145,7 @@ pub async fn run(
     let handle = actor::spawn(core, launcher, containerizer.clone(), collector, adopted, limited_rx, goodbye);
     let address = Address { hostname: Some(hostname.clone()), ip: Some(ip.to_string()), port: i32::from(port) };
     tracing::info!(%endpoint, %hostname, resources = %total, "agent started");
-    mesos_http::daemon::announce_listening("mesos-agent", local, flags.port_file.as_deref())?;
+    mesos_http::daemon::announce_listening("mesos-agent", local, flags.daemon.port_file.as_deref())?;
     let link = tokio::spawn(master_link::run(
         handle.clone(),
         master.follow(),
@@ -152,7 +153,7 @@ pub async fn run(
         env!("CARGO_PKG_VERSION").to_owned(),
         flags.registration_backoff_factor.into(),
     ));
-    let shutdown_timeout: Duration = flags.shutdown_timeout.into();
+    let shutdown_timeout: Duration = flags.daemon.shutdown_timeout.into();
     let state = http::AppState {
         agent: handle.clone(),
         containerizer,

@@ -15,6 +15,8 @@ pub mod client;
 #[cfg(feature = "server")]
 pub mod daemon;
 #[cfg(feature = "server")]
+pub mod daemon_flags;
+#[cfg(feature = "server")]
 pub mod gzip;
 #[cfg(feature = "server")]
 pub mod log_file;

@@ -111,7 +111,7 @@ async fn run(local: LocalFlags) -> anyhow::Result<()> {
         }
         let mut agent_flags = AgentFlags::parse_from(args);
         // MESOS_PORT_FILE in the environment names the master's port file.
-        agent_flags.port_file = None;
+        agent_flags.daemon.port_file = None;
         let mut stopped = stop.subscribe();
         tasks.push(tokio::spawn(mesos_agent::run(agent_flags, listener, async move {
             let _ = stopped.recv().await;

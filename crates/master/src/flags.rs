@@ -2,7 +2,6 @@
 //! be given as the environment variable `MESOS_<NAME>`; the command line
 //! wins.
 
-use std::net::IpAddr;
 use std::path::PathBuf;
 
 use clap::Parser;
@@ -15,38 +14,13 @@ pub const BOOLEAN_FLAGS: &[&str] = &["hostname_lookup", "filter_gpu_resources", 
 #[derive(Debug, Clone, Parser)]
 #[command(name = "mesos-master", version, about, long_about = None, rename_all = "snake_case")]
 pub struct MasterFlags {
-    /// IP address to listen on (all interfaces when unset; the advertised
-    /// address is then the one the hostname resolves to).
-    #[arg(long, env = "MESOS_IP")]
-    pub ip: Option<IpAddr>,
-
     /// Port to listen on; 0 binds a port the kernel picks (see --port_file).
     #[arg(long, env = "MESOS_PORT", default_value_t = 5050)]
     pub port: u16,
 
-    /// Once listening, write the bound port (decimal, then a newline) to this
-    /// file, atomically (a temporary file renamed over it): how a supervisor
-    /// or test learns the port chosen with --port=0. Not an Apache Mesos flag.
-    #[arg(long, env = "MESOS_PORT_FILE")]
-    pub port_file: Option<PathBuf>,
-
-    /// IP address advertised to frameworks and agents, when it differs from
-    /// the one bound (behind NAT, in containers).
-    #[arg(long, env = "MESOS_ADVERTISE_IP")]
-    pub advertise_ip: Option<IpAddr>,
-
-    /// Port advertised to frameworks and agents.
-    #[arg(long, env = "MESOS_ADVERTISE_PORT")]
-    pub advertise_port: Option<u16>,
-
-    /// Hostname the master advertises (default: this machine's hostname, or
-    /// its IP address with --no-hostname_lookup).
-    #[arg(long, env = "MESOS_HOSTNAME")]
-    pub hostname: Option<String>,
-
-    /// Whether to look up this machine's hostname when --hostname is unset.
-    #[arg(long, env = "MESOS_HOSTNAME_LOOKUP", default_value_t = true, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
-    pub hostname_lookup: bool,
+    /// Listening, advertising, logging and stopping, as every daemon has them.
+    #[command(flatten)]
+    pub daemon: mesos_http::daemon_flags::DaemonFlags,
 
     /// Directory for the master's persistent state.
     #[arg(long, env = "MESOS_WORK_DIR")]
@@ -202,28 +176,6 @@ pub struct MasterFlags {
     /// Mesos, whose streams have no bound.)
     #[arg(long, env = "MESOS_EVENT_STREAM_BACKLOG", default_value_t = 16_384, value_parser = clap::value_parser!(u32).range(1..))]
     pub event_stream_backlog: u32,
-
-    /// Logging level: ERROR, WARNING, INFO (default) or a tracing filter.
-    #[arg(long, env = "MESOS_LOGGING_LEVEL", default_value = "INFO")]
-    pub logging_level: String,
-
-    /// Directory for the master's log file, `<log_dir>/mesos-master.INFO`
-    /// (besides standard error), reopened on SIGHUP for logrotate. Unset:
-    /// nothing is written to disk.
-    #[arg(long, env = "MESOS_LOG_DIR")]
-    pub log_dir: Option<PathBuf>,
-
-    /// Longest a stop on SIGTERM or SIGINT may take: the master stops
-    /// accepting connections, ends every event stream (schedulers, agents
-    /// and operators see their connection end), stores the registry
-    /// operations in flight, and drops connections still open after this
-    /// long. A second signal exits at once. (An addition of this project.)
-    #[arg(long, env = "MESOS_SHUTDOWN_TIMEOUT", default_value = "5secs")]
-    pub shutdown_timeout: MesosDuration,
-
-    /// Log nothing to standard error.
-    #[arg(long, env = "MESOS_QUIET", default_value_t = false, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
-    pub quiet: bool,
 }
 
 impl MasterFlags {
@@ -236,7 +188,6 @@ impl MasterFlags {
     pub fn to_pairs(&self) -> Vec<(String, String)> {
         let mut pairs = vec![
             ("port".to_owned(), self.port.to_string()),
-            ("hostname_lookup".to_owned(), self.hostname_lookup.to_string()),
             ("allocation_interval".to_owned(), self.allocation_interval.to_string()),
             ("agent_ping_timeout".to_owned(), self.agent_ping_timeout.to_string()),
             ("max_agent_ping_timeouts".to_owned(), self.max_agent_ping_timeouts.to_string()),
@@ -247,12 +198,10 @@ impl MasterFlags {
             ("max_completed_frameworks".to_owned(), self.max_completed_frameworks.to_string()),
             ("max_completed_tasks_per_framework".to_owned(), self.max_completed_tasks_per_framework.to_string()),
             ("max_unreachable_tasks_per_framework".to_owned(), self.max_unreachable_tasks_per_framework.to_string()),
-            ("logging_level".to_owned(), self.logging_level.clone()),
             (
                 "max_operator_event_stream_subscribers".to_owned(),
                 self.max_operator_event_stream_subscribers.to_string(),
             ),
-            ("quiet".to_owned(), self.quiet.to_string()),
             ("event_stream_backlog".to_owned(), self.event_stream_backlog.to_string()),
             ("registry".to_owned(), self.registry.clone()),
             ("zk_session_timeout".to_owned(), self.zk_session_timeout.to_string()),
@@ -265,14 +214,8 @@ impl MasterFlags {
             ("registry_max_agent_count".to_owned(), self.registry_max_agent_count.to_string()),
             ("agent_reregister_timeout".to_owned(), self.agent_reregister_timeout.to_string()),
             ("recovery_agent_removal_limit".to_owned(), self.recovery_agent_removal_limit.clone()),
-            ("shutdown_timeout".to_owned(), self.shutdown_timeout.to_string()),
         ];
         let optional = [
-            ("ip", self.ip.map(|v| v.to_string())),
-            ("advertise_ip", self.advertise_ip.map(|v| v.to_string())),
-            ("advertise_port", self.advertise_port.map(|v| v.to_string())),
-            ("port_file", self.port_file.as_ref().map(|v| v.display().to_string())),
-            ("hostname", self.hostname.clone()),
             ("work_dir", self.work_dir.as_ref().map(|p| p.display().to_string())),
             ("cluster", self.cluster.clone()),
             ("offer_timeout", self.offer_timeout.map(|v| v.to_string())),
@@ -280,11 +223,11 @@ impl MasterFlags {
             ("agent_removal_rate_limit", self.agent_removal_rate_limit.clone()),
             ("weights", self.weights.clone()),
             ("fair_sharing_excluded_resource_names", self.fair_sharing_excluded_resource_names.clone()),
-            ("log_dir", self.log_dir.as_ref().map(|p| p.display().to_string())),
             ("zk", self.zk.clone()),
             ("quorum", self.quorum.map(|q| q.to_string())),
         ];
         pairs.extend(optional.into_iter().filter_map(|(name, value)| Some((name.to_owned(), value?))));
+        pairs.extend(self.daemon.to_pairs());
         pairs.sort();
         pairs
     }

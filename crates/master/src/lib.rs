@@ -36,13 +36,13 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let local = listener.local_addr()?;
-    let hostname = match (&flags.hostname, flags.hostname_lookup) {
+    let hostname = match (&flags.daemon.hostname, flags.daemon.hostname_lookup) {
         (Some(hostname), _) => hostname.clone(),
         (None, true) => identity::system_hostname(),
         (None, false) => local.ip().to_string(),
     };
-    let ip = flags.advertise_ip.unwrap_or_else(|| identity::advertised_ip(local.ip(), &hostname));
-    let port = flags.advertise_port.unwrap_or(local.port());
+    let ip = flags.daemon.advertise_ip.unwrap_or_else(|| identity::advertised_ip(local.ip(), &hostname));
+    let port = flags.daemon.advertise_port.unwrap_or(local.port());
     let id = uuid::Uuid::new_v4();
     let info = identity::master_info(&id.to_string(), ip, port, &hostname);
     let seed = id.as_u64_pair().0;
@@ -71,9 +71,9 @@ pub async fn run(
             (leadership, Some((resign, task)))
         }
     };
-    let shutdown_timeout: std::time::Duration = flags.shutdown_timeout.into();
+    let shutdown_timeout: std::time::Duration = flags.daemon.shutdown_timeout.into();
     tracing::info!(master_id = %id, address = %format!("{ip}:{port}"), hostname = %hostname, "master started");
-    mesos_http::daemon::announce_listening("mesos-master", local, flags.port_file.as_deref())?;
+    mesos_http::daemon::announce_listening("mesos-master", local, flags.daemon.port_file.as_deref())?;
     let state = http::AppState {
         master: handle.clone(),
         flags: Arc::new(flags),

@@ -10,13 +10,13 @@ fn main() -> anyhow::Result<()> {
     mesos_http::daemon::block_on(async move {
         mesos_http::daemon::Logging {
             program: "mesos-master",
-            level: &flags.logging_level,
-            quiet: flags.quiet,
-            log_dir: flags.log_dir.as_deref(),
+            level: &flags.daemon.logging_level,
+            quiet: flags.daemon.quiet,
+            log_dir: flags.daemon.log_dir.as_deref(),
         }
         .init()
         .map_err(|e| anyhow::anyhow!("cannot open the log file in --log_dir: {e}"))?;
-        let address = SocketAddr::new(flags.ip.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)), flags.port);
+        let address = SocketAddr::new(flags.daemon.ip.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)), flags.port);
         let listener = tokio::net::TcpListener::bind(address)
             .await
             .map_err(|e| anyhow::anyhow!("failed to bind {address}: {e}"))?;
