@@ -12,7 +12,7 @@
 
 mod agent;
 pub mod coverage;
-mod disk;
+pub mod disk;
 mod framework;
 mod invariants;
 mod world;
