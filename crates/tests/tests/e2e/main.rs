@@ -17,6 +17,7 @@ mod partition;
 mod ports;
 mod pymesos;
 mod registry;
+mod registry_full_disk;
 mod registry_zookeeper;
 mod sandbox_gc;
 mod scheduler;
