@@ -304,6 +304,7 @@ impl Master {
         self.apply_maintenance_to_agent(&id, now);
         if connected {
             self.send_registered(&id, agent_event::Type::Reregistered);
+            self.send_newer_framework_infos(&id, &rr);
         }
         if !known {
             self.announce_returned_tasks(&id, &rr, was_unreachable, now);
@@ -312,6 +313,19 @@ impl Master {
             self.agent_lost_connection(&id, now);
         }
         self.allocation_wanted = true;
+    }
+
+    /// A re-registering agent that reports an older info of a framework
+    /// than the one the framework last gave the master gets the current
+    /// one (it missed an UPDATE_FRAMEWORK while away).
+    fn send_newer_framework_infos(&mut self, agent: &AgentId, rr: &agent_call::Reregister) {
+        for reported in &rr.frameworks {
+            let Some(framework) = reported.id.as_ref().and_then(|id| self.frameworks.get(id)) else { continue };
+            if !framework.recovered && framework.info != *reported {
+                let event = crate::scheduler::update_framework_event(framework.info.clone());
+                self.send_to_agent(agent, event);
+            }
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
