@@ -389,10 +389,16 @@ impl Agent {
         }
     }
 
-    /// The framework's info changed.
+    /// The framework's info changed: kept, and checkpointed so that a
+    /// restart recovers the new one.
     pub(crate) fn update_framework(&mut self, info: FrameworkInfo, framework_id: &FrameworkId) {
-        if let Some(entry) = self.frameworks.get_mut(framework_id) {
-            entry.info = info;
+        let Some(entry) = self.frameworks.get_mut(framework_id) else { return };
+        if entry.info == info {
+            return;
+        }
+        entry.info = info.clone();
+        if self.checkpoints(framework_id) {
+            self.checkpoint(crate::CheckpointWrite::Framework(info));
         }
     }
 }

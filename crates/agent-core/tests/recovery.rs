@@ -281,3 +281,28 @@ fn a_failed_checkpoint_stops_the_agent_and_releases_nothing_that_depends_on_it()
     agent.handle(NOW, update(TaskState::TaskFinished, 2)).expect("taken");
     assert!(agent.take_actions().is_empty());
 }
+
+#[test]
+fn a_framework_s_new_info_is_checkpointed() {
+    let mut agent = running_agent(true);
+    let mut info = framework(true);
+    info.name = "renamed".into();
+    let event = mesos_proto::internal::AgentEvent {
+        r#type: Some(mesos_proto::internal::agent_event::Type::UpdateFramework as i32),
+        update_framework: Some(mesos_proto::internal::agent_event::UpdateFramework { framework_info: info.clone() }),
+        ..Default::default()
+    };
+    let input = common::master(event).expect("valid");
+    let actions = step(&mut agent, input.clone());
+    let written: Vec<&CheckpointWrite> = actions
+        .iter()
+        .filter_map(|a| match a {
+            AgentAction::Checkpoint { write, .. } => Some(&**write),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(written, [&CheckpointWrite::Framework(info.clone())]);
+    assert_eq!(agent.frameworks().next().map(|f| f.info.name.as_str()), Some("renamed"));
+    // The same info again writes nothing.
+    assert!(step(&mut agent, input).is_empty());
+}
