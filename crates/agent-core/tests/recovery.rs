@@ -306,3 +306,23 @@ fn a_framework_s_new_info_is_checkpointed() {
     // The same info again writes nothing.
     assert!(step(&mut agent, input).is_empty());
 }
+
+#[test]
+fn a_re_registration_reports_the_update_awaiting_acknowledgement() {
+    let mut agent = running_agent(true);
+    step(&mut agent, update(TaskState::TaskRunning, 1));
+    step(&mut agent, update(TaskState::TaskFinished, 2));
+    let address = mesos_proto::v1::Address { hostname: Some("h".into()), ip: None, port: 5051 };
+    let call = agent.registration_call("v", address);
+    let task = &call.reregister.expect("a re-registration").tasks[0];
+    // The task ended, but the framework has yet to acknowledge RUNNING:
+    // reconciliation must not tell it FINISHED before RUNNING arrives.
+    assert_eq!(task.state, TaskState::TaskFinished as i32);
+    assert_eq!(task.status_update_state, Some(TaskState::TaskRunning as i32));
+    assert_eq!(task.status_update_uuid, Some(vec![1; 16]));
+    acknowledge(&mut agent, "t", &[1; 16]);
+    let address = mesos_proto::v1::Address { hostname: Some("h".into()), ip: None, port: 5051 };
+    let call = agent.registration_call("v", address);
+    let task = &call.reregister.expect("a re-registration").tasks[0];
+    assert_eq!(task.status_update_state, Some(TaskState::TaskFinished as i32));
+}
