@@ -305,6 +305,7 @@ impl Master {
         if connected {
             self.send_registered(&id, agent_event::Type::Reregistered);
             self.send_newer_framework_infos(&id, &rr);
+            self.shut_down_removed_frameworks(&id, &rr);
         }
         if !known {
             self.announce_returned_tasks(&id, &rr, was_unreachable, now);
@@ -486,7 +487,7 @@ impl Master {
 
     /// An agent the master had lost (unreachable, or unknown after a master
     /// restart) is back: its frameworks learn the current state of each of
-    /// its tasks, and the executors of removed frameworks are shut down.
+    /// its tasks (those of removed frameworks are shut down instead).
     fn announce_returned_tasks(
         &mut self,
         agent_id: &AgentId,
@@ -495,10 +496,8 @@ impl Master {
         now: Duration,
     ) {
         let message = if was_unreachable { "Unreachable agent re-reregistered" } else { "Unknown agent reregistered" };
-        let mut removed = mesos_proto::collections::Set::default();
         for task in &rr.tasks {
             if self.removed_frameworks.contains(&task.framework_id) {
-                removed.insert(task.framework_id.clone());
                 continue;
             }
             let state = TaskState::try_from(task.state).unwrap_or(TaskState::TaskStaging);
@@ -510,6 +509,23 @@ impl Master {
             }
             self.send_update_event(&task.framework_id, status);
         }
+    }
+
+    /// A re-registering agent that still runs work of removed frameworks
+    /// (it missed their SHUTDOWN_FRAMEWORK while away, known to this
+    /// master or not) is told again to shut them down, as Mesos's master
+    /// does.
+    fn shut_down_removed_frameworks(&mut self, agent_id: &AgentId, rr: &agent_call::Reregister) {
+        let mut removed: Vec<FrameworkId> = rr
+            .frameworks
+            .iter()
+            .filter_map(|f| f.id.clone())
+            .chain(rr.tasks.iter().map(|t| t.framework_id.clone()))
+            .chain(rr.executor_infos.iter().filter_map(|e| e.framework_id.clone()))
+            .filter(|id| self.removed_frameworks.contains(id))
+            .collect();
+        removed.sort_by(|a, b| a.value.cmp(&b.value));
+        removed.dedup();
         for framework_id in removed {
             let event = AgentEvent {
                 r#type: Some(agent_event::Type::ShutdownFramework as i32),

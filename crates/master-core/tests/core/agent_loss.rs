@@ -84,3 +84,22 @@ fn agents_marked_gone_never_come_back() {
     let nobody = mesos_proto::v1::AgentId { value: "nobody".into() };
     assert!(h.operator_call(mesos_master_core::input::OperatorCall::MarkAgentGone(nobody)).is_err());
 }
+
+#[test]
+fn an_agent_that_missed_a_teardown_is_told_again_when_it_comes_back() {
+    let mut h = Harness::new();
+    let (mut agent, fw) = running(&mut h, &[], true);
+    let task = h.master.framework(&fw.id).unwrap().tasks.values().next().unwrap().record.as_ref().clone();
+    let framework_info = h.master.framework(&fw.id).unwrap().info.clone();
+    // The agent is away while its framework is torn down, so it never
+    // hears SHUTDOWN_FRAMEWORK.
+    h.disconnect_agent(&agent);
+    h.operator_call(mesos_master_core::input::OperatorCall::Teardown(fw.id.clone())).expect("torn down");
+    h.agent_events(&agent);
+    // Back (the master still knows it), it reports the framework's task.
+    h.reregister_agent(&mut agent, vec![task], vec![framework_info]).expect("re-registration");
+    let shutdowns: Vec<_> = h.agent_events(&agent).into_iter().filter_map(|e| e.shutdown_framework).collect();
+    assert_eq!(shutdowns.len(), 1);
+    assert_eq!(shutdowns[0].framework_id, fw.id);
+    assert!(h.master.framework(&fw.id).is_none(), "the removed framework stays removed");
+}
