@@ -430,10 +430,12 @@ impl Master {
             self.notify_task_updated(&framework_id, &status, state);
             self.send_update_event(&framework_id, status);
         }
-        // Executors are taken from the agent's report.
+        // Executors are taken from the agent's report, but for those of
+        // frameworks that were removed: they are being shut down, and
+        // their resources were given back with their framework.
         let mut executors: Map<FrameworkId, Map<v1::ExecutorId, v1::ExecutorInfo>> = Map::default();
         for executor in &rr.executor_infos {
-            if let Some(framework_id) = &executor.framework_id {
+            if let Some(framework_id) = executor.framework_id.as_ref().filter(|id| self.frameworks.contains_key(*id)) {
                 executors
                     .entry(framework_id.clone())
                     .or_default()

@@ -96,10 +96,46 @@ fn an_agent_that_missed_a_teardown_is_told_again_when_it_comes_back() {
     h.disconnect_agent(&agent);
     h.operator_call(mesos_master_core::input::OperatorCall::Teardown(fw.id.clone())).expect("torn down");
     h.agent_events(&agent);
-    // Back (the master still knows it), it reports the framework's task.
-    h.reregister_agent(&mut agent, vec![task], vec![framework_info]).expect("re-registration");
+    // Back (the master still knows it), it reports the framework's task
+    // and an executor of it.
+    let executor = mesos_proto::v1::ExecutorInfo {
+        executor_id: mesos_proto::v1::ExecutorId { value: "e".into() },
+        framework_id: Some(fw.id.clone()),
+        resources: mesos_resources::parse::resources("cpus:0.5;mem:64", "*")
+            .unwrap()
+            .to_proto(mesos_resources::ResourceFormat::PostRefinement),
+        ..Default::default()
+    };
+    let info = mesos_proto::v1::AgentInfo {
+        hostname: "host".into(),
+        id: Some(agent.id.clone()),
+        resources: mesos_resources::parse::resources("cpus:2;mem:1024;disk:1000", "*")
+            .unwrap()
+            .to_proto(mesos_resources::ResourceFormat::PostRefinement),
+        ..Default::default()
+    };
+    let reregister = mesos_proto::internal::agent_call::Reregister {
+        agent_info: info,
+        tasks: vec![task],
+        frameworks: vec![framework_info],
+        executor_infos: vec![executor],
+        ..Default::default()
+    };
+    agent.stream = mesos_master_core::StreamId(900);
+    agent.stream_id = "stream-900".into();
+    let input = mesos_master_core::Input::AgentReregister {
+        stream: agent.stream,
+        stream_id: agent.stream_id.clone(),
+        reregister: Box::new(reregister),
+    };
+    h.input(input).expect("re-registration");
     let shutdowns: Vec<_> = h.agent_events(&agent).into_iter().filter_map(|e| e.shutdown_framework).collect();
     assert_eq!(shutdowns.len(), 1);
     assert_eq!(shutdowns[0].framework_id, fw.id);
     assert!(h.master.framework(&fw.id).is_none(), "the removed framework stays removed");
+    // Its executor's resources were given back with it: they are not in
+    // use again.
+    let known = h.master.agent(&agent.id).unwrap();
+    assert!(known.used.is_empty(), "{:?}", known.used);
+    assert!(known.executors.is_empty());
 }
