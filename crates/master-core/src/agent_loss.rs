@@ -250,8 +250,9 @@ impl Master {
     }
 
     /// Takes an agent out of the cluster: its offers are withdrawn, its tasks
-    /// reported as the reason says, and frameworks are told with a FAILURE
-    /// event.
+    /// reported as the reason says (those that ended, in the state they
+    /// ended in, since the agent will not deliver their updates now), and
+    /// frameworks are told with a FAILURE event.
     pub(crate) fn remove_agent(&mut self, agent_id: &AgentId, now: Duration, reason: Reason, message: &str) {
         self.rescind_agent_offers(agent_id, now);
         let Some(agent) = self.agents.remove(agent_id) else { return };
@@ -272,16 +273,37 @@ impl Master {
             if !frameworks.contains(framework_id) {
                 frameworks.push(framework_id.clone());
             }
-            if task.is_terminal() {
-                framework.complete_task(task, self.config.max_completed_tasks_per_framework);
-                continue;
-            }
             let state = match (framework.capabilities.partition_aware, unreachable, gone) {
                 (false, _, _) => TaskState::TaskLost,
                 (true, _, true) => TaskState::TaskGoneByOperator,
                 (true, true, _) => TaskState::TaskUnreachable,
                 (true, false, false) => TaskState::TaskGone,
             };
+            if task.is_terminal() {
+                // The master knows it ended, but if it never forwarded that
+                // end (it has it only as the agent's latest state), the end
+                // is still waiting in the agent, which will not deliver it
+                // now: the framework is told what becomes of the task, as
+                // for a live one (the task keeps its terminal state).
+                let told_end = task
+                    .record
+                    .status_update_state
+                    .and_then(|s| TaskState::try_from(s).ok())
+                    .is_some_and(TaskState::is_terminal);
+                if !told_end {
+                    let mut status = master_status(task_id, Some(agent_id), state, reason, message, now);
+                    status.executor_id = task.record.executor_id.clone();
+                    if state == TaskState::TaskUnreachable {
+                        status.unreachable_time = Some(v1::TimeInfo { nanoseconds: now.as_nanos() as i64 });
+                    }
+                    task.apply_status(&status, state);
+                    self.send_update_event(framework_id, status);
+                }
+                if let Some(framework) = self.frameworks.get_mut(framework_id) {
+                    framework.complete_task(task, self.config.max_completed_tasks_per_framework);
+                }
+                continue;
+            }
             let mut status = master_status(task_id, Some(agent_id), state, reason, message, now);
             if state == TaskState::TaskUnreachable {
                 status.unreachable_time = Some(v1::TimeInfo { nanoseconds: now.as_nanos() as i64 });

@@ -139,3 +139,29 @@ fn an_agent_that_missed_a_teardown_is_told_again_when_it_comes_back() {
     assert!(known.used.is_empty(), "{:?}", known.used);
     assert!(known.executors.is_empty());
 }
+
+#[test]
+fn a_task_whose_end_was_still_on_a_removed_agent_is_reported_as_a_live_one_would_be() {
+    let mut h = Harness::new();
+    let (agent, fw) = running(&mut h, &[capability::Type::PartitionAware], true);
+    // The agent resends RUNNING, knowing the task has finished since; the
+    // framework has not been told FINISHED when the agent is marked gone.
+    h.agent_update_with_latest(&agent, &fw, "t", TaskState::TaskRunning, 1, Some(TaskState::TaskFinished));
+    assert_eq!(h.updates(&fw).len(), 1);
+    h.mark_gone(&agent).expect("mark gone");
+    let update = h.updates(&fw).remove(0);
+    assert_eq!(update.state, TaskState::TaskGoneByOperator as i32);
+    assert_eq!(update.reason, Some(Reason::AgentRemovedByOperator as i32));
+    assert!(update.uuid.is_none());
+    let framework = h.master.framework(&fw.id).unwrap();
+    assert!(framework.tasks.is_empty());
+    assert_eq!(framework.completed_tasks[0].state(), TaskState::TaskFinished, "it keeps the state it ended in");
+
+    // A framework that was sent the end hears nothing more.
+    let mut h = Harness::new();
+    let (agent, fw) = running(&mut h, &[capability::Type::PartitionAware], true);
+    h.agent_update(&agent, &fw, "t", TaskState::TaskFinished, 2);
+    assert_eq!(h.updates(&fw).len(), 1);
+    h.mark_gone(&agent).expect("mark gone");
+    assert!(h.updates(&fw).is_empty());
+}
