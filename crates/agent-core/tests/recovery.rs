@@ -326,3 +326,39 @@ fn a_re_registration_reports_the_update_awaiting_acknowledgement() {
     let task = &call.reregister.expect("a re-registration").tasks[0];
     assert_eq!(task.status_update_state, Some(TaskState::TaskFinished as i32));
 }
+
+/// A task killed before its executor subscribed.
+fn killed_before_delivery(checkpoint: bool) -> (Agent, Vec<AgentAction>) {
+    let mut agent = Agent::new(config());
+    registered(&mut agent);
+    run_task(&mut agent, framework(checkpoint), task("t"));
+    let event = mesos_proto::internal::AgentEvent {
+        r#type: Some(mesos_proto::internal::agent_event::Type::KillTask as i32),
+        kill_task: Some(mesos_proto::internal::agent_event::KillTask {
+            framework_id: FrameworkId { value: "F".into() },
+            task_id: TaskId { value: "t".into() },
+            kill_policy: None,
+        }),
+        ..Default::default()
+    };
+    let actions = step(&mut agent, common::master(event).expect("valid"));
+    (agent, actions)
+}
+
+#[test]
+fn the_end_of_a_task_killed_before_delivery_is_on_disk_before_it_is_sent() {
+    let (agent, actions) = killed_before_delivery(true);
+    let written = actions.iter().position(|a| {
+        matches!(a, AgentAction::Checkpoint { write, .. }
+            if matches!(&**write, CheckpointWrite::TaskUpdates { updates, .. }
+                if updates.state == Some(TaskState::TaskKilled as i32)))
+    });
+    let sent = actions.iter().position(|a| matches!(a, AgentAction::ToMaster(call) if call.status_update.is_some()));
+    assert!(written.is_some() && written < sent, "{actions:?}");
+    // It is reported, ended, if the agent re-registers before the
+    // framework acknowledges its end.
+    let address = mesos_proto::v1::Address { hostname: Some("h".into()), ip: None, port: 5051 };
+    let reported = agent.registration_call("v", address).reregister.expect("a re-registration").tasks;
+    assert_eq!(reported.len(), 1);
+    assert_eq!(reported[0].state, TaskState::TaskKilled as i32);
+}
