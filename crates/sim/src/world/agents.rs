@@ -84,6 +84,7 @@ impl World {
     /// executor's business; the result says whether the core took it.
     pub(super) fn agent_input(&mut self, agent: usize, input: AgentInput) -> bool {
         self.coverage.agent_input(&input);
+        self.agents_changed = true;
         let now = self.now;
         let Some(core) = self.agents[agent].core.as_mut() else { return false };
         let taken = core.handle(now, input).is_ok();
@@ -217,6 +218,7 @@ impl World {
         sim.executors.retain(|container, _| live.contains(container));
         let containers: Vec<String> = sim.executors.keys().cloned().collect();
         sim.core = Some(core);
+        self.agents_changed = true;
         self.fault(format!("agent {agent} restarted"));
         for container in containers {
             let delay = Duration::from_millis(self.rng.random_range(50..500));
@@ -229,6 +231,7 @@ impl World {
     /// The agent process dies: the master sees its stream close; executors
     /// of checkpointing frameworks (all, here) live on without a connection.
     pub(super) fn crash_agent(&mut self, agent: usize) {
+        self.agents_changed = true;
         let sim = &mut self.agents[agent];
         sim.core = None;
         for executor in sim.executors.values_mut() {

@@ -131,6 +131,7 @@ impl World {
         let mut master = Master::new(config, self.now);
         master.recover(self.registry.clone(), self.now);
         self.master = master;
+        self.master_changed = true;
         self.fault("the master failed over");
         self.dispatch_master();
     }

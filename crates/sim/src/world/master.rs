@@ -26,6 +26,7 @@ impl World {
     /// what it decides.
     pub(super) fn master_input(&mut self, input: Input) -> Result<Reply, mesos_master_core::ApiError> {
         self.coverage.master_input(&input);
+        self.master_changed = true;
         let reply = self.master.handle(self.now, input);
         self.dispatch_master();
         reply

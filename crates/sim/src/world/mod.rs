@@ -182,6 +182,10 @@ pub struct World {
     /// A broken promise found while handling an event (a query's answer
     /// that contradicts the master's state, for example).
     pub violation: Option<String>,
+    /// Whether the event being handled gave the master, or an agent, an
+    /// input (so which invariants to check after it).
+    pub master_changed: bool,
+    pub agents_changed: bool,
     /// What the cores were given and decided, by kind.
     pub coverage: crate::coverage::Coverage,
     master_config: MasterConfig,
@@ -243,6 +247,8 @@ impl World {
             registry: mesos_registry::Registry::new(),
             aborted: None,
             violation: None,
+            master_changed: true,
+            agents_changed: true,
             coverage: Default::default(),
             config,
         };
@@ -357,6 +363,8 @@ impl World {
                 eprintln!("{}", crate::invariants::books(self));
             }
             crate::invariants::check_step(self).map_err(|message| self.failure(message))?;
+            self.master_changed = false;
+            self.agents_changed = false;
         }
         self.now = until;
         Ok(())
