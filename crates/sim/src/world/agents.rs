@@ -262,7 +262,8 @@ impl World {
     /// its agent heard the master's SHUTDOWN): wiped, and off until the
     /// operator brings it back.
     pub(super) fn machine_off(&mut self, agent: usize) {
-        if self.agents[agent].machine_off {
+        // Quiescence brought every machine back.
+        if self.agents[agent].machine_off || !self.faults_enabled {
             return;
         }
         self.fault(format!("the machine of agent {agent} is powered off for maintenance"));
