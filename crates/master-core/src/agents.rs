@@ -472,8 +472,14 @@ impl Master {
             });
             // The agent knows the latest state; the updates that tell the
             // framework follow, and must not give the resources back twice.
+            // Until they do, reconciliation answers with the update the
+            // agent has awaiting acknowledgement, not the later state.
             if !task.is_terminal() {
                 task.record.state = reported_task.state;
+            }
+            if reported_task.status_update_state.is_some() {
+                task.record.status_update_state = reported_task.status_update_state;
+                task.record.status_update_uuid = reported_task.status_update_uuid.clone();
             }
             // A task that was unreachable is back.
             framework.unreachable_tasks.retain(|t| t.record.task_id != reported_task.task_id);

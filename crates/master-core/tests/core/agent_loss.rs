@@ -165,3 +165,30 @@ fn a_task_whose_end_was_still_on_a_removed_agent_is_reported_as_a_live_one_would
     h.mark_gone(&agent).expect("mark gone");
     assert!(h.updates(&fw).is_empty());
 }
+
+#[test]
+fn reconciliation_answers_the_update_a_returning_agent_has_awaiting_acknowledgement() {
+    let mut h = Harness::new();
+    let mut agent = h.add_agent("cpus:2;mem:1024");
+    let fw = h.subscribe_with("fw", &[], |info| info.checkpoint = Some(true));
+    h.allocate();
+    let offer = h.offers(&fw).remove(0);
+    h.call(&fw, crate::harness::launch_call(&offer, &[("t", 1.0, 128.0)])).expect("launch");
+    let framework_info = h.master.framework(&fw.id).unwrap().info.clone();
+    let mut task = h.master.framework(&fw.id).unwrap().tasks.values().next().unwrap().record.as_ref().clone();
+    // Away, the task ran and finished; the agent comes back with RUNNING
+    // still to deliver.
+    h.disconnect_agent(&agent);
+    task.state = TaskState::TaskFinished as i32;
+    task.status_update_state = Some(TaskState::TaskRunning as i32);
+    task.status_update_uuid = Some(vec![1; 16]);
+    h.reregister_agent(&mut agent, vec![task], vec![framework_info]).expect("re-registration");
+    let reconcile = mesos_proto::v1::scheduler::Call {
+        r#type: Some(mesos_proto::v1::scheduler::call::Type::Reconcile as i32),
+        reconcile: Some(Default::default()),
+        ..Default::default()
+    };
+    h.call(&fw, reconcile).expect("reconcile");
+    let answer = h.updates(&fw).pop().expect("an answer");
+    assert_eq!(answer.state, TaskState::TaskRunning as i32, "FINISHED is not the framework's to hear yet");
+}
