@@ -13,7 +13,10 @@
 //!   TASK_GONE_BY_OPERATOR (TASK_LOST for frameworks that are not
 //!   partition-aware) and it is told to shut down if it tries.
 
+use std::collections::VecDeque;
 use std::time::Duration;
+
+use mesos_proto::collections::Set;
 
 use mesos_proto::internal::{AgentEvent, agent_event};
 use mesos_proto::v1::scheduler::{Event, event};
@@ -335,5 +338,48 @@ impl Master {
             self.send_to_framework(&framework_id, event);
         }
         self.allocation_wanted = true;
+    }
+}
+
+/// How many removed agents a master remembers, as Mesos's does.
+const MAX_REMOVED_AGENTS: usize = 100_000;
+
+/// Agents this master took out of the registry (their machine went down,
+/// or a new registration from their address replaced them). Like Mesos's
+/// master, it refuses them if they try to re-register with their old id
+/// (they missed the SHUTDOWN), since their frameworks were told their
+/// tasks are gone. Only the latest ones are remembered, and not across a
+/// failover.
+#[derive(Debug, Default)]
+pub(crate) struct RemovedAgents {
+    ids: Set<AgentId>,
+    order: VecDeque<AgentId>,
+}
+
+impl RemovedAgents {
+    pub(crate) fn contains(&self, id: &AgentId) -> bool {
+        self.ids.contains(id)
+    }
+
+    fn insert(&mut self, id: AgentId) {
+        if self.ids.insert(id.clone()) {
+            self.order.push_back(id);
+        }
+        while self.order.len() > MAX_REMOVED_AGENTS {
+            if let Some(oldest) = self.order.pop_front() {
+                self.ids.remove(&oldest);
+            }
+        }
+    }
+}
+
+impl Master {
+    /// A removed agent leaves the registry (if it is there) and is not
+    /// taken back.
+    pub(crate) fn forget_removed_agent(&mut self, agent: &AgentId) {
+        if self.registry.is_admitted(agent) {
+            self.store(Operation::RemoveAgent(agent.clone()), Continuation::Record);
+        }
+        self.removed_agents.insert(agent.clone());
     }
 }

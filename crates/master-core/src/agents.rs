@@ -102,9 +102,7 @@ impl Master {
             self.agents.values().filter(|a| a.address == address).map(|a| a.id.clone()).collect();
         for old in replaced {
             self.remove_agent(&old, now, Reason::AgentRestarted, "Agent restarted and registered with a new id");
-            if self.registry.is_admitted(&old) {
-                self.store(Operation::RemoveAgent(old), Continuation::Record);
-            }
+            self.forget_removed_agent(&old);
         }
         let id = self.ids.next_agent();
         let mut info = register.agent_info;
@@ -203,6 +201,12 @@ impl Master {
         if self.registry.is_gone(&id) {
             // A gone agent never comes back: it is told to shut down.
             self.refuse_agent_stream(&connection, "Agent has been marked gone");
+            return Ok(id);
+        }
+        if self.removed_agents.contains(&id) {
+            // Its frameworks were told its tasks are gone: it may not bring
+            // them back (it missed the SHUTDOWN).
+            self.refuse_agent_stream(&connection, "Agent attempted to re-register after removal");
             return Ok(id);
         }
         if self.agent_in_transition(&id) {

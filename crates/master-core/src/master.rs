@@ -166,6 +166,8 @@ pub struct Master {
     pub(crate) inverse_offer_statuses:
         std::collections::BTreeMap<String, Vec<mesos_proto::v1::allocator::InverseOfferStatus>>,
     pub(crate) removed_frameworks: Set<FrameworkId>,
+    /// Agents removed from the registry, refused if they come back.
+    pub(crate) removed_agents: crate::agent_loss::RemovedAgents,
     pub(crate) actions: Vec<Action>,
     pub(crate) counters: Counters,
     pub(crate) start_time: Duration,
@@ -204,6 +206,7 @@ impl Master {
             inverse_offers: Map::default(),
             inverse_offer_statuses: Default::default(),
             removed_frameworks: Set::default(),
+            removed_agents: Default::default(),
             actions: Vec::new(),
             counters: Counters::default(),
             start_time: now,
