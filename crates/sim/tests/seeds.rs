@@ -11,9 +11,9 @@ use mesos_sim::{SimConfig, SimReport, run};
 
 /// Seeds run with the default profile; the first ones are arbitrary, the
 /// others once broke an invariant.
-const DEFAULT_SEEDS: &[u64] = &[1, 2, 3, 5, 8, 13, 21, 34, 55, 89];
+const DEFAULT_SEEDS: &[u64] = &[1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 9, 18, 29, 2006, 2106];
 /// Seeds run with the busy profile, likewise.
-const BUSY_SEEDS: &[u64] = &[101, 202, 303, 5157, 7023, 10213];
+const BUSY_SEEDS: &[u64] = &[101, 202, 303, 5157, 7023, 10213, 1227, 1315];
 /// Wall time spent on fresh seeds (a debug build runs a few per second).
 const FRESH_FOR: Duration = Duration::from_secs(25);
 
