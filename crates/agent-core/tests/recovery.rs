@@ -281,3 +281,84 @@ fn a_failed_checkpoint_stops_the_agent_and_releases_nothing_that_depends_on_it()
     agent.handle(NOW, update(TaskState::TaskFinished, 2)).expect("taken");
     assert!(agent.take_actions().is_empty());
 }
+
+#[test]
+fn a_framework_s_new_info_is_checkpointed() {
+    let mut agent = running_agent(true);
+    let mut info = framework(true);
+    info.name = "renamed".into();
+    let event = mesos_proto::internal::AgentEvent {
+        r#type: Some(mesos_proto::internal::agent_event::Type::UpdateFramework as i32),
+        update_framework: Some(mesos_proto::internal::agent_event::UpdateFramework { framework_info: info.clone() }),
+        ..Default::default()
+    };
+    let input = common::master(event).expect("valid");
+    let actions = step(&mut agent, input.clone());
+    let written: Vec<&CheckpointWrite> = actions
+        .iter()
+        .filter_map(|a| match a {
+            AgentAction::Checkpoint { write, .. } => Some(&**write),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(written, [&CheckpointWrite::Framework(info.clone())]);
+    assert_eq!(agent.frameworks().next().map(|f| f.info.name.as_str()), Some("renamed"));
+    // The same info again writes nothing.
+    assert!(step(&mut agent, input).is_empty());
+}
+
+#[test]
+fn a_re_registration_reports_the_update_awaiting_acknowledgement() {
+    let mut agent = running_agent(true);
+    step(&mut agent, update(TaskState::TaskRunning, 1));
+    step(&mut agent, update(TaskState::TaskFinished, 2));
+    let address = mesos_proto::v1::Address { hostname: Some("h".into()), ip: None, port: 5051 };
+    let call = agent.registration_call("v", address);
+    let task = &call.reregister.expect("a re-registration").tasks[0];
+    // The task ended, but the framework has yet to acknowledge RUNNING:
+    // reconciliation must not tell it FINISHED before RUNNING arrives.
+    assert_eq!(task.state, TaskState::TaskFinished as i32);
+    assert_eq!(task.status_update_state, Some(TaskState::TaskRunning as i32));
+    assert_eq!(task.status_update_uuid, Some(vec![1; 16]));
+    acknowledge(&mut agent, "t", &[1; 16]);
+    let address = mesos_proto::v1::Address { hostname: Some("h".into()), ip: None, port: 5051 };
+    let call = agent.registration_call("v", address);
+    let task = &call.reregister.expect("a re-registration").tasks[0];
+    assert_eq!(task.status_update_state, Some(TaskState::TaskFinished as i32));
+}
+
+/// A task killed before its executor subscribed.
+fn killed_before_delivery(checkpoint: bool) -> (Agent, Vec<AgentAction>) {
+    let mut agent = Agent::new(config());
+    registered(&mut agent);
+    run_task(&mut agent, framework(checkpoint), task("t"));
+    let event = mesos_proto::internal::AgentEvent {
+        r#type: Some(mesos_proto::internal::agent_event::Type::KillTask as i32),
+        kill_task: Some(mesos_proto::internal::agent_event::KillTask {
+            framework_id: FrameworkId { value: "F".into() },
+            task_id: TaskId { value: "t".into() },
+            kill_policy: None,
+        }),
+        ..Default::default()
+    };
+    let actions = step(&mut agent, common::master(event).expect("valid"));
+    (agent, actions)
+}
+
+#[test]
+fn the_end_of_a_task_killed_before_delivery_is_on_disk_before_it_is_sent() {
+    let (agent, actions) = killed_before_delivery(true);
+    let written = actions.iter().position(|a| {
+        matches!(a, AgentAction::Checkpoint { write, .. }
+            if matches!(&**write, CheckpointWrite::TaskUpdates { updates, .. }
+                if updates.state == Some(TaskState::TaskKilled as i32)))
+    });
+    let sent = actions.iter().position(|a| matches!(a, AgentAction::ToMaster(call) if call.status_update.is_some()));
+    assert!(written.is_some() && written < sent, "{actions:?}");
+    // It is reported, ended, if the agent re-registers before the
+    // framework acknowledges its end.
+    let address = mesos_proto::v1::Address { hostname: Some("h".into()), ip: None, port: 5051 };
+    let reported = agent.registration_call("v", address).reregister.expect("a re-registration").tasks;
+    assert_eq!(reported.len(), 1);
+    assert_eq!(reported[0].state, TaskState::TaskKilled as i32);
+}

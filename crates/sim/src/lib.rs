@@ -1,9 +1,28 @@
 //! Deterministic simulation of a whole cluster: the real master and agent
-//! cores driven by virtual time, with simulated executors, frameworks, an
-//! in-memory checkpoint store, and seeded faults (agent crashes and
-//! restarts, partitions, framework disconnections, dying executors, lost
-//! and duplicated status updates). Invariants are checked after every
-//! step and at the end of a run; a failure names the seed that replays it.
+//! cores driven through their one door each (`Master::handle`,
+//! `Agent::handle`) in virtual time, with simulated executors, frameworks
+//! and an operator, an in-memory checkpoint store and registry, and
+//! seeded faults. Invariants are checked after every step and at the end
+//! of a run; a failure names the seed and the command that replays it.
+//!
+//! What a run does (see `README.md` beside this crate for the whole list):
+//! - frameworks launch tasks and task groups (on a default executor),
+//!   message executors, kill tasks, shut executors down, update their
+//!   info, answer inverse offers and reconcile; one works in a role with
+//!   reserved resources; a short-lived one is torn down;
+//! - the operator reserves resources and makes volumes, schedules
+//!   maintenance and takes machines down, drains, deactivates and
+//!   reactivates agents, sets weights and quota, marks an agent gone,
+//!   kills tasks, follows the event stream and queries the state;
+//! - faults: agent crashes and restarts, partitions, framework
+//!   disconnections, dying executors, containers that fail to start or go
+//!   over a limit, executor streams that close, lost and duplicated
+//!   updates, checkpoint writes that fail or are lost in a crash, master
+//!   failovers that recover from the registry.
+//!
+//! [`coverage::Coverage`] counts the inputs each core was given, so that a
+//! test shows every kind is exercised ([`coverage::EXCLUDED`] lists the
+//! ones that cannot occur, and why).
 //!
 //! ```
 //! let config = mesos_sim::SimConfig { run_for: std::time::Duration::from_secs(20), ..Default::default() };
@@ -11,52 +30,19 @@
 //! ```
 
 mod agent;
+mod config;
 pub mod coverage;
 pub mod disk;
 mod framework;
 mod invariants;
+mod operator;
 mod world;
 
 use std::fmt;
 use std::time::Duration;
 
+pub use config::SimConfig;
 pub use world::World;
-
-/// The shape of one simulated run.
-#[derive(Debug, Clone)]
-pub struct SimConfig {
-    pub agents: usize,
-    pub frameworks: usize,
-    /// Virtual time with faults.
-    pub run_for: Duration,
-    /// Virtual time without faults before the final reconciliation.
-    pub quiesce_for: Duration,
-    /// Mean virtual time between two faults.
-    pub fault_interval: Duration,
-    /// Tasks each framework launches in all.
-    pub tasks_per_framework: u64,
-    /// Chance that a status update from an agent is lost, and (separately)
-    /// that it arrives twice.
-    pub message_fault_rate: f64,
-    /// Chance that an agent's checkpoint write fails (the agent then
-    /// stops and recovers from what its disk holds).
-    pub checkpoint_failure_rate: f64,
-}
-
-impl Default for SimConfig {
-    fn default() -> SimConfig {
-        SimConfig {
-            agents: 4,
-            frameworks: 3,
-            run_for: Duration::from_secs(120),
-            quiesce_for: Duration::from_secs(60),
-            fault_interval: Duration::from_secs(5),
-            tasks_per_framework: 30,
-            message_fault_rate: 0.05,
-            checkpoint_failure_rate: 0.002,
-        }
-    }
-}
 
 /// A broken invariant, with what is needed to replay it.
 #[derive(Debug, Clone)]
@@ -67,8 +53,11 @@ pub struct SimFailure {
     /// Virtual time since the start.
     pub at: Duration,
     pub message: String,
-    /// The faults injected up to then, in order.
+    /// The faults injected (and what the operator did) up to then, in
+    /// order.
     pub faults: Vec<String>,
+    /// The command that replays the run.
+    pub replay: String,
 }
 
 impl fmt::Display for SimFailure {
@@ -82,7 +71,7 @@ impl fmt::Display for SimFailure {
         for fault in &self.faults {
             writeln!(f, "  {fault}")?;
         }
-        write!(f, "replay with mesos_sim::run({}, config)", self.seed)
+        write!(f, "replay with: {}  (MESOS_SIM_TRACE=1 prints every event)", self.replay)
     }
 }
 
@@ -96,6 +85,12 @@ pub struct SimReport {
     pub master_failovers: u32,
     pub tasks_launched: usize,
     pub updates_received: usize,
+    pub messages_received: usize,
+    /// Operator calls made, and how many the master refused.
+    pub operator_calls: u64,
+    pub operator_refusals: u64,
+    /// Agents the master shut down and that were wiped.
+    pub agent_wipes: u32,
     /// What the cores were given and decided, by kind.
     pub coverage: coverage::Coverage,
 }
@@ -117,6 +112,10 @@ pub fn run(seed: u64, config: SimConfig) -> Result<SimReport, SimFailure> {
         master_failovers: world.failovers(),
         tasks_launched: world.frameworks.iter().map(|f| f.launched.len()).sum(),
         updates_received: world.frameworks.iter().flat_map(|f| f.received.values()).map(Vec::len).sum(),
+        messages_received: world.frameworks.iter().map(|f| f.messages.len()).sum(),
+        operator_calls: world.operator.calls,
+        operator_refusals: world.operator.refused,
+        agent_wipes: world.agents.iter().map(|a| a.wipes).sum(),
         coverage: world.coverage.clone(),
     })
 }

@@ -146,7 +146,16 @@ impl Agent {
                 executor.queued.push(work);
                 self.resize_container(&framework_id, &executor_info.executor_id);
             }
-            Some(_) => {
+            Some((_, _, container)) => {
+                // Recorded like any task, so that its end is on disk before
+                // it is sent and reported if the agent re-registers.
+                for task in &tasks {
+                    self.checkpoint_task(&framework_id, &executor_info.executor_id, &container, task);
+                }
+                let executor = self.executor_mut(&framework_id, &executor_info.executor_id).expect("present above");
+                for task in &tasks {
+                    executor.tasks.insert(task.task_id.clone(), AgentTask::new(task.clone()));
+                }
                 for task in tasks {
                     self.send_agent_status(
                         &framework_id,
@@ -284,10 +293,15 @@ impl Agent {
         };
         let executor_id = executor.info.executor_id.clone();
         if let Some(position) = executor.queued.iter().position(|q| q.tasks().iter().any(|t| t.task_id == *task_id)) {
-            // Killing one task of a group kills the group.
+            // Killing one task of a group kills the group. The tasks become
+            // the executor's, so that their end is recorded (on disk
+            // before it is sent) like any other.
             let removed = executor.queued.remove(position);
             let ids: Vec<TaskId> = removed.tasks().into_iter().map(|t| t.task_id.clone()).collect();
             let idle = executor.idle() && executor.phase == ExecutorPhase::Launching;
+            for task in removed.tasks() {
+                executor.tasks.insert(task.task_id.clone(), AgentTask::new(task.clone()));
+            }
             for id in ids {
                 self.send_agent_status(
                     framework_id,
@@ -389,10 +403,16 @@ impl Agent {
         }
     }
 
-    /// The framework's info changed.
+    /// The framework's info changed: kept, and checkpointed so that a
+    /// restart recovers the new one.
     pub(crate) fn update_framework(&mut self, info: FrameworkInfo, framework_id: &FrameworkId) {
-        if let Some(entry) = self.frameworks.get_mut(framework_id) {
-            entry.info = info;
+        let Some(entry) = self.frameworks.get_mut(framework_id) else { return };
+        if entry.info == info {
+            return;
+        }
+        entry.info = info.clone();
+        if self.checkpoints(framework_id) {
+            self.checkpoint(crate::CheckpointWrite::Framework(info));
         }
     }
 }

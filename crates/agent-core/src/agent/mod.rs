@@ -232,7 +232,8 @@ impl Agent {
 
     /// `Task` records of every task the master must know of: launched or
     /// queued ones, and ended ones whose updates are not acknowledged yet
-    /// (even if their executor is gone), as Mesos reports them.
+    /// (even if their executor is gone), with the state and uuid of the
+    /// update awaiting acknowledgement, as Mesos reports them.
     pub fn task_records(&self) -> Vec<v1::Task> {
         let agent_id = self.agent_id.clone().unwrap_or_default();
         let mut records = Vec::new();
@@ -247,9 +248,15 @@ impl Agent {
                     .filter(|t| self.updates.pending(framework_id, &t.info.task_id).next().is_some())
                     .map(|t| (&t.info, t.state, t.latest.clone()));
                 for (info, state, latest) in queued.chain(launched).chain(unacknowledged) {
+                    // The update awaiting acknowledgement: a new master
+                    // answers reconciliation with its state, not with a
+                    // later one the framework has not been told yet.
+                    let awaiting = self.updates.pending(framework_id, &info.task_id).next().map(|u| &u.status);
                     let mut record =
                         v1::Task::of_info(info, framework_id.clone(), agent_id.clone(), executor_id.clone(), state);
                     record.statuses = latest.into_iter().collect();
+                    record.status_update_state = awaiting.map(|s| s.state);
+                    record.status_update_uuid = awaiting.and_then(|s| s.uuid.clone());
                     records.push(record);
                 }
             }

@@ -13,7 +13,10 @@
 //!   TASK_GONE_BY_OPERATOR (TASK_LOST for frameworks that are not
 //!   partition-aware) and it is told to shut down if it tries.
 
+use std::collections::VecDeque;
 use std::time::Duration;
+
+use mesos_proto::collections::Set;
 
 use mesos_proto::internal::{AgentEvent, agent_event};
 use mesos_proto::v1::scheduler::{Event, event};
@@ -250,8 +253,9 @@ impl Master {
     }
 
     /// Takes an agent out of the cluster: its offers are withdrawn, its tasks
-    /// reported as the reason says, and frameworks are told with a FAILURE
-    /// event.
+    /// reported as the reason says (those that ended, in the state they
+    /// ended in, since the agent will not deliver their updates now), and
+    /// frameworks are told with a FAILURE event.
     pub(crate) fn remove_agent(&mut self, agent_id: &AgentId, now: Duration, reason: Reason, message: &str) {
         self.rescind_agent_offers(agent_id, now);
         let Some(agent) = self.agents.remove(agent_id) else { return };
@@ -272,16 +276,37 @@ impl Master {
             if !frameworks.contains(framework_id) {
                 frameworks.push(framework_id.clone());
             }
-            if task.is_terminal() {
-                framework.complete_task(task, self.config.max_completed_tasks_per_framework);
-                continue;
-            }
             let state = match (framework.capabilities.partition_aware, unreachable, gone) {
                 (false, _, _) => TaskState::TaskLost,
                 (true, _, true) => TaskState::TaskGoneByOperator,
                 (true, true, _) => TaskState::TaskUnreachable,
                 (true, false, false) => TaskState::TaskGone,
             };
+            if task.is_terminal() {
+                // The master knows it ended, but if it never forwarded that
+                // end (it has it only as the agent's latest state), the end
+                // is still waiting in the agent, which will not deliver it
+                // now: the framework is told what becomes of the task, as
+                // for a live one (the task keeps its terminal state).
+                let told_end = task
+                    .record
+                    .status_update_state
+                    .and_then(|s| TaskState::try_from(s).ok())
+                    .is_some_and(TaskState::is_terminal);
+                if !told_end {
+                    let mut status = master_status(task_id, Some(agent_id), state, reason, message, now);
+                    status.executor_id = task.record.executor_id.clone();
+                    if state == TaskState::TaskUnreachable {
+                        status.unreachable_time = Some(v1::TimeInfo { nanoseconds: now.as_nanos() as i64 });
+                    }
+                    task.apply_status(&status, state);
+                    self.send_update_event(framework_id, status);
+                }
+                if let Some(framework) = self.frameworks.get_mut(framework_id) {
+                    framework.complete_task(task, self.config.max_completed_tasks_per_framework);
+                }
+                continue;
+            }
             let mut status = master_status(task_id, Some(agent_id), state, reason, message, now);
             if state == TaskState::TaskUnreachable {
                 status.unreachable_time = Some(v1::TimeInfo { nanoseconds: now.as_nanos() as i64 });
@@ -313,5 +338,48 @@ impl Master {
             self.send_to_framework(&framework_id, event);
         }
         self.allocation_wanted = true;
+    }
+}
+
+/// How many removed agents a master remembers, as Mesos's does.
+const MAX_REMOVED_AGENTS: usize = 100_000;
+
+/// Agents this master took out of the registry (their machine went down,
+/// or a new registration from their address replaced them). Like Mesos's
+/// master, it refuses them if they try to re-register with their old id
+/// (they missed the SHUTDOWN), since their frameworks were told their
+/// tasks are gone. Only the latest ones are remembered, and not across a
+/// failover.
+#[derive(Debug, Default)]
+pub(crate) struct RemovedAgents {
+    ids: Set<AgentId>,
+    order: VecDeque<AgentId>,
+}
+
+impl RemovedAgents {
+    pub(crate) fn contains(&self, id: &AgentId) -> bool {
+        self.ids.contains(id)
+    }
+
+    fn insert(&mut self, id: AgentId) {
+        if self.ids.insert(id.clone()) {
+            self.order.push_back(id);
+        }
+        while self.order.len() > MAX_REMOVED_AGENTS {
+            if let Some(oldest) = self.order.pop_front() {
+                self.ids.remove(&oldest);
+            }
+        }
+    }
+}
+
+impl Master {
+    /// A removed agent leaves the registry (if it is there) and is not
+    /// taken back.
+    pub(crate) fn forget_removed_agent(&mut self, agent: &AgentId) {
+        if self.registry.is_admitted(agent) {
+            self.store(Operation::RemoveAgent(agent.clone()), Continuation::Record);
+        }
+        self.removed_agents.insert(agent.clone());
     }
 }

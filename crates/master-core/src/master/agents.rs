@@ -102,9 +102,7 @@ impl Master {
             self.agents.values().filter(|a| a.address == address).map(|a| a.id.clone()).collect();
         for old in replaced {
             self.remove_agent(&old, now, Reason::AgentRestarted, "Agent restarted and registered with a new id");
-            if self.registry.is_admitted(&old) {
-                self.store(Operation::RemoveAgent(old), Continuation::Record);
-            }
+            self.forget_removed_agent(&old);
         }
         let id = self.ids.next_agent();
         let mut info = register.agent_info;
@@ -203,6 +201,12 @@ impl Master {
         if self.registry.is_gone(&id) {
             // A gone agent never comes back: it is told to shut down.
             self.refuse_agent_stream(&connection, "Agent has been marked gone");
+            return Ok(id);
+        }
+        if self.removed_agents.contains(&id) {
+            // Its frameworks were told its tasks are gone: it may not bring
+            // them back (it missed the SHUTDOWN).
+            self.refuse_agent_stream(&connection, "Agent attempted to re-register after removal");
             return Ok(id);
         }
         if self.agent_in_transition(&id) {
@@ -304,6 +308,8 @@ impl Master {
         self.apply_maintenance_to_agent(&id, now);
         if connected {
             self.send_registered(&id, agent_event::Type::Reregistered);
+            self.send_newer_framework_infos(&id, &rr);
+            self.shut_down_removed_frameworks(&id, &rr);
         }
         if !known {
             self.announce_returned_tasks(&id, &rr, was_unreachable, now);
@@ -312,6 +318,19 @@ impl Master {
             self.agent_lost_connection(&id, now);
         }
         self.allocation_wanted = true;
+    }
+
+    /// A re-registering agent that reports an older info of a framework
+    /// than the one the framework last gave the master gets the current
+    /// one (it missed an UPDATE_FRAMEWORK while away).
+    fn send_newer_framework_infos(&mut self, agent: &AgentId, rr: &agent_call::Reregister) {
+        for reported in &rr.frameworks {
+            let Some(framework) = reported.id.as_ref().and_then(|id| self.frameworks.get(id)) else { continue };
+            if !framework.recovered && framework.info != *reported {
+                let event = crate::master::scheduler::update_framework_event(framework.info.clone());
+                self.send_to_agent(agent, event);
+            }
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -415,11 +434,13 @@ impl Master {
             self.notify_task_updated(&framework_id, &status, state);
             self.send_update_event(&framework_id, status);
         }
-        // Executors are taken from the agent's report.
+        // Executors are taken from the agent's report, but for those of
+        // frameworks that were removed: they are being shut down, and
+        // their resources were given back with their framework.
         let hasher = self.hasher();
         let mut executors: Map<FrameworkId, Map<v1::ExecutorId, v1::ExecutorInfo>> = hasher.map();
         for executor in &rr.executor_infos {
-            if let Some(framework_id) = &executor.framework_id {
+            if let Some(framework_id) = executor.framework_id.as_ref().filter(|id| self.frameworks.contains_key(*id)) {
                 executors
                     .entry(framework_id.clone())
                     .or_insert_with(|| hasher.map())
@@ -456,8 +477,14 @@ impl Master {
             });
             // The agent knows the latest state; the updates that tell the
             // framework follow, and must not give the resources back twice.
+            // Until they do, reconciliation answers with the update the
+            // agent has awaiting acknowledgement, not the later state.
             if !task.is_terminal() {
                 task.record.state = reported_task.state;
+            }
+            if reported_task.status_update_state.is_some() {
+                task.record.status_update_state = reported_task.status_update_state;
+                task.record.status_update_uuid = reported_task.status_update_uuid.clone();
             }
             // A task that was unreachable is back.
             framework.unreachable_tasks.retain(|t| t.record.task_id != reported_task.task_id);
@@ -473,7 +500,7 @@ impl Master {
 
     /// An agent the master had lost (unreachable, or unknown after a master
     /// restart) is back: its frameworks learn the current state of each of
-    /// its tasks, and the executors of removed frameworks are shut down.
+    /// its tasks (those of removed frameworks are shut down instead).
     fn announce_returned_tasks(
         &mut self,
         agent_id: &AgentId,
@@ -482,10 +509,8 @@ impl Master {
         now: Duration,
     ) {
         let message = if was_unreachable { "Unreachable agent re-reregistered" } else { "Unknown agent reregistered" };
-        let mut removed = mesos_proto::collections::Set::default();
         for task in &rr.tasks {
             if self.removed_frameworks.contains(&task.framework_id) {
-                removed.insert(task.framework_id.clone());
                 continue;
             }
             let state = TaskState::try_from(task.state).unwrap_or(TaskState::TaskStaging);
@@ -497,6 +522,23 @@ impl Master {
             }
             self.send_update_event(&task.framework_id, status);
         }
+    }
+
+    /// A re-registering agent that still runs work of removed frameworks
+    /// (it missed their SHUTDOWN_FRAMEWORK while away, known to this
+    /// master or not) is told again to shut them down, as Mesos's master
+    /// does.
+    fn shut_down_removed_frameworks(&mut self, agent_id: &AgentId, rr: &agent_call::Reregister) {
+        let mut removed: Vec<FrameworkId> = rr
+            .frameworks
+            .iter()
+            .filter_map(|f| f.id.clone())
+            .chain(rr.tasks.iter().map(|t| t.framework_id.clone()))
+            .chain(rr.executor_infos.iter().filter_map(|e| e.framework_id.clone()))
+            .filter(|id| self.removed_frameworks.contains(id))
+            .collect();
+        removed.sort_by(|a, b| a.value.cmp(&b.value));
+        removed.dedup();
         for framework_id in removed {
             let event = AgentEvent {
                 r#type: Some(agent_event::Type::ShutdownFramework as i32),

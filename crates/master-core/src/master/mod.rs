@@ -186,6 +186,8 @@ pub struct Master {
     /// Frameworks' answers to inverse offers, by machine key.
     inverse_offer_statuses: std::collections::BTreeMap<String, Vec<mesos_proto::v1::allocator::InverseOfferStatus>>,
     removed_frameworks: Set<FrameworkId>,
+    /// Agents removed from the registry, refused if they come back.
+    removed_agents: crate::master::agent_loss::RemovedAgents,
     actions: Vec<Action>,
     counters: Counters,
     start_time: Duration,
@@ -226,6 +228,7 @@ impl Master {
             inverse_offers: hasher.map(),
             inverse_offer_statuses: Default::default(),
             removed_frameworks: hasher.set(),
+            removed_agents: Default::default(),
             actions: Vec::new(),
             counters: Counters::default(),
             start_time: now,

@@ -84,3 +84,111 @@ fn agents_marked_gone_never_come_back() {
     let nobody = mesos_proto::v1::AgentId { value: "nobody".into() };
     assert!(h.operator_call(mesos_master_core::input::OperatorCall::MarkAgentGone(nobody)).is_err());
 }
+
+#[test]
+fn an_agent_that_missed_a_teardown_is_told_again_when_it_comes_back() {
+    let mut h = Harness::new();
+    let (mut agent, fw) = running(&mut h, &[], true);
+    let task = h.master.framework(&fw.id).unwrap().tasks.values().next().unwrap().record.as_ref().clone();
+    let framework_info = h.master.framework(&fw.id).unwrap().info.clone();
+    // The agent is away while its framework is torn down, so it never
+    // hears SHUTDOWN_FRAMEWORK.
+    h.disconnect_agent(&agent);
+    h.operator_call(mesos_master_core::input::OperatorCall::Teardown(fw.id.clone())).expect("torn down");
+    h.agent_events(&agent);
+    // Back (the master still knows it), it reports the framework's task
+    // and an executor of it.
+    let executor = mesos_proto::v1::ExecutorInfo {
+        executor_id: mesos_proto::v1::ExecutorId { value: "e".into() },
+        framework_id: Some(fw.id.clone()),
+        resources: mesos_resources::parse::resources("cpus:0.5;mem:64", "*")
+            .unwrap()
+            .to_proto(mesos_resources::ResourceFormat::PostRefinement),
+        ..Default::default()
+    };
+    let info = mesos_proto::v1::AgentInfo {
+        hostname: "host".into(),
+        id: Some(agent.id.clone()),
+        resources: mesos_resources::parse::resources("cpus:2;mem:1024;disk:1000", "*")
+            .unwrap()
+            .to_proto(mesos_resources::ResourceFormat::PostRefinement),
+        ..Default::default()
+    };
+    let reregister = mesos_proto::internal::agent_call::Reregister {
+        agent_info: info,
+        tasks: vec![task],
+        frameworks: vec![framework_info],
+        executor_infos: vec![executor],
+        ..Default::default()
+    };
+    agent.stream = mesos_master_core::StreamId(900);
+    agent.stream_id = "stream-900".into();
+    let input = mesos_master_core::Input::AgentReregister {
+        stream: agent.stream,
+        stream_id: agent.stream_id.clone(),
+        reregister: Box::new(reregister),
+    };
+    h.input(input).expect("re-registration");
+    let shutdowns: Vec<_> = h.agent_events(&agent).into_iter().filter_map(|e| e.shutdown_framework).collect();
+    assert_eq!(shutdowns.len(), 1);
+    assert_eq!(shutdowns[0].framework_id, fw.id);
+    assert!(h.master.framework(&fw.id).is_none(), "the removed framework stays removed");
+    // Its executor's resources were given back with it: they are not in
+    // use again.
+    let known = h.master.agent(&agent.id).unwrap();
+    assert!(known.used.is_empty(), "{:?}", known.used);
+    assert!(known.executors.is_empty());
+}
+
+#[test]
+fn a_task_whose_end_was_still_on_a_removed_agent_is_reported_as_a_live_one_would_be() {
+    let mut h = Harness::new();
+    let (agent, fw) = running(&mut h, &[capability::Type::PartitionAware], true);
+    // The agent resends RUNNING, knowing the task has finished since; the
+    // framework has not been told FINISHED when the agent is marked gone.
+    h.agent_update_with_latest(&agent, &fw, "t", TaskState::TaskRunning, 1, Some(TaskState::TaskFinished));
+    assert_eq!(h.updates(&fw).len(), 1);
+    h.mark_gone(&agent).expect("mark gone");
+    let update = h.updates(&fw).remove(0);
+    assert_eq!(update.state, TaskState::TaskGoneByOperator as i32);
+    assert_eq!(update.reason, Some(Reason::AgentRemovedByOperator as i32));
+    assert!(update.uuid.is_none());
+    let framework = h.master.framework(&fw.id).unwrap();
+    assert!(framework.tasks.is_empty());
+    assert_eq!(framework.completed_tasks[0].state(), TaskState::TaskFinished, "it keeps the state it ended in");
+
+    // A framework that was sent the end hears nothing more.
+    let mut h = Harness::new();
+    let (agent, fw) = running(&mut h, &[capability::Type::PartitionAware], true);
+    h.agent_update(&agent, &fw, "t", TaskState::TaskFinished, 2);
+    assert_eq!(h.updates(&fw).len(), 1);
+    h.mark_gone(&agent).expect("mark gone");
+    assert!(h.updates(&fw).is_empty());
+}
+
+#[test]
+fn reconciliation_answers_the_update_a_returning_agent_has_awaiting_acknowledgement() {
+    let mut h = Harness::new();
+    let mut agent = h.add_agent("cpus:2;mem:1024");
+    let fw = h.subscribe_with("fw", &[], |info| info.checkpoint = Some(true));
+    h.allocate();
+    let offer = h.offers(&fw).remove(0);
+    h.call(&fw, crate::harness::launch_call(&offer, &[("t", 1.0, 128.0)])).expect("launch");
+    let framework_info = h.master.framework(&fw.id).unwrap().info.clone();
+    let mut task = h.master.framework(&fw.id).unwrap().tasks.values().next().unwrap().record.as_ref().clone();
+    // Away, the task ran and finished; the agent comes back with RUNNING
+    // still to deliver.
+    h.disconnect_agent(&agent);
+    task.state = TaskState::TaskFinished as i32;
+    task.status_update_state = Some(TaskState::TaskRunning as i32);
+    task.status_update_uuid = Some(vec![1; 16]);
+    h.reregister_agent(&mut agent, vec![task], vec![framework_info]).expect("re-registration");
+    let reconcile = mesos_proto::v1::scheduler::Call {
+        r#type: Some(mesos_proto::v1::scheduler::call::Type::Reconcile as i32),
+        reconcile: Some(Default::default()),
+        ..Default::default()
+    };
+    h.call(&fw, reconcile).expect("reconcile");
+    let answer = h.updates(&fw).pop().expect("an answer");
+    assert_eq!(answer.state, TaskState::TaskRunning as i32, "FINISHED is not the framework's to hear yet");
+}

@@ -2,6 +2,7 @@
 //! a harness plays the daemon, routing actions into per-stream buffers.
 
 mod agent_loss;
+mod framework_updates;
 mod harness;
 mod maintenance;
 mod operator;

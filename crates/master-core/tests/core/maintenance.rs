@@ -126,6 +126,26 @@ fn machines_go_down_and_come_back_up() {
 }
 
 #[test]
+fn an_agent_taken_down_that_missed_its_shutdown_may_not_come_back_with_its_tasks() {
+    let mut h = Harness::new();
+    let (mut agent, fw) = h.running_task("t", &[], |info| info.checkpoint = Some(true));
+    let down = machine(&agent);
+    let task = h.master.framework(&fw.id).unwrap().tasks.values().next().unwrap().record.as_ref().clone();
+    let framework_info = h.master.framework(&fw.id).unwrap().info.clone();
+    h.operator_call(OperatorCall::UpdateMaintenanceSchedule(schedule(vec![down.clone()], h.now))).expect("schedule");
+    h.operator_call(OperatorCall::StartMaintenance(vec![down.clone()])).expect("down");
+    h.operator_call(OperatorCall::StopMaintenance(vec![down])).expect("up");
+    assert!(h.updates(&fw).iter().any(|u| u.state == TaskState::TaskLost as i32));
+    // The agent never heard its SHUTDOWN and comes back with its task.
+    h.reregister_agent(&mut agent, vec![task], vec![framework_info]).expect("answered on the stream");
+    assert!(h.agent_closed(&agent));
+    let events = h.agent_events(&agent);
+    assert!(events.iter().any(|e| e.r#type == Some(agent_event::Type::Shutdown as i32)), "{events:?}");
+    assert!(h.master.agent(&agent.id).is_none());
+    assert!(h.master.framework(&fw.id).unwrap().tasks.is_empty(), "its task stays gone");
+}
+
+#[test]
 fn schedules_are_validated() {
     let mut h = Harness::new();
     let a = MachineId { hostname: Some("a".into()), ip: None };

@@ -189,8 +189,6 @@ impl Master {
         };
         self.send_to_agent(agent, shutdown);
         self.remove_agent(agent, now, Reason::AgentRemovedByOperator, "The agent's machine is down for maintenance");
-        if self.registry.is_admitted(agent) {
-            self.store(Operation::RemoveAgent(agent.clone()), Continuation::Record);
-        }
+        self.forget_removed_agent(agent);
     }
 }

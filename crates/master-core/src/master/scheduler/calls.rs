@@ -181,7 +181,30 @@ impl Master {
         self.allocator.update_framework(framework_id, spec);
         self.allocation_wanted = true;
         self.notify_framework_updated(framework_id);
+        self.send_framework_update(framework_id);
         Ok(())
+    }
+
+    /// Tells every connected agent a framework's current info
+    /// (UPDATE_FRAMEWORK), as Mesos's master does whenever a framework's
+    /// info may have changed: executors see the new info, and a restarted
+    /// agent recovers it.
+    pub(crate) fn send_framework_update(&mut self, framework_id: &FrameworkId) {
+        let Some(info) = self.frameworks.get(framework_id).map(|f| f.info.clone()) else { return };
+        let agents: Vec<mesos_proto::v1::AgentId> =
+            self.agents.values().filter(|a| a.connected()).map(|a| a.id.clone()).collect();
+        for agent in agents {
+            self.send_to_agent(&agent, update_framework_event(info.clone()));
+        }
+    }
+}
+
+/// UPDATE_FRAMEWORK for an agent.
+pub(crate) fn update_framework_event(framework_info: mesos_proto::v1::FrameworkInfo) -> AgentEvent {
+    AgentEvent {
+        r#type: Some(agent_event::Type::UpdateFramework as i32),
+        update_framework: Some(agent_event::UpdateFramework { framework_info }),
+        ..Default::default()
     }
 }
 

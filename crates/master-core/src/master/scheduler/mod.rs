@@ -6,6 +6,7 @@
 mod accept;
 pub(crate) use accept::refuse_duration;
 mod calls;
+pub(crate) use calls::update_framework_event;
 mod launch;
 pub(crate) mod operations;
 mod reconcile;

@@ -222,5 +222,6 @@ impl Master {
         self.allocator.update_framework(id, spec);
         self.allocator.activate_framework(id);
         self.notify_framework_updated(id);
+        self.send_framework_update(id);
     }
 }
