@@ -120,11 +120,7 @@ fn raw_string_start(chars: &[char], i: usize) -> Option<usize> {
 
 /// A quote that opens a character literal rather than a lifetime.
 fn is_char_literal(chars: &[char], i: usize) -> bool {
-    match (chars.get(i + 1), chars.get(i + 2)) {
-        (Some('\\'), _) => true,
-        (Some(_), Some('\'')) => true,
-        _ => false,
-    }
+    matches!((chars.get(i + 1), chars.get(i + 2)), (Some('\\'), _) | (Some(_), Some('\'')))
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub(crate) mod operator;
 mod queries;
 pub(crate) mod registrar;
 mod removal;
+mod reregistration;
 mod reservations;
 mod sandbox;
 pub(crate) mod scheduler;
